@@ -1,1 +1,29 @@
+//! coze-mock: an offline, faithful fake of Coze's voice-clone API (`POST /v1/audio/voices/clone`).
+//!
+//! # Layout
+//! - [`rules`]: every documented rule (limits, languages, formats, plans), beside its sentence of the page.
+//! - [`error`]: [`error::ApiError`], and the one table mapping each failure to code, message and status.
+//! - [`envelope`]: the `{code, msg, data, detail: {logid}}` envelope, the logid, the middleware that renders.
+//! - [`config`]: accounts, workspaces and tokens, from TOML or the working default.
+//! - [`auth`]: `Authorization: Bearer` → the token's principal.
+//! - [`multipart`]: the streaming form reader; [`clone_request`]: the form judged by the rules.
+//! - [`audio`]: audio judged by its bytes.
+//! - [`request_body`]: reading the rest of a body before an error answer.
+//! - [`store`]: the voices, and the atomic slot and clone-count checks.
+//! - [`api`]: one module per endpoint, and the router.
+//! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
 
+pub mod api;
+pub mod audio;
+pub mod auth;
+pub mod clone_request;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod multipart;
+pub mod request_body;
+pub mod rules;
+pub mod server;
+pub mod store;
+
+pub use server::{serve, MockServer};

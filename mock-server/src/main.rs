@@ -1,1 +1,79 @@
-fn main() {}
+//! The `coze-mock` binary: flags → configuration → tracing → bind → serve.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use mock_server::config::{Config, DEFAULT_TOKEN};
+
+/// An offline, faithful fake of Coze's voice-clone API.
+#[derive(Parser)]
+#[command(name = "coze-mock", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the fake API until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "COZE_MOCK_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// TOML file declaring accounts, workspaces and tokens. Without it: token `pat_mock`, team plan,
+    /// 100 voice slots, one personal workspace.
+    #[arg(long, env = "COZE_MOCK_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COZE_MOCK_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let Command::Serve(args) = Cli::parse().command;
+    let config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!("coze-mock listening on http://{addr}");
+    match &args.config {
+        Some(path) => println!("configuration: {}", path.display()),
+        None => println!("default configuration: use the token `{DEFAULT_TOKEN}` (Authorization: Bearer {DEFAULT_TOKEN})"),
+    }
+    println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
+    mock_server::serve(listener, &config, shutdown_signal()).await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,95 @@
+//! `POST /v1/audio/voices/clone`: 复刻音色.
+
+use axum::extract::{Request, State};
+use axum::body::BodyDataStream;
+use http::request::Parts;
+
+use crate::api::voice_view::VoiceView;
+use crate::api::{base_url, now, AppState};
+use crate::auth::authenticate;
+use crate::clone_request::CloneRequest;
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
+use crate::request_body::{content_length, drain};
+use crate::rules::CREATE_VOICE_PERMISSION;
+use crate::store::{StoreError, VoiceSample};
+
+/// Clones a voice, or retrains one when `voice_id` is given. Whatever the outcome, the body has been read
+/// (within bounds) before the answer goes out.
+pub async fn clone_voice(
+    State(app): State<AppState>,
+    request: Request,
+) -> Result<Envelope<VoiceView>, ApiError> {
+    let (head, body) = request.into_parts();
+    let mut body = body.into_data_stream();
+    let outcome = clone(&app, &head, &mut body).await;
+    if outcome.is_err() {
+        drain(&head.headers, &mut body).await;
+    }
+    outcome.map(Envelope)
+}
+
+async fn clone(
+    app: &AppState,
+    head: &Parts,
+    body: &mut BodyDataStream,
+) -> Result<VoiceView, ApiError> {
+    let principal = authenticate(&head.headers, &app.directory, now())?;
+    if !principal.has_permission(CREATE_VOICE_PERMISSION) {
+        return Err(ApiError::MissingPermission {
+            permission: CREATE_VOICE_PERMISSION,
+        });
+    }
+    if !principal.account.plan.may_clone() {
+        return Err(ApiError::PlanCannotClone);
+    }
+    if content_length(&head.headers).is_some_and(|len| len > BODY_MAX_BYTES) {
+        return Err(ApiError::FileTooLarge);
+    }
+    let form = read_clone_form(boundary(&head.headers)?, body).await?;
+    let request = CloneRequest::parse(form)?;
+    let space_id = request
+        .space_id
+        .clone()
+        .unwrap_or_else(|| principal.personal_space.clone());
+    if !principal.may_use_space(&space_id) {
+        return Err(ApiError::SpaceNotAllowed { space_id });
+    }
+    if principal.account.in_arrears {
+        return Err(ApiError::AccountInArrears);
+    }
+    let sample = VoiceSample {
+        name: request.voice_name,
+        language: request.language,
+        preview_text: request.preview_text,
+        text: request.text,
+        description: request.description,
+        audio_format: request.audio.format,
+        duration_secs: None,
+    };
+    let voice = match &request.voice_id {
+        Some(voice_id) => app.store.retrain_voice(&space_id, voice_id, sample, now()),
+        None => app.store.create_voice(
+            &principal.account.id,
+            &space_id,
+            principal.account.voice_slots,
+            sample,
+            now(),
+        ),
+    }
+    .map_err(store_error)?;
+    Ok(VoiceView::of(&voice, &base_url(&head.headers)))
+}
+
+/// The store's refusals, as the API answers them.
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NoVoiceSlots { used, total } => ApiError::NoVoiceSlots { used, total },
+        StoreError::CloneLimitReached(voice_id) => ApiError::CloneLimitReached { voice_id },
+        StoreError::VoiceNotFound { voice_id, space_id } => {
+            ApiError::VoiceNotFound { voice_id, space_id }
+        }
+        StoreError::Backend(cause) => ApiError::Internal(cause),
+    }
+}

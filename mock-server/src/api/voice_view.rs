@@ -1,0 +1,63 @@
+//! A voice as the API shows it: the `Voice` object the official SDKs parse.
+//!
+//! cozepy 0.20.0's `Voice` model requires all twelve fields below, and its `clone` parses the answer's
+//! `data` into that model (reference, "GET /v1/audio/voices"), so the clone answer carries the whole voice,
+//! not only the page's `{"voice_id": …}`: the README's fidelity notes say so.
+
+use serde::Serialize;
+
+use crate::store::Voice;
+
+/// The JSON of one voice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoiceView {
+    /// 19 decimal digits.
+    pub voice_id: String,
+    /// `voice_name` of the latest clone.
+    pub name: String,
+    /// false for cloned voices.
+    pub is_system_voice: bool,
+    /// `zh`, `en`, …
+    pub language_code: String,
+    /// 中文, 英文, …
+    pub language_name: String,
+    /// The preview's text.
+    pub preview_text: String,
+    /// Where the preview audio is served.
+    pub preview_audio: String,
+    /// Clones this voice id has left.
+    pub available_training_times: u32,
+    /// Unix seconds.
+    pub create_time: i64,
+    /// Unix seconds.
+    pub update_time: i64,
+    /// `big` (large-model voice) or `small`; clones are large-model voices.
+    pub model_type: &'static str,
+    /// `cloned` once a clone succeeded.
+    pub state: &'static str,
+}
+
+/// The path the preview audio of a cloned voice is served at.
+pub fn preview_audio_path(voice_id: &str) -> String {
+    format!("/__mock/preview_audio/{voice_id}.wav")
+}
+
+impl VoiceView {
+    /// The view of a cloned voice, its preview URL rooted at `base_url` (scheme and host the client used).
+    pub fn of(voice: &Voice, base_url: &str) -> VoiceView {
+        VoiceView {
+            voice_id: voice.voice_id.clone(),
+            name: voice.sample.name.clone(),
+            is_system_voice: false,
+            language_code: voice.sample.language.code().to_owned(),
+            language_name: voice.sample.language.name().to_owned(),
+            preview_text: voice.sample.preview_text.clone(),
+            preview_audio: format!("{base_url}{}", preview_audio_path(&voice.voice_id)),
+            available_training_times: voice.available_training_times(),
+            create_time: voice.create_time,
+            update_time: voice.update_time,
+            model_type: "big",
+            state: "cloned",
+        }
+    }
+}

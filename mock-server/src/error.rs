@@ -1,0 +1,367 @@
+//! [`ApiError`]: every way a request fails, and the one table that maps each to the API's code, message
+//! and HTTP status.
+//!
+//! Codes come from the reference (`../shared/reference/voice-clone-api.md`, "Known codes"): 4000 invalid
+//! parameter, 4100 authentication invalid, 4101 no permission, 4200 resource not found, 4013 rate limited,
+//! 1109 WERError. Where the real code for a case is not known, the closest real one is used and the README's
+//! fidelity notes list the choice. `code()`, `msg()` and `status()` are exhaustive matches: adding a variant
+//! without deciding its answer does not compile.
+
+use http::StatusCode;
+
+use crate::audio::AudioError;
+use crate::rules::{
+    AudioFormat, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+};
+
+/// 4000: "invalid parameter" (@coze/api `APIError.generate`: 400 or 4000 → BadRequestError).
+pub const CODE_INVALID_PARAMETER: i64 = 4000;
+/// 4100: "authentication is invalid" (users quoting `CozeAPIError: code: 4100, msg: authentication is invalid`).
+pub const CODE_AUTHENTICATION_INVALID: i64 = 4100;
+/// 4101: the token lacks a permission (@coze/api: 403 or 4101 → PermissionDeniedError).
+pub const CODE_PERMISSION_DENIED: i64 = 4101;
+/// 4200: resource not found (@coze/api: 404 or 4200 → NotFoundError).
+pub const CODE_NOT_FOUND: i64 = 4200;
+/// 1109: 「若差异过大会报错 1109 WERError」 (the documentation page).
+pub const CODE_WER_ERROR: i64 = 1109;
+/// 5000: Coze's generic internal server error.
+pub const CODE_INTERNAL: i64 = 5000;
+
+/// The real message of every 4100 answer, whatever the cause.
+const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
+
+/// A failed request, one variant per documented failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Occurs when the request has no `Authorization` header.
+    #[error("missing Authorization header")]
+    MissingAuthorization,
+    /// Occurs when `Authorization` is not `Bearer <token>` (「Bearer $Access_Token」).
+    #[error("Authorization header is not `Bearer <token>`")]
+    MalformedAuthorization,
+    /// Occurs when the bearer token is not one the server knows.
+    #[error("unknown access token")]
+    UnknownToken,
+    /// Occurs when the bearer token's expiry has passed.
+    #[error("access token expired")]
+    ExpiredToken,
+    /// Occurs when the token lacks a permission: 「确保调用该接口使用的个人令牌开通了 createVoice 权限」.
+    #[error("token lacks the {permission} permission")]
+    MissingPermission {
+        /// The permission the endpoint needs.
+        permission: &'static str,
+    },
+    /// Occurs when a personal-plan account clones: 「仅扣子团队版和企业版用户可以使用音色复刻功能」.
+    #[error("the account's plan may not clone voices")]
+    PlanCannotClone,
+    /// Occurs when the token may not use the workspace: 「不允许跨空间使用」.
+    #[error("token is not a member of workspace {space_id}")]
+    SpaceNotAllowed {
+        /// The workspace asked for.
+        space_id: String,
+    },
+    /// Occurs when the account is in arrears: 「以免账号欠费导致服务中断」.
+    #[error("the account is in arrears")]
+    AccountInArrears,
+    /// Occurs when a new voice needs a slot and the account has none left: 「如需…复刻更多音色，请…购买音色复刻扩容包」.
+    #[error("no free voice slot: {used} of {total} used")]
+    NoVoiceSlots {
+        /// Voices the account holds.
+        used: u32,
+        /// Slots the account has.
+        total: u32,
+    },
+    /// Occurs on the eleventh clone of one voice id: 「同一个音色 ID 最多复刻 10 次」.
+    #[error("voice {voice_id} has been cloned {CLONES_PER_VOICE_ID} times")]
+    CloneLimitReached {
+        /// The voice asked for.
+        voice_id: String,
+    },
+    /// Occurs when `voice_id` names no voice in the workspace.
+    #[error("voice {voice_id} not found in workspace {space_id}")]
+    VoiceNotFound {
+        /// The voice asked for.
+        voice_id: String,
+        /// The workspace searched.
+        space_id: String,
+    },
+    /// Occurs when the body is not multipart: 「必须使用 multipart/form-data 方式上传音频文件」.
+    #[error("body is not multipart (Content-Type: {content_type})")]
+    NotMultipart {
+        /// The Content-Type sent, or empty.
+        content_type: String,
+    },
+    /// Occurs when the multipart body is malformed or ends early.
+    #[error("malformed multipart body: {reason}")]
+    MalformedMultipart {
+        /// What was wrong, for the client.
+        reason: String,
+    },
+    /// Occurs when a text field is sent twice.
+    #[error("field {field} is sent more than once")]
+    DuplicateField {
+        /// The field's name.
+        field: String,
+    },
+    /// Occurs when a text field is not UTF-8 or is larger than any field may be.
+    #[error("field {field} is not valid: {reason}")]
+    InvalidField {
+        /// The field's name.
+        field: String,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// Occurs when `voice_name` is absent or empty (「必选」).
+    #[error("voice_name is required")]
+    VoiceNameMissing,
+    /// Occurs when `voice_name` is over 128 bytes: 「长度限制为 128 字节」.
+    #[error("voice_name is {bytes} bytes")]
+    VoiceNameTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+    },
+    /// Occurs when `text` is over 1024 bytes: 「最大长度为 1024 字节」.
+    #[error("text is {bytes} bytes")]
+    TextTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+    },
+    /// Occurs when `language` is not one of the six on the page.
+    #[error("language {value:?} is not supported")]
+    LanguageUnsupported {
+        /// The value sent.
+        value: String,
+    },
+    /// Occurs when `audio_format` is not one of the six on the page.
+    #[error("audio_format {value:?} is not supported")]
+    AudioFormatUnsupported {
+        /// The value sent.
+        value: String,
+    },
+    /// Occurs when an id field (`voice_id`, `space_id`) is not a decimal id.
+    #[error("{field} {value:?} is not an id")]
+    MalformedId {
+        /// The field's name.
+        field: &'static str,
+        /// The value sent.
+        value: String,
+    },
+    /// Occurs when there is no file part named `file`.
+    #[error("no audio file part")]
+    FileMissing,
+    /// Occurs when more than one file is sent: 「每次最多上传1个音频文件」.
+    #[error("more than one file part")]
+    TooManyFiles,
+    /// Occurs when the file (or the body carrying it) is over 10 MB: 「最大不超过 10MB」.
+    #[error("file is larger than {FILE_MAX_BYTES} bytes")]
+    FileTooLarge,
+    /// Occurs when the uploaded bytes are not acceptable audio (see [`AudioError`]).
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// Occurs when no route matches the path.
+    #[error("no route for {path}")]
+    RouteNotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// Occurs when the path exists but not for this method.
+    #[error("method {method} not allowed")]
+    MethodNotAllowed {
+        /// The method sent.
+        method: String,
+    },
+    /// Occurs when the fake itself fails (storage); the cause goes to the log, never to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The envelope's `code`.
+    pub fn code(&self) -> i64 {
+        use ApiError::*;
+        match self {
+            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
+                CODE_AUTHENTICATION_INVALID
+            }
+            MissingPermission { .. } | PlanCannotClone | SpaceNotAllowed { .. } => {
+                CODE_PERMISSION_DENIED
+            }
+            AccountInArrears | NoVoiceSlots { .. } | CloneLimitReached { .. } => {
+                CODE_PERMISSION_DENIED
+            }
+            VoiceNotFound { .. } | RouteNotFound { .. } => CODE_NOT_FOUND,
+            NotMultipart { .. }
+            | MalformedMultipart { .. }
+            | DuplicateField { .. }
+            | InvalidField { .. }
+            | VoiceNameMissing
+            | VoiceNameTooLong { .. }
+            | TextTooLong { .. }
+            | LanguageUnsupported { .. }
+            | AudioFormatUnsupported { .. }
+            | MalformedId { .. }
+            | FileMissing
+            | TooManyFiles
+            | FileTooLarge
+            | MethodNotAllowed { .. } => CODE_INVALID_PARAMETER,
+            Audio(e) => match e {
+                AudioError::Empty | AudioError::Unrecognised => CODE_INVALID_PARAMETER,
+            },
+            Internal(_) => CODE_INTERNAL,
+        }
+    }
+
+    /// The envelope's `msg`: the real text where it is known, and always what the client sent wrong.
+    pub fn msg(&self) -> String {
+        use ApiError::*;
+        match self {
+            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
+                MSG_AUTHENTICATION_INVALID.to_owned()
+            }
+            MissingPermission { permission } => format!(
+                "permission denied: the access token does not have the {permission} permission"
+            ),
+            PlanCannotClone => "permission denied: voice cloning is only available to Coze team and enterprise plans".to_owned(),
+            SpaceNotAllowed { space_id } => format!(
+                "permission denied: the access token is not a member of workspace {space_id}"
+            ),
+            AccountInArrears => "permission denied: the account is in arrears; top up resource points or balance to resume service".to_owned(),
+            NoVoiceSlots { used, total } => format!(
+                "permission denied: no voice slot left ({used} of {total} used); buy a voice clone expansion pack to clone more voices"
+            ),
+            CloneLimitReached { voice_id } => format!(
+                "permission denied: voice {voice_id} has reached the limit of {CLONES_PER_VOICE_ID} clones"
+            ),
+            VoiceNotFound { voice_id, space_id } => {
+                format!("voice_id {voice_id} not found in workspace {space_id}")
+            }
+            RouteNotFound { path } => format!("resource not found: {path}"),
+            NotMultipart { content_type } => format!(
+                "invalid parameter: the body must be multipart/form-data with a boundary, got Content-Type {content_type:?}"
+            ),
+            MalformedMultipart { reason } => {
+                format!("invalid parameter: malformed multipart body: {reason}")
+            }
+            DuplicateField { field } => {
+                format!("invalid parameter: field {field} is sent more than once")
+            }
+            InvalidField { field, reason } => {
+                format!("invalid parameter: field {field} {reason}")
+            }
+            VoiceNameMissing => "invalid parameter: voice_name is required".to_owned(),
+            VoiceNameTooLong { bytes } => format!(
+                "invalid parameter: voice_name is {bytes} bytes, the limit is {VOICE_NAME_MAX_BYTES} bytes"
+            ),
+            TextTooLong { bytes } => format!(
+                "invalid parameter: text is {bytes} bytes, the limit is {TEXT_MAX_BYTES} bytes"
+            ),
+            LanguageUnsupported { value } => format!(
+                "invalid parameter: language {value:?} is not supported; use one of zh, en, ja, es, id, pt"
+            ),
+            AudioFormatUnsupported { value } => format!(
+                "invalid parameter: audio_format {value:?} is not supported; use one of {}",
+                AudioFormat::ALL.map(AudioFormat::name).join(", ")
+            ),
+            MalformedId { field, value } => {
+                format!("invalid parameter: {field} {value:?} is not a valid id")
+            }
+            FileMissing => "invalid parameter: the audio file is required in the part named file".to_owned(),
+            TooManyFiles => "invalid parameter: upload at most 1 audio file per request".to_owned(),
+            FileTooLarge => format!(
+                "invalid parameter: the audio file exceeds the limit of 10MB ({FILE_MAX_BYTES} bytes)"
+            ),
+            Audio(e) => format!("invalid parameter: {e}"),
+            MethodNotAllowed { method } => {
+                format!("invalid parameter: method {method} is not allowed on this path")
+            }
+            Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The HTTP status. The SDKs judge by `code`; statuses follow @coze/api's pairing (400/4000,
+    /// 401/4100, 403/4101, 404/4200) and are listed as a fidelity note.
+    pub fn status(&self) -> StatusCode {
+        match self.code() {
+            CODE_AUTHENTICATION_INVALID => StatusCode::UNAUTHORIZED,
+            CODE_PERMISSION_DENIED => StatusCode::FORBIDDEN,
+            CODE_NOT_FOUND => StatusCode::NOT_FOUND,
+            CODE_INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => match self {
+                ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+                ApiError::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            },
+        }
+    }
+
+    /// The name of the rule that decided this answer, sent in the `x-coze-mock-rule` header and kept in the
+    /// request journal so a test author sees precisely which rule fired.
+    pub fn rule(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            MissingAuthorization => "auth.header_missing",
+            MalformedAuthorization => "auth.not_bearer",
+            UnknownToken => "auth.token_unknown",
+            ExpiredToken => "auth.token_expired",
+            MissingPermission { .. } => "auth.permission_missing",
+            PlanCannotClone => "account.plan_cannot_clone",
+            SpaceNotAllowed { .. } => "space.not_member",
+            AccountInArrears => "account.in_arrears",
+            NoVoiceSlots { .. } => "account.no_voice_slots",
+            CloneLimitReached { .. } => "voice_id.clone_limit",
+            VoiceNotFound { .. } => "voice_id.not_found",
+            NotMultipart { .. } => "body.not_multipart",
+            MalformedMultipart { .. } => "body.malformed_multipart",
+            DuplicateField { .. } => "body.duplicate_field",
+            InvalidField { .. } => "body.invalid_field",
+            VoiceNameMissing => "voice_name.required",
+            VoiceNameTooLong { .. } => "voice_name.max_bytes",
+            TextTooLong { .. } => "text.max_bytes",
+            LanguageUnsupported { .. } => "language.supported",
+            AudioFormatUnsupported { .. } => "audio_format.supported",
+            MalformedId { .. } => "id.malformed",
+            FileMissing => "file.required",
+            TooManyFiles => "file.at_most_one",
+            FileTooLarge => "file.max_size",
+            Audio(e) => match e {
+                AudioError::Empty => "audio.empty",
+                AudioError::Unrecognised => "audio.format_unrecognised",
+            },
+            RouteNotFound { .. } => "route.not_found",
+            MethodNotAllowed { .. } => "route.method_not_allowed",
+            Internal(_) => "internal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_authentication_failure_answers_the_real_4100_message() {
+        for e in [
+            ApiError::MissingAuthorization,
+            ApiError::MalformedAuthorization,
+            ApiError::UnknownToken,
+            ApiError::ExpiredToken,
+        ] {
+            assert_eq!(e.code(), 4100, "{e}");
+            assert_eq!(e.msg(), "authentication is invalid", "{e}");
+            assert_eq!(e.status(), StatusCode::UNAUTHORIZED, "{e}");
+        }
+    }
+
+    #[test]
+    fn internal_errors_never_leak_their_cause_to_the_client() {
+        let e = ApiError::Internal("disk I/O error at /var/lib/x".into());
+        assert_eq!(e.msg(), "internal error");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn voice_name_error_says_the_limit_and_what_was_sent() {
+        let msg = ApiError::VoiceNameTooLong { bytes: 129 }.msg();
+        assert!(msg.contains("129") && msg.contains("128"), "{msg}");
+    }
+}

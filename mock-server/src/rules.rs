@@ -1,0 +1,226 @@
+//! Every rule of the documentation, written once, beside the sentence it comes from.
+//!
+//! Source: `../shared/reference/clone-voice-doc.zh.txt` (the official page, 复刻音色) and
+//! `../shared/reference/voice-clone-api.md` (what the official SDKs send). Other modules import these
+//! names; nothing else states a limit, a language or a format.
+
+use std::fmt;
+
+/// 「此音色的名称，长度限制为 128 字节。」 Bytes of UTF-8, not characters: 43 × 「名」 is 129 bytes.
+pub const VOICE_NAME_MAX_BYTES: usize = 128;
+
+/// 「音频文件对应的文案。… 最大长度为 1024 字节。」
+pub const TEXT_MAX_BYTES: usize = 1024;
+
+/// 「文件大小: 最大不超过 10MB。」 Read as 10 MiB (10 × 1024²); the page does not say which, see the
+/// README's fidelity notes.
+pub const FILE_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+/// 「每次最多上传1个音频文件。」
+pub const FILES_PER_REQUEST: usize = 1;
+
+/// 「同一个音色 ID 最多复刻 10 次。」 The first clone counts: "购买一个音色后，你可以对这个音色重新免费复刻 9 次".
+pub const CLONES_PER_VOICE_ID: u32 = 10;
+
+/// 「团队版和企业版订阅套餐中默认赠送了一个复刻音色」: voice slots every team or enterprise plan includes.
+pub const SLOTS_INCLUDED_WITH_PLAN: u32 = 1;
+
+/// 「权限: createVoice」: the permission a personal access token needs to clone.
+pub const CREATE_VOICE_PERMISSION: &str = "createVoice";
+
+/// 「未指定文案时，使用默认文案“你好，我是你的专属AI克隆声音，希望未来可以一起好好相处哦"。」
+pub const DEFAULT_PREVIEW_TEXT: &str = "你好，我是你的专属AI克隆声音，希望未来可以一起好好相处哦";
+
+/// 「其中 pcm 仅支持 24k 采样率」
+pub const PCM_SAMPLE_RATE_HZ: u32 = 24_000;
+
+/// 「其中 pcm 仅支持 … 单通道。」
+pub const PCM_CHANNELS: u16 = 1;
+
+/// 「音频时长: 建议 10s~30s。」 A recommendation: the fake enforces it only when configured to.
+pub const RECOMMENDED_DURATION_SECS: (f64, f64) = (10.0, 30.0);
+
+/// 「仅扣子团队版和企业版用户可以使用音色复刻功能。」
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    /// 个人版: may not clone.
+    Personal,
+    /// 团队版.
+    Team,
+    /// 企业版.
+    Enterprise,
+}
+
+impl Plan {
+    /// Whether accounts on this plan may clone voices at all.
+    pub fn may_clone(self) -> bool {
+        matches!(self, Plan::Team | Plan::Enterprise)
+    }
+}
+
+/// 「语种: zh：中文 en：英文 ja：日语 es：西班牙语 id：印度尼西亚语 pt：葡萄牙语」, in the page's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// zh：中文
+    Zh,
+    /// en：英文
+    En,
+    /// ja：日语
+    Ja,
+    /// es：西班牙语
+    Es,
+    /// id：印度尼西亚语
+    Id,
+    /// pt：葡萄牙语
+    Pt,
+}
+
+impl Language {
+    /// Every supported language, in the order the page lists them.
+    pub const ALL: [Language; 6] = [
+        Language::Zh,
+        Language::En,
+        Language::Ja,
+        Language::Es,
+        Language::Id,
+        Language::Pt,
+    ];
+
+    /// The code the API takes (`zh`, `en`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Zh => "zh",
+            Language::En => "en",
+            Language::Ja => "ja",
+            Language::Es => "es",
+            Language::Id => "id",
+            Language::Pt => "pt",
+        }
+    }
+
+    /// The language's name as the voice list shows it (`language_name`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Zh => "中文",
+            Language::En => "英文",
+            Language::Ja => "日语",
+            Language::Es => "西班牙语",
+            Language::Id => "印度尼西亚语",
+            Language::Pt => "葡萄牙语",
+        }
+    }
+
+    /// Parses an API language code; exact and case-sensitive, as the page lists them.
+    pub fn from_code(code: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// 「文件格式: wav、mp3、ogg、m4a、aac、pcm。」, in the page's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioFormat {
+    /// RIFF/WAVE.
+    Wav,
+    /// MPEG-1/2 layer III, with or without ID3.
+    Mp3,
+    /// Ogg (Vorbis or Opus).
+    Ogg,
+    /// ISO-BMFF (MPEG-4 audio).
+    M4a,
+    /// Raw AAC in ADTS frames.
+    Aac,
+    /// Raw PCM: 「pcm 仅支持 24k 采样率，单通道」.
+    Pcm,
+}
+
+impl AudioFormat {
+    /// Every supported format, in the order the page lists them.
+    pub const ALL: [AudioFormat; 6] = [
+        AudioFormat::Wav,
+        AudioFormat::Mp3,
+        AudioFormat::Ogg,
+        AudioFormat::M4a,
+        AudioFormat::Aac,
+        AudioFormat::Pcm,
+    ];
+
+    /// The name the API and the SDKs use (`audio_format`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "wav",
+            AudioFormat::Mp3 => "mp3",
+            AudioFormat::Ogg => "ogg",
+            AudioFormat::M4a => "m4a",
+            AudioFormat::Aac => "aac",
+            AudioFormat::Pcm => "pcm",
+        }
+    }
+
+    /// Parses a declared format: `audio_format` or a file name extension. Case-insensitive, because the
+    /// page's own curl example uploads `jay.MP3`.
+    pub fn from_name(name: &str) -> Option<AudioFormat> {
+        AudioFormat::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for AudioFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether a UTF-8 string fits a byte limit of the page (limits are in 字节, bytes).
+pub fn fits_bytes(value: &str, max_bytes: usize) -> bool {
+    value.len() <= max_bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forty_three_chinese_characters_are_over_the_voice_name_limit() {
+        assert!(fits_bytes(&"名".repeat(42), VOICE_NAME_MAX_BYTES));
+        assert!(!fits_bytes(&"名".repeat(43), VOICE_NAME_MAX_BYTES));
+    }
+
+    #[test]
+    fn text_limit_counts_bytes_not_characters() {
+        assert!(fits_bytes(&"a".repeat(1024), TEXT_MAX_BYTES));
+        assert!(!fits_bytes(&"é".repeat(513), TEXT_MAX_BYTES));
+    }
+
+    #[test]
+    fn languages_are_exactly_the_six_on_the_page() {
+        let codes: Vec<_> = Language::ALL.iter().map(|l| l.code()).collect();
+        assert_eq!(codes, ["zh", "en", "ja", "es", "id", "pt"]);
+        assert_eq!(Language::from_code("ZH"), None, "codes are case-sensitive");
+        assert_eq!(Language::from_code("fr"), None);
+    }
+
+    #[test]
+    fn formats_are_exactly_the_six_on_the_page_and_case_insensitive() {
+        let names: Vec<_> = AudioFormat::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["wav", "mp3", "ogg", "m4a", "aac", "pcm"]);
+        assert_eq!(AudioFormat::from_name("MP3"), Some(AudioFormat::Mp3));
+        assert_eq!(AudioFormat::from_name("flac"), None);
+    }
+
+    #[test]
+    fn only_team_and_enterprise_plans_may_clone() {
+        assert!(!Plan::Personal.may_clone());
+        assert!(Plan::Team.may_clone());
+        assert!(Plan::Enterprise.may_clone());
+    }
+}
