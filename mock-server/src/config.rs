@@ -146,7 +146,10 @@ impl Config {
             if !accounts.contains_key(&w.account) {
                 bail!("workspace {} names unknown account {:?}", w.id, w.account);
             }
-            if space_owner.insert(w.id.clone(), w.account.clone()).is_some() {
+            if space_owner
+                .insert(w.id.clone(), w.account.clone())
+                .is_some()
+            {
                 bail!("workspace {} is declared twice", w.id);
             }
         }
@@ -154,7 +157,9 @@ impl Config {
         for t in &self.tokens {
             let account = accounts
                 .get(&t.account)
-                .with_context(|| format!("token {:?} names unknown account {:?}", t.value, t.account))?
+                .with_context(|| {
+                    format!("token {:?} names unknown account {:?}", t.value, t.account)
+                })?
                 .clone();
             let mut spaces = vec![t.personal_workspace.clone()];
             spaces.extend(t.workspaces.iter().cloned());
@@ -175,7 +180,9 @@ impl Config {
                 .map(|e| {
                     chrono::DateTime::parse_from_rfc3339(e)
                         .map(|d| d.timestamp())
-                        .with_context(|| format!("token {:?}: expires_at {e:?} is not RFC 3339", t.value))
+                        .with_context(|| {
+                            format!("token {:?}: expires_at {e:?} is not RFC 3339", t.value)
+                        })
                 })
                 .transpose()?;
             let principal = Principal {

@@ -1,10 +1,11 @@
 //! [`ApiError`]: every way a request fails, and the one table that maps each to the API's code, message
 //! and HTTP status.
 //!
-//! Codes come from the reference (`../shared/reference/voice-clone-api.md`, "Known codes"): 4000 invalid
-//! parameter, 4100 authentication invalid, 4101 no permission, 4200 resource not found, 4013 rate limited,
-//! 1109 WERError. Where the real code for a case is not known, the closest real one is used and the README's
-//! fidelity notes list the choice. `code()`, `msg()` and `status()` are exhaustive matches: adding a variant
+//! Codes come from the reference (`../shared/reference/voice-clone-api.md`, "Known codes") and Coze's
+//! error-code page (coze.cn/open/docs/developer_guides/coze_error_codes, as scraped in
+//! KianaMei/coze-chat-alone `coze_docs/md/coze_error_codes.md`); messages are the real English texts users
+//! quote in public issues, cited beside each. Where the real code for a case is not known, the closest real
+//! one is used and the README's fidelity notes list the choice. `code()`, `msg()` and `status()` are exhaustive matches: adding a variant
 //! without deciding its answer does not compile.
 
 use http::StatusCode;
@@ -22,13 +23,29 @@ pub const CODE_AUTHENTICATION_INVALID: i64 = 4100;
 pub const CODE_PERMISSION_DENIED: i64 = 4101;
 /// 4200: resource not found (@coze/api: 404 or 4200 → NotFoundError).
 pub const CODE_NOT_FOUND: i64 = 4200;
+/// 4019: the account is in arrears (error-code page: 账号欠费).
+pub const CODE_ACCOUNT_IN_ARREARS: i64 = 4019;
+/// 4300: no file uploaded; also answered when the body is not multipart (error-code page).
+pub const CODE_FILE_MISSING: i64 = 4300;
+/// 4301: more than one file (error-code page).
+pub const CODE_TOO_MANY_FILES: i64 = 4301;
+/// 4302: the file is too large (error-code page).
+pub const CODE_FILE_TOO_LARGE: i64 = 4302;
+/// 4303: the file's type is not supported (error-code page).
+pub const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
+/// 4304: the file is not valid (error-code page).
+pub const CODE_FILE_INVALID: i64 = 4304;
 /// 1109: 「若差异过大会报错 1109 WERError」 (the documentation page).
 pub const CODE_WER_ERROR: i64 = 1109;
 /// 5000: Coze's generic internal server error.
 pub const CODE_INTERNAL: i64 = 5000;
 
-/// The real message of every 4100 answer, whatever the cause.
+/// The real message of every 4100 answer, whatever the cause (coze-dev/coze-py#78, coze-dev/coze-js#314).
 const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
+/// The real message of a 4101 answer (coze-dev/coze-py#227).
+const MSG_PERMISSION_DENIED: &str = "Your token does not have permission to access resource. Please verify whether the resource ID or token is correct.";
+/// The real message of a 5000 answer (coze-dev/coze-js#179).
+const MSG_INTERNAL: &str = "We're currently experiencing server issues. Please try your request again after a short delay. If the problem persists, contact our support team.";
 
 /// A failed request, one variant per documented failure.
 #[derive(Debug, thiserror::Error)]
@@ -186,26 +203,25 @@ impl ApiError {
             MissingPermission { .. } | PlanCannotClone | SpaceNotAllowed { .. } => {
                 CODE_PERMISSION_DENIED
             }
-            AccountInArrears | NoVoiceSlots { .. } | CloneLimitReached { .. } => {
-                CODE_PERMISSION_DENIED
-            }
+            NoVoiceSlots { .. } | CloneLimitReached { .. } => CODE_PERMISSION_DENIED,
+            AccountInArrears => CODE_ACCOUNT_IN_ARREARS,
             VoiceNotFound { .. } | RouteNotFound { .. } => CODE_NOT_FOUND,
-            NotMultipart { .. }
-            | MalformedMultipart { .. }
+            MalformedMultipart { .. }
             | DuplicateField { .. }
             | InvalidField { .. }
             | VoiceNameMissing
             | VoiceNameTooLong { .. }
             | TextTooLong { .. }
             | LanguageUnsupported { .. }
-            | AudioFormatUnsupported { .. }
             | MalformedId { .. }
-            | FileMissing
-            | TooManyFiles
-            | FileTooLarge
             | MethodNotAllowed { .. } => CODE_INVALID_PARAMETER,
+            NotMultipart { .. } | FileMissing => CODE_FILE_MISSING,
+            TooManyFiles => CODE_TOO_MANY_FILES,
+            FileTooLarge => CODE_FILE_TOO_LARGE,
+            AudioFormatUnsupported { .. } => CODE_FILE_TYPE_UNSUPPORTED,
             Audio(e) => match e {
-                AudioError::Empty | AudioError::Unrecognised => CODE_INVALID_PARAMETER,
+                AudioError::Empty => CODE_FILE_MISSING,
+                AudioError::Unrecognised => CODE_FILE_TYPE_UNSUPPORTED,
             },
             Internal(_) => CODE_INTERNAL,
         }
@@ -218,79 +234,99 @@ impl ApiError {
             MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
                 MSG_AUTHENTICATION_INVALID.to_owned()
             }
-            MissingPermission { permission } => format!(
-                "permission denied: the access token does not have the {permission} permission"
+            MissingPermission { permission } => {
+                format!("{MSG_PERMISSION_DENIED} The token lacks the {permission} permission.")
+            }
+            PlanCannotClone => format!(
+                "{MSG_PERMISSION_DENIED} Voice cloning is only available on Coze team and enterprise plans."
             ),
-            PlanCannotClone => "permission denied: voice cloning is only available to Coze team and enterprise plans".to_owned(),
             SpaceNotAllowed { space_id } => format!(
-                "permission denied: the access token is not a member of workspace {space_id}"
+                "{MSG_PERMISSION_DENIED} The token is not a member of workspace space_id={space_id}."
             ),
-            AccountInArrears => "permission denied: the account is in arrears; top up resource points or balance to resume service".to_owned(),
             NoVoiceSlots { used, total } => format!(
-                "permission denied: no voice slot left ({used} of {total} used); buy a voice clone expansion pack to clone more voices"
+                "{MSG_PERMISSION_DENIED} No voice slot is left ({used} of {total} used); buy a voice clone expansion pack to clone more voices."
             ),
             CloneLimitReached { voice_id } => format!(
-                "permission denied: voice {voice_id} has reached the limit of {CLONES_PER_VOICE_ID} clones"
+                "{MSG_PERMISSION_DENIED} voice_id={voice_id} has been cloned {CLONES_PER_VOICE_ID} times, the most one voice id allows."
             ),
-            VoiceNotFound { voice_id, space_id } => {
-                format!("voice_id {voice_id} not found in workspace {space_id}")
-            }
-            RouteNotFound { path } => format!("resource not found: {path}"),
+            AccountInArrears => "Your account is in arrears. Please top up your resource points or balance to resume service.".to_owned(),
+            VoiceNotFound { voice_id, space_id } => format!(
+                "Requested resource voice_id={voice_id} does not exist in space_id={space_id}. Ensure you are the correct resource identifier."
+            ),
+            RouteNotFound { path } => format!(
+                "Requested resource path={path} does not exist. Ensure you are the correct resource identifier."
+            ),
             NotMultipart { content_type } => format!(
-                "invalid parameter: the body must be multipart/form-data with a boundary, got Content-Type {content_type:?}"
+                "No file was uploaded: the body must be multipart/form-data with a boundary, not Content-Type {content_type:?}."
             ),
-            MalformedMultipart { reason } => {
-                format!("invalid parameter: malformed multipart body: {reason}")
-            }
-            DuplicateField { field } => {
-                format!("invalid parameter: field {field} is sent more than once")
-            }
-            InvalidField { field, reason } => {
-                format!("invalid parameter: field {field} {reason}")
-            }
-            VoiceNameMissing => "invalid parameter: voice_name is required".to_owned(),
-            VoiceNameTooLong { bytes } => format!(
-                "invalid parameter: voice_name is {bytes} bytes, the limit is {VOICE_NAME_MAX_BYTES} bytes"
+            MalformedMultipart { reason } => invalid_field("http body", &format!("a valid multipart/form-data body: {reason}")),
+            DuplicateField { field } => invalid_field(field, "sent once: it is sent more than once"),
+            InvalidField { field, reason } => invalid_field(field, reason),
+            VoiceNameMissing => invalid_field("voice_name", "present: it is required"),
+            VoiceNameTooLong { bytes } => invalid_field(
+                "voice_name",
+                &format!("at most {VOICE_NAME_MAX_BYTES} bytes: it is {bytes} bytes"),
             ),
-            TextTooLong { bytes } => format!(
-                "invalid parameter: text is {bytes} bytes, the limit is {TEXT_MAX_BYTES} bytes"
+            TextTooLong { bytes } => invalid_field(
+                "text",
+                &format!("at most {TEXT_MAX_BYTES} bytes: it is {bytes} bytes"),
             ),
-            LanguageUnsupported { value } => format!(
-                "invalid parameter: language {value:?} is not supported; use one of zh, en, ja, es, id, pt"
-            ),
-            AudioFormatUnsupported { value } => format!(
-                "invalid parameter: audio_format {value:?} is not supported; use one of {}",
-                AudioFormat::ALL.map(AudioFormat::name).join(", ")
+            LanguageUnsupported { value } => invalid_field(
+                "language",
+                &format!("one of zh, en, ja, es, id, pt: it is {value:?}"),
             ),
             MalformedId { field, value } => {
-                format!("invalid parameter: {field} {value:?} is not a valid id")
+                invalid_field(field, &format!("a numeric id: it is {value:?}"))
             }
-            FileMissing => "invalid parameter: the audio file is required in the part named file".to_owned(),
-            TooManyFiles => "invalid parameter: upload at most 1 audio file per request".to_owned(),
-            FileTooLarge => format!(
-                "invalid parameter: the audio file exceeds the limit of 10MB ({FILE_MAX_BYTES} bytes)"
+            MethodNotAllowed { method } => format!(
+                "The method {method} is not allowed on this path. Please check your input."
             ),
-            Audio(e) => format!("invalid parameter: {e}"),
-            MethodNotAllowed { method } => {
-                format!("invalid parameter: method {method} is not allowed on this path")
-            }
-            Internal(_) => "internal error".to_owned(),
+            FileMissing => "No file was uploaded: the audio goes in the multipart part named file.".to_owned(),
+            TooManyFiles => "Only 1 audio file may be uploaded per request.".to_owned(),
+            FileTooLarge => format!(
+                "The file is too large: the audio file may be at most 10MB ({FILE_MAX_BYTES} bytes)."
+            ),
+            AudioFormatUnsupported { value } => format!(
+                "The file type is not supported: audio_format {value:?} is not one of {}.",
+                AudioFormat::ALL.map(AudioFormat::name).join(", ")
+            ),
+            Audio(e) => format!("The file is not valid: {e}."),
+            Internal(_) => MSG_INTERNAL.to_owned(),
         }
     }
 
     /// The HTTP status. The SDKs judge by `code`; statuses follow @coze/api's pairing (400/4000,
-    /// 401/4100, 403/4101, 404/4200) and are listed as a fidelity note.
+    /// 401/4100, 403/4101, 404/4200), which also makes @coze/api's `speech.create` throw (it ignores a
+    /// JSON error on HTTP 200). Listed as a fidelity note: one real 4100 was seen on a 2xx status.
     pub fn status(&self) -> StatusCode {
-        match self.code() {
-            CODE_AUTHENTICATION_INVALID => StatusCode::UNAUTHORIZED,
-            CODE_PERMISSION_DENIED => StatusCode::FORBIDDEN,
-            CODE_NOT_FOUND => StatusCode::NOT_FOUND,
-            CODE_INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => match self {
-                ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-                ApiError::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                _ => StatusCode::BAD_REQUEST,
-            },
+        use ApiError::*;
+        match self {
+            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            MissingPermission { .. }
+            | PlanCannotClone
+            | SpaceNotAllowed { .. }
+            | NoVoiceSlots { .. }
+            | CloneLimitReached { .. }
+            | AccountInArrears => StatusCode::FORBIDDEN,
+            VoiceNotFound { .. } | RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            NotMultipart { .. }
+            | MalformedMultipart { .. }
+            | DuplicateField { .. }
+            | InvalidField { .. }
+            | VoiceNameMissing
+            | VoiceNameTooLong { .. }
+            | TextTooLong { .. }
+            | LanguageUnsupported { .. }
+            | AudioFormatUnsupported { .. }
+            | MalformedId { .. }
+            | FileMissing
+            | TooManyFiles
+            | Audio(_) => StatusCode::BAD_REQUEST,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -334,6 +370,14 @@ impl ApiError {
     }
 }
 
+/// A 4000 message in the real pattern: "The field http body provided is not a valid json or chat request.
+/// Please check your input." (xinnan-tech/xiaozhi-esp32-server#256), saying what was expected and sent.
+fn invalid_field(field: &str, expected: &str) -> String {
+    format!(
+        "The field {field} provided is not valid: it must be {expected}. Please check your input."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,7 +399,7 @@ mod tests {
     #[test]
     fn internal_errors_never_leak_their_cause_to_the_client() {
         let e = ApiError::Internal("disk I/O error at /var/lib/x".into());
-        assert_eq!(e.msg(), "internal error");
+        assert!(!e.msg().contains("disk"), "{}", e.msg());
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 

@@ -111,7 +111,9 @@ pub async fn read_clone_form(
         if name == "file" || field.file_name().is_some() {
             if name != "file" {
                 return Err(ApiError::MalformedMultipart {
-                    reason: format!("file part named {name:?}: the audio goes in the part named file"),
+                    reason: format!(
+                        "file part named {name:?}: the audio goes in the part named file"
+                    ),
                 });
             }
             if form.file.is_some() {
@@ -137,7 +139,7 @@ pub async fn read_clone_form(
         let value = field.bytes().await.map_err(framing_error)?;
         let value = String::from_utf8(value.to_vec()).map_err(|_| ApiError::InvalidField {
             field: name.clone(),
-            reason: "is not valid UTF-8",
+            reason: "valid UTF-8 text",
         })?;
         let slot = match name.as_str() {
             "voice_name" => &mut form.voice_name,
@@ -169,7 +171,7 @@ fn framing_error(e: multer::Error) -> ApiError {
                 Some("file") => ApiError::FileTooLarge,
                 name => ApiError::InvalidField {
                     field: name.unwrap_or_default().to_owned(),
-                    reason: "is larger than 65536 bytes",
+                    reason: "at most 65536 bytes",
                 },
             }
         }
@@ -252,7 +254,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_cut_before_the_closing_boundary_is_malformed() {
-        let cut = Body::from("--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\nja");
+        let cut =
+            Body::from("--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\nja");
         let err = read("B", cut).await.unwrap_err();
         assert_eq!(err.rule(), "body.malformed_multipart", "{err}");
     }
