@@ -59,7 +59,8 @@ impl CloneRequest {
             }
         };
         if let Some(name) = given(form.audio_format) {
-            AudioFormat::from_name(&name).ok_or(ApiError::AudioFormatUnsupported { value: name })?;
+            AudioFormat::from_name(&name)
+                .ok_or(ApiError::AudioFormatUnsupported { value: name })?;
         }
         let voice_id = given(form.voice_id);
         let space_id = given(form.space_id);
@@ -98,7 +99,9 @@ mod tests {
     fn wav() -> FilePart {
         let mut sniffer = AudioSniffer::new(None);
         let mut header = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
-        header.extend_from_slice(&[16, 0, 0, 0, 1, 0, 1, 0, 0xC0, 0x5D, 0, 0, 0x80, 0xBB, 0, 0, 2, 0, 16, 0]);
+        header.extend_from_slice(&[
+            16, 0, 0, 0, 1, 0, 1, 0, 0xC0, 0x5D, 0, 0, 0x80, 0xBB, 0, 0, 2, 0, 16, 0,
+        ]);
         header.extend_from_slice(b"data\x00\x00\x00\x00");
         sniffer.feed(&header);
         FilePart {
@@ -137,7 +140,10 @@ mod tests {
     fn an_empty_voice_name_counts_as_missing() {
         let mut f = form();
         f.voice_name = Some(String::new());
-        assert_eq!(CloneRequest::parse(f).unwrap_err().rule(), "voice_name.required");
+        assert_eq!(
+            CloneRequest::parse(f).unwrap_err().rule(),
+            "voice_name.required"
+        );
     }
 
     #[test]

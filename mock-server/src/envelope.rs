@@ -10,7 +10,7 @@ use std::fmt;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 use rand::Rng;
 use serde::Serialize;
@@ -38,7 +38,9 @@ impl LogId {
     /// A fresh logid for now.
     pub fn generate() -> LogId {
         let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-        let stamp = chrono::Utc::now().with_timezone(&beijing).format("%Y%m%d%H%M%S");
+        let stamp = chrono::Utc::now()
+            .with_timezone(&beijing)
+            .format("%Y%m%d%H%M%S");
         let mut rng = rand::rng();
         let hex: String = (0..LOGID_HEX_DIGITS)
             .map(|_| char::from(b"0123456789ABCDEF"[rng.random_range(0..16)]))
@@ -190,6 +192,9 @@ mod tests {
             rule: Some("r"),
         };
         let body = render_body(&parts, &LogId("L".into()));
-        assert_eq!(body, json!({"code": 4000, "msg": "x", "detail": {"logid": "L"}}));
+        assert_eq!(
+            body,
+            json!({"code": 4000, "msg": "x", "detail": {"logid": "L"}})
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `POST /v1/audio/voices/clone`: 复刻音色.
 
-use axum::extract::{Request, State};
 use axum::body::BodyDataStream;
+use axum::extract::{Request, State};
 use http::request::Parts;
 
 use crate::api::voice_view::VoiceView;

@@ -12,5 +12,7 @@ mod fields;
 mod file;
 /// Method, path, content type and malformed bodies; the envelope and logid on every answer.
 mod framing;
+/// The official clients' recorded requests, replayed byte for byte.
+mod vectors;
 /// Workspaces, retraining, the 10-clone cap and voice slots.
 mod voices;
