@@ -5,8 +5,8 @@
 //! duration bounds and the `text` check. Rules come from the page's 音色复刻素材要求 (see `rules`):
 //! 「文件格式: wav、mp3、ogg、m4a、aac、pcm。其中 pcm 仅支持 24k 采样率，单通道。」
 //!
-//! - **The bytes decide the format.** The first 16 bytes choose a parser: RIFF/WAVE ([`wav`]), `OggS`
-//!   ([`ogg`]), `ftyp` at offset 4 ([`mp4`]), `ID3` or an MPEG/ADTS frame sync ([`frames`]). Each parser
+//! - **The bytes decide the format.** The first 16 bytes choose a parser: RIFF/WAVE (`wav.rs`), `OggS`
+//!   (`ogg.rs`), `ftyp` at offset 4 (`mp4.rs`), `ID3` or an MPEG/ADTS frame sync (`frames.rs`). Each parser
 //!   walks headers and skips payload, so memory stays O(KB) whatever the size: a header buffer of at most
 //!   a few KiB (the first MP3 frame, a 4 KiB metadata value, a 16 KiB Ogg header packet), never the file.
 //!   A declared `audio_format` (or file extension) naming another supported format is accepted: real
