@@ -12,9 +12,10 @@
 //!   A declared `audio_format` (or file extension) naming another supported format is accepted: real
 //!   decoders probe content, and clients mislabel files (the page's own example uploads `jay.MP3`).
 //! - **Except pcm.** Raw PCM has no magic, so it is recognised only when declared (`audio_format=pcm` or a
-//!   `.pcm` name: the handler passes `Some(AudioFormat::Pcm)`). Declared pcm whose bytes are a container
-//!   (WAV, Ogg, MP4, ID3-tagged MP3) is [`AudioError::FormatMismatch`]: told "pcm", a decoder would play
-//!   the container's headers as samples. MP3/ADTS without ID3 are not checked then, because raw samples
+//!   `.pcm` name: the handler passes `Some(AudioFormat::Pcm)` to [`AudioSniffer::new`], or calls
+//!   [`AudioSniffer::declare`] when `audio_format` arrives after the file part, as cozepy sends it).
+//!   Declared pcm whose bytes are a container (WAV, Ogg, MP4, ID3-tagged MP3) is
+//!   [`AudioError::FormatMismatch`]: told "pcm", a decoder would play the container's headers as samples. MP3/ADTS without ID3 are not checked then, because raw samples
 //!   may start with the same `FF Fx` sync bytes.
 //! - **Rate and channels of pcm** come from a [`PcmHint`]; the handler reads it from the uploaded file's
 //!   name with [`PcmHint::from_file_name`] (`voice.16k.pcm`, `voice.stereo.pcm`) and passes it with
@@ -216,7 +217,8 @@ enum Stage {
     Frames(Box<Stream<frames::Frames>>),
     Ogg(Box<Stream<ogg::Ogg>>),
     Mp4(Box<Stream<mp4::Mp4>>),
-    Pcm,
+    /// No magic: raw pcm if declared so, else unrecognised; decided at the end.
+    Unknown,
     Failed(AudioError),
 }
 
@@ -227,7 +229,7 @@ impl Stage {
             Stage::Frames(s) => s.feed(chunk),
             Stage::Ogg(s) => s.feed(chunk),
             Stage::Mp4(s) => s.feed(chunk),
-            Stage::Head | Stage::Pcm | Stage::Failed(_) => {}
+            Stage::Head | Stage::Unknown | Stage::Failed(_) => {}
         }
     }
 }
@@ -249,18 +251,22 @@ pub struct AudioSniffer {
     declared: Option<AudioFormat>,
     pcm_hint: PcmHint,
     head: Vec<u8>,
+    /// Whether the upload starts with an ID3 tag.
+    id3: bool,
     bytes: u64,
     stage: Stage,
 }
 
 impl AudioSniffer {
     /// A sniffer for one file part; `declared` is the format the client named (`audio_format`, else
-    /// the file name's extension), if any. Only a declared [`AudioFormat::Pcm`] changes the verdict.
+    /// the file name's extension), if known yet (see [`AudioSniffer::declare`]). Only a declared
+    /// [`AudioFormat::Pcm`] changes the verdict.
     pub fn new(declared: Option<AudioFormat>) -> Self {
         AudioSniffer {
             declared,
             pcm_hint: PcmHint::default(),
             head: Vec::with_capacity(HEAD_BYTES),
+            id3: false,
             bytes: 0,
             stage: Stage::Head,
         }
@@ -288,19 +294,23 @@ impl AudioSniffer {
         }
     }
 
+    /// Sets (or replaces) the declared format. Needed when `audio_format` arrives after the file part
+    /// (cozepy sends the file first): the declared format is only consulted by [`AudioSniffer::finish`].
+    pub fn declare(&mut self, declared: AudioFormat) {
+        self.declared = Some(declared);
+    }
+
     /// Picks the parser for the head and replays the head into it.
     fn choose(&mut self) {
         let head = std::mem::take(&mut self.head);
-        let pcm = self.declared == Some(AudioFormat::Pcm);
+        self.id3 = head.starts_with(b"ID3");
         self.stage = match detect(&head) {
             Kind::Wav => Stage::Wav(stream(wav::Wav::start())),
             Kind::Ogg => Stage::Ogg(stream(ogg::Ogg::start())),
             Kind::Mp4 => Stage::Mp4(stream(mp4::Mp4::start())),
-            Kind::Frames if pcm && !head.starts_with(b"ID3") => Stage::Pcm,
             Kind::Frames => Stage::Frames(stream(frames::Frames::start(&head))),
             Kind::Unsupported(kind) => Stage::Failed(AudioError::Unsupported { kind }),
-            Kind::Unknown if pcm => Stage::Pcm,
-            Kind::Unknown => Stage::Failed(AudioError::Unrecognised),
+            Kind::Unknown => Stage::Unknown,
         };
         self.stage.feed(&head);
     }
@@ -313,24 +323,26 @@ impl AudioSniffer {
         if matches!(self.stage, Stage::Head) {
             self.choose();
         }
+        let pcm = self.declared == Some(AudioFormat::Pcm);
         let info = match self.stage {
-            Stage::Head => Err(AudioError::Unrecognised),
+            // Raw samples may begin like an MP3/ADTS frame; only an ID3 tag is a strong enough magic.
+            Stage::Unknown | Stage::Frames(_) if pcm && !self.id3 => {
+                return pcm::judge(self.pcm_hint, self.bytes)
+            }
+            Stage::Head | Stage::Unknown => Err(AudioError::Unrecognised),
             Stage::Wav(s) => s.finish(),
             Stage::Frames(s) => s.finish(),
             Stage::Ogg(s) => s.finish(),
             Stage::Mp4(s) => s.finish(),
-            Stage::Pcm => pcm::judge(self.pcm_hint, self.bytes),
             Stage::Failed(e) => Err(e),
         }?;
-        match self.declared {
-            Some(AudioFormat::Pcm) if info.format != AudioFormat::Pcm => {
-                Err(AudioError::FormatMismatch {
-                    declared: AudioFormat::Pcm,
-                    detected: info.format,
-                })
-            }
-            _ => Ok(info),
+        if pcm {
+            return Err(AudioError::FormatMismatch {
+                declared: AudioFormat::Pcm,
+                detected: info.format,
+            });
         }
+        Ok(info)
     }
 
     /// Heap bytes the sniffer holds beyond its fixed-size state, for the memory tests.
@@ -342,7 +354,7 @@ impl AudioSniffer {
                 Stage::Frames(s) => s.retained(),
                 Stage::Ogg(s) => s.retained(),
                 Stage::Mp4(s) => s.retained(),
-                Stage::Head | Stage::Pcm | Stage::Failed(_) => 0,
+                Stage::Head | Stage::Unknown | Stage::Failed(_) => 0,
             }
     }
 }
@@ -409,6 +421,18 @@ mod tests {
             sniff(Some(AudioFormat::Pcm), &sync_like).map(|i| i.format),
             Ok(AudioFormat::Pcm)
         );
+    }
+
+    #[test]
+    fn a_format_declared_after_the_bytes_counts() {
+        let mut s = AudioSniffer::new(None);
+        s.feed(&[0xFF, 0xFB, 0x90, 0x64, 1, 2]);
+        s.declare(AudioFormat::Pcm);
+        assert_eq!(s.finish().map(|i| i.format), Ok(AudioFormat::Pcm));
+        let mut s = AudioSniffer::new(Some(AudioFormat::Pcm));
+        s.feed(&[7; 100]);
+        s.declare(AudioFormat::Wav);
+        assert_eq!(s.finish(), Err(AudioError::Unrecognised));
     }
 
     #[test]
