@@ -15,8 +15,9 @@
 //!   `.pcm` name: the handler passes `Some(AudioFormat::Pcm)` to [`AudioSniffer::new`], or calls
 //!   [`AudioSniffer::declare`] when `audio_format` arrives after the file part, as cozepy sends it).
 //!   Declared pcm whose bytes are a container (WAV, Ogg, MP4, ID3-tagged MP3) is
-//!   [`AudioError::FormatMismatch`]: told "pcm", a decoder would play the container's headers as samples. MP3/ADTS without ID3 are not checked then, because raw samples
-//!   may start with the same `FF Fx` sync bytes.
+//!   [`AudioError::FormatMismatch`]: told "pcm", a decoder would play the container's headers as samples.
+//!   MP3/ADTS without ID3 are not checked then, because raw samples may start with the same `FF Fx` sync
+//!   bytes.
 //! - **Rate and channels of pcm** come from a [`PcmHint`]; the handler reads it from the uploaded file's
 //!   name with [`PcmHint::from_file_name`] (`voice.16k.pcm`, `voice.stereo.pcm`) and passes it with
 //!   [`AudioSniffer::with_pcm_hint`]. No hint: 24 kHz mono, the only pcm the page allows. Other rates or
