@@ -9,19 +9,22 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::sync::RwLock;
 
-use crate::rules::{Plan, CREATE_VOICE_PERMISSION, SLOTS_INCLUDED_WITH_PLAN};
+use crate::rules::{
+    Language, Plan, CLONES_PER_VOICE_ID, CREATE_VOICE_PERMISSION, SLOTS_INCLUDED_WITH_PLAN,
+};
 
 /// The token a default server accepts.
 pub const DEFAULT_TOKEN: &str = "pat_mock";
 /// The personal workspace of the default token (19 digits, like the page's `736163827687053****`).
-pub const DEFAULT_SPACE_ID: &str = "7361638276870530001";
+pub const DEFAULT_SPACE_ID: &str = "7361638276870530000";
 /// Voice slots of the default account: enough that local development does not hit the quota by accident.
 pub const DEFAULT_VOICE_SLOTS: u32 = 100;
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Coze accounts (a team or an enterprise, or a personal account).
@@ -33,10 +36,101 @@ pub struct Config {
     /// Personal access tokens.
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
+    /// The system voices every workspace lists and may synthesise with; [`default_system_voices`] if
+    /// the file does not say (`system_voices = []` for none).
+    #[serde(default = "default_system_voices")]
+    pub system_voices: Vec<SystemVoiceConfig>,
+    /// Cloned voices that exist from the start (and again after `POST /__admin/reset`).
+    #[serde(default)]
+    pub voices: Vec<VoiceConfig>,
+}
+
+/// A cloned voice declared in the configuration or seeded through the admin API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// Its id (decimal digits); a fresh 19-digit id if absent.
+    #[serde(default)]
+    pub voice_id: Option<String>,
+    /// The workspace it lives in; its slot is taken from the workspace's account.
+    pub space_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its language; `zh` if absent.
+    #[serde(default = "chinese")]
+    pub language: Language,
+    /// The text of its preview; the documented default if absent.
+    #[serde(default)]
+    pub preview_text: Option<String>,
+    /// Clones it has left, 0 to 9 (a voice has been cloned at least once); 9 if absent.
+    #[serde(default = "nine")]
+    pub available_training_times: u32,
+}
+
+fn chinese() -> Language {
+    Language::Zh
+}
+
+fn nine() -> u32 {
+    CLONES_PER_VOICE_ID - 1
+}
+
+impl VoiceConfig {
+    /// A voice named `name` in workspace `space_id`, with every other field at its default.
+    pub fn new(space_id: &str, name: &str) -> VoiceConfig {
+        VoiceConfig {
+            voice_id: None,
+            space_id: space_id.to_owned(),
+            name: name.to_owned(),
+            language: chinese(),
+            preview_text: None,
+            available_training_times: nine(),
+        }
+    }
+}
+
+/// A system voice (系统音色): listed with `is_system_voice: true`, never cloned or retrained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemVoiceConfig {
+    /// 19 decimal digits, like cloned voices' ids.
+    pub voice_id: String,
+    /// Its display name.
+    pub name: String,
+    /// One of the six languages.
+    pub language: Language,
+    /// The text of its preview audio; the documented default if absent.
+    #[serde(default)]
+    pub preview_text: Option<String>,
+    /// `big` (large-model voice, the default) or `small`.
+    #[serde(default = "big")]
+    pub model_type: String,
+}
+
+fn big() -> String {
+    "big".to_owned()
+}
+
+/// The system voices of a default server. Invented: the real catalogue is not public in a stable form,
+/// so these only give the list and speech something to show (README, fidelity notes).
+pub fn default_system_voices() -> Vec<SystemVoiceConfig> {
+    let voice = |voice_id: &str, name: &str, language| SystemVoiceConfig {
+        voice_id: voice_id.to_owned(),
+        name: name.to_owned(),
+        language,
+        preview_text: None,
+        model_type: big(),
+    };
+    vec![
+        voice("7426720361732915209", "通用女声", Language::Zh),
+        voice("7426720361732931593", "通用男声", Language::Zh),
+        voice("7426720361732947977", "Friendly Female", Language::En),
+        voice("7426720361732964361", "Calm Male", Language::En),
+    ]
 }
 
 /// An account: its plan, the voice slots it bought, whether it is in arrears.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     /// A name for the account, used by workspaces and tokens.
@@ -52,7 +146,7 @@ pub struct AccountConfig {
 }
 
 /// A workspace (空间).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceConfig {
     /// The Space ID: decimal digits, as in the page's `736163827687053****`.
@@ -62,7 +156,7 @@ pub struct WorkspaceConfig {
 }
 
 /// A personal access token.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenConfig {
     /// The token as sent after `Bearer `.
@@ -103,6 +197,8 @@ impl Default for Config {
                 permissions: vec![CREATE_VOICE_PERMISSION.to_owned()],
                 expires_at: None,
             }],
+            system_voices: default_system_voices(),
+            voices: Vec::new(),
         }
     }
 }
@@ -196,7 +292,62 @@ impl Config {
                 bail!("token {:?} is declared twice", t.value);
             }
         }
-        Ok(Directory { tokens })
+        let mut system_ids = std::collections::HashSet::new();
+        for v in &self.system_voices {
+            if !is_decimal_id(&v.voice_id) {
+                bail!("system voice id {:?} must be decimal digits", v.voice_id);
+            }
+            if !system_ids.insert(&v.voice_id) {
+                bail!("system voice {} is declared twice", v.voice_id);
+            }
+            if !["big", "small"].contains(&v.model_type.as_str()) {
+                bail!(
+                    "system voice {}: model_type must be big or small",
+                    v.voice_id
+                );
+            }
+        }
+        for v in &self.voices {
+            if !space_owner.contains_key(&v.space_id) {
+                bail!("voice {:?} names unknown workspace {}", v.name, v.space_id);
+            }
+            if let Some(id) = &v.voice_id {
+                if !is_decimal_id(id) {
+                    bail!("voice id {id:?} must be decimal digits");
+                }
+                if !system_ids.insert(id) {
+                    bail!("voice {id} is declared twice");
+                }
+            }
+            if v.available_training_times >= CLONES_PER_VOICE_ID {
+                bail!(
+                    "voice {:?}: available_training_times must be below {CLONES_PER_VOICE_ID}",
+                    v.name
+                );
+            }
+        }
+        Ok(Directory {
+            tokens: RwLock::new(tokens),
+        })
+    }
+}
+
+impl Config {
+    /// The account owning workspace `space_id`.
+    pub fn workspace_owner(&self, space_id: &str) -> Option<&str> {
+        self.workspaces
+            .iter()
+            .find(|w| w.id == space_id)
+            .map(|w| w.account.as_str())
+    }
+
+    /// Adds the accounts, workspaces, tokens and voices of `other` (its system voices are ignored:
+    /// those come from the configuration only).
+    pub fn extend(&mut self, other: Config) {
+        self.accounts.extend(other.accounts);
+        self.workspaces.extend(other.workspaces);
+        self.tokens.extend(other.tokens);
+        self.voices.extend(other.voices);
     }
 }
 
@@ -245,16 +396,27 @@ impl Principal {
     }
 }
 
-/// The validated configuration: token → principal.
-#[derive(Debug, Clone, Default)]
+/// The validated configuration: token → principal. Replaced whole when the admin API seeds or resets,
+/// so a request sees either the old or the new directory, never a mix.
+#[derive(Debug, Default)]
 pub struct Directory {
-    tokens: HashMap<String, Principal>,
+    tokens: RwLock<HashMap<String, Principal>>,
 }
 
 impl Directory {
     /// The principal of a token, if the token is known.
-    pub fn principal(&self, token: &str) -> Option<&Principal> {
-        self.tokens.get(token)
+    pub fn principal(&self, token: &str) -> Option<Principal> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    /// Takes the tokens of `other`, dropping its own.
+    pub fn replace(&self, other: Directory) {
+        let tokens = other.tokens.into_inner().unwrap_or_else(|p| p.into_inner());
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
     }
 }
 

@@ -187,6 +187,88 @@ pub enum ApiError {
         /// The method sent.
         method: String,
     },
+    /// Occurs when a voice-list query parameter is not valid: `page_num` must be > 0 and `page_size` in
+    /// (0, 100] (@coze/api `ListVoicesReq`: 「传值需要 > 0」, 「传值需要(0, 100]」); the booleans and
+    /// enums must be values the SDKs send.
+    #[error("voice list parameter {param} = {value:?} is not valid")]
+    ListParamInvalid {
+        /// The parameter's name.
+        param: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// The value sent.
+        value: String,
+    },
+    /// Occurs when a speech body is not the JSON object the SDKs send, or lacks `input` or `voice_id`.
+    #[error("speech body is not valid: {reason}")]
+    SpeechBodyInvalid {
+        /// What was wrong.
+        reason: String,
+    },
+    /// Occurs when `input` is over 1024 characters (cozepy `SpeechClient.create`: "Maximum length is 1024
+    /// characters"; @coze/api: 「最大长度为 1024 个字符」).
+    #[error("speech input is {chars} characters")]
+    SpeechInputTooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// Occurs when `response_format` is not one the SDKs offer.
+    #[error("response_format {value:?} is not supported")]
+    SpeechFormatUnsupported {
+        /// The value sent.
+        value: String,
+    },
+    /// Occurs when `speed` is outside [0.2, 3] (both SDKs' docs).
+    #[error("speed {value} is out of range")]
+    SpeechSpeedOutOfRange {
+        /// The value sent.
+        value: f64,
+    },
+    /// Occurs when `sample_rate` is not one the SDKs list.
+    #[error("sample_rate {value} is not supported")]
+    SpeechSampleRateUnsupported {
+        /// The value sent.
+        value: i64,
+    },
+    /// Occurs when a speech or preview names a voice that is neither a system voice nor a cloned one.
+    #[error("voice {voice_id} does not exist")]
+    UnknownVoice {
+        /// The voice asked for.
+        voice_id: String,
+    },
+    /// Occurs when a speech names a voice cloned in a workspace the token is not a member of:
+    /// 「不同工作空间复刻的音色资源是独立的，不允许跨空间使用」.
+    #[error("voice {voice_id} belongs to a workspace the token is not a member of")]
+    VoiceOfOtherSpace {
+        /// The voice asked for.
+        voice_id: String,
+    },
+    /// Occurs when an admin request lacks the admin token, or reaches a non-loopback server that has
+    /// none configured.
+    #[error("admin API refused: {reason}")]
+    AdminUnauthorized {
+        /// Why.
+        reason: &'static str,
+    },
+    /// Occurs when an admin request's body or query is not valid.
+    #[error("admin request is not valid: {reason}")]
+    AdminInvalid {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An answer injected through `POST /__admin/faults` with an `envelope` action, rendered as asked.
+    #[error("injected fault: {code} {msg}")]
+    InjectedFault {
+        /// The envelope's code.
+        code: i64,
+        /// The envelope's msg.
+        msg: String,
+        /// The HTTP status.
+        status: StatusCode,
+    },
+    /// Occurs when the body stalls or trickles (see [`crate::request_body::guarded`]).
+    #[error("{0}")]
+    BodyTooSlow(SlowBody),
     /// Occurs when the fake itself fails (storage); the cause goes to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -205,7 +287,17 @@ impl ApiError {
             }
             NoVoiceSlots { .. } | CloneLimitReached { .. } => CODE_PERMISSION_DENIED,
             AccountInArrears => CODE_ACCOUNT_IN_ARREARS,
-            VoiceNotFound { .. } | RouteNotFound { .. } => CODE_NOT_FOUND,
+            VoiceNotFound { .. } | RouteNotFound { .. } | UnknownVoice { .. } => CODE_NOT_FOUND,
+            VoiceOfOtherSpace { .. } => CODE_PERMISSION_DENIED,
+            AdminUnauthorized { .. } => CODE_AUTHENTICATION_INVALID,
+            ListParamInvalid { .. }
+            | SpeechBodyInvalid { .. }
+            | SpeechInputTooLong { .. }
+            | SpeechFormatUnsupported { .. }
+            | SpeechSpeedOutOfRange { .. }
+            | SpeechSampleRateUnsupported { .. }
+            | AdminInvalid { .. } => CODE_INVALID_PARAMETER,
+            InjectedFault { code, .. } => *code,
             MalformedMultipart { .. }
             | DuplicateField { .. }
             | InvalidField { .. }
@@ -291,6 +383,38 @@ impl ApiError {
                 AudioFormat::ALL.map(AudioFormat::name).join(", ")
             ),
             Audio(e) => format!("The file is not valid: {e}."),
+            ListParamInvalid {
+                param,
+                expected,
+                value,
+            } => invalid_field(param, &format!("{expected}: it is {value:?}")),
+            SpeechBodyInvalid { reason } => invalid_field("http body", reason),
+            SpeechInputTooLong { chars } => invalid_field(
+                "input",
+                &format!("at most 1024 characters: it is {chars} characters"),
+            ),
+            SpeechFormatUnsupported { value } => invalid_field(
+                "response_format",
+                &format!("one of wav, pcm, ogg_opus, mp3: it is {value:?}"),
+            ),
+            SpeechSpeedOutOfRange { value } => {
+                invalid_field("speed", &format!("in [0.2, 3]: it is {value}"))
+            }
+            SpeechSampleRateUnsupported { value } => invalid_field(
+                "sample_rate",
+                &format!(
+                    "one of 8000, 16000, 22050, 24000, 32000, 44100, 48000: it is {value}"
+                ),
+            ),
+            UnknownVoice { voice_id } => format!(
+                "Requested resource voice_id={voice_id} does not exist. Ensure you are the correct resource identifier."
+            ),
+            VoiceOfOtherSpace { voice_id } => format!(
+                "{MSG_PERMISSION_DENIED} voice_id={voice_id} belongs to a workspace the token is not a member of."
+            ),
+            AdminUnauthorized { reason } => format!("coze-mock admin API: {reason}"),
+            AdminInvalid { reason } => format!("coze-mock admin API: {reason}"),
+            InjectedFault { msg, .. } => msg.clone(),
             Internal(_) => MSG_INTERNAL.to_owned(),
         }
     }
@@ -310,7 +434,19 @@ impl ApiError {
             | NoVoiceSlots { .. }
             | CloneLimitReached { .. }
             | AccountInArrears => StatusCode::FORBIDDEN,
-            VoiceNotFound { .. } | RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            VoiceNotFound { .. } | RouteNotFound { .. } | UnknownVoice { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            VoiceOfOtherSpace { .. } => StatusCode::FORBIDDEN,
+            AdminUnauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ListParamInvalid { .. }
+            | SpeechBodyInvalid { .. }
+            | SpeechInputTooLong { .. }
+            | SpeechFormatUnsupported { .. }
+            | SpeechSpeedOutOfRange { .. }
+            | SpeechSampleRateUnsupported { .. }
+            | AdminInvalid { .. } => StatusCode::BAD_REQUEST,
+            InjectedFault { status, .. } => *status,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotMultipart { .. }
@@ -365,6 +501,17 @@ impl ApiError {
             },
             RouteNotFound { .. } => "route.not_found",
             MethodNotAllowed { .. } => "route.method_not_allowed",
+            ListParamInvalid { .. } => "list.param_invalid",
+            SpeechBodyInvalid { .. } => "speech.body_invalid",
+            SpeechInputTooLong { .. } => "speech.input_max_chars",
+            SpeechFormatUnsupported { .. } => "speech.response_format",
+            SpeechSpeedOutOfRange { .. } => "speech.speed_range",
+            SpeechSampleRateUnsupported { .. } => "speech.sample_rate",
+            UnknownVoice { .. } => "voice.unknown",
+            VoiceOfOtherSpace { .. } => "voice.other_space",
+            AdminUnauthorized { .. } => "admin.unauthorized",
+            AdminInvalid { .. } => "admin.invalid",
+            InjectedFault { .. } => "fault.envelope",
             Internal(_) => "internal",
         }
     }

@@ -9,10 +9,16 @@
 //! - [`multipart`]: the streaming form reader; [`clone_request`]: the form judged by the rules.
 //! - [`audio`]: audio judged by its bytes.
 //! - [`request_body`]: reading the rest of a body before an error answer.
-//! - [`store`]: the voices, and the atomic slot and clone-count checks.
+//! - [`store`]: the voices, the journal and the seeds in SQLite, and the atomic slot and clone-count checks.
+//! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
+//! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
+//! - [`journal`]: the middleware that records every request with its verdict and rule.
+//! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
+//! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
 //! - [`api`]: one module per endpoint, and the router.
 //! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
 
+pub mod admin;
 pub mod api;
 pub mod audio;
 pub mod auth;
@@ -20,10 +26,14 @@ pub mod clone_request;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod faults;
+pub mod journal;
 pub mod multipart;
 pub mod request_body;
 pub mod rules;
 pub mod server;
 pub mod store;
+pub mod synth;
+pub mod system_voices;
 
 pub use server::{serve, MockServer};

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mock_server::config::{Config, DEFAULT_TOKEN};
+use mock_server::server::{Options, Storage, DEFAULT_DB_PATH};
 
 /// An offline, faithful fake of Coze's voice-clone API.
 #[derive(Parser)]
@@ -30,6 +31,16 @@ struct ServeArgs {
     /// 100 voice slots, one personal workspace.
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
+    /// SQLite database holding voices, clone counts, seeds and the request journal across restarts.
+    #[arg(long, env = "COZE_MOCK_DB", default_value = DEFAULT_DB_PATH, conflicts_with = "in_memory")]
+    db: PathBuf,
+    /// Keep all state in memory: every start is fresh (tests).
+    #[arg(long, env = "COZE_MOCK_IN_MEMORY")]
+    in_memory: bool,
+    /// Token the admin API (`/__admin/`) requires. Without it, the admin API answers only when the
+    /// server listens on a loopback address.
+    #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
+    admin_token: Option<String>,
 }
 
 #[tokio::main]
@@ -56,7 +67,19 @@ async fn main() -> anyhow::Result<()> {
         None => println!("default configuration: use the token `{DEFAULT_TOKEN}` (Authorization: Bearer {DEFAULT_TOKEN})"),
     }
     println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
-    mock_server::serve(listener, &config, shutdown_signal()).await
+    let options = Options {
+        storage: if args.in_memory {
+            Storage::InMemory
+        } else {
+            Storage::File(args.db.clone())
+        },
+        admin_token: args.admin_token,
+    };
+    match &options.storage {
+        Storage::InMemory => println!("state: in memory"),
+        Storage::File(path) => println!("state: {}", path.display()),
+    }
+    mock_server::server::serve_with(listener, &config, &options, shutdown_signal()).await
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -66,7 +89,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

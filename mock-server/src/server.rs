@@ -1,43 +1,125 @@
-//! Binding and serving: [`serve`] for the binary, [`MockServer`] for tests in other crates.
+//! Binding and serving: [`serve_with`] for the binary, [`MockServer`] for tests in other crates.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::admin::{self, AdminState};
 use crate::api::{router, AppState};
-use crate::config::Config;
-use crate::store::MemoryStore;
+use crate::config::{AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig};
+use crate::faults::Faults;
+use crate::journal::JournalRecord;
+use crate::rules::{Plan, CREATE_VOICE_PERMISSION};
+use crate::store::{SqliteStore, VoiceStore};
 
-/// Serves the fake on `listener` until `shutdown` completes; in-flight requests finish first.
+/// The database the binary uses without `--db` or `--in-memory`: `coze-mock.db` in the working
+/// directory, so each project that runs the fake keeps its own state beside its configuration.
+pub const DEFAULT_DB_PATH: &str = "coze-mock.db";
+
+/// Where the state lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// In memory, gone when the server stops: tests, and `--in-memory`.
+    #[default]
+    InMemory,
+    /// In the SQLite database at this path, created if absent.
+    File(PathBuf),
+}
+
+/// How the server runs, beyond the configuration's accounts and voices.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Where the state lives.
+    pub storage: Storage,
+    /// The token the admin API requires; see [`crate::admin`] for the rule without one.
+    pub admin_token: Option<String>,
+}
+
+/// Builds the state of a server with `config`, listening on a loopback address or not.
+pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow::Result<AppState> {
+    let store: Arc<dyn VoiceStore> = match &options.storage {
+        Storage::InMemory => Arc::new(SqliteStore::in_memory()),
+        Storage::File(path) => Arc::new(
+            SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ),
+    };
+    let directory = admin::load(config, store.as_ref())
+        .context("the configuration, with the seeds stored in the database")?;
+    Ok(AppState {
+        directory: Arc::new(directory),
+        store,
+        system_voices: config.system_voices.clone().into(),
+        faults: Arc::new(Faults::default()),
+        admin: Arc::new(AdminState::new(
+            config.clone(),
+            options.admin_token.clone(),
+            loopback,
+        )),
+    })
+}
+
+/// Serves the fake in memory on `listener` until `shutdown` completes; in-flight requests finish first.
 pub async fn serve(
     listener: TcpListener,
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = AppState {
-        directory: Arc::new(config.validate()?),
-        store: Arc::new(MemoryStore::new()),
-    };
+    serve_with(listener, config, &Options::default(), shutdown).await
+}
+
+/// Serves the fake with `options` (storage, admin token) on `listener` until `shutdown` completes.
+pub async fn serve_with(
+    listener: TcpListener,
+    config: &Config,
+    options: &Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let state = build_state(config, options, loopback)?;
+    serve_state(listener, state, shutdown).await
+}
+
+async fn serve_state(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
 }
 
-/// A fake running on 127.0.0.1 on a free port, stopped when dropped.
+/// A fake running on 127.0.0.1 on a free port, in memory, stopped when dropped.
 ///
 /// ```no_run
 /// # async fn demo() {
+/// use mock_server::config::VoiceConfig;
+/// use mock_server::rules::Plan;
+///
+/// // The default: token `pat_mock`, a team account with 100 slots.
 /// let server = mock_server::MockServer::start().await;
 /// let url = format!("{}/v1/audio/voices/clone", server.uri());
+///
+/// // Or with accounts, tokens and voices of the test's own.
+/// let server = mock_server::MockServer::builder()
+///     .account("acme", Plan::Team, 2)
+///     .workspace("7000000000000000001", "acme")
+///     .token("pat_acme", "acme", "7000000000000000001")
+///     .voice(VoiceConfig::new("7000000000000000001", "narrator"))
+///     .start()
+///     .await;
 /// # }
 /// ```
 pub struct MockServer {
     addr: SocketAddr,
+    store: Arc<dyn VoiceStore>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -51,24 +133,34 @@ impl MockServer {
     /// Starts a fake with `config`. Panics if the configuration is invalid or no port is free: this is a
     /// test helper, and a test cannot go on without its server.
     pub async fn start_with(config: Config) -> MockServer {
-        config.validate().expect("valid coze-mock configuration");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("bound address");
+        let state =
+            build_state(&config, &Options::default(), true).expect("valid coze-mock configuration");
+        let store = state.store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = serve(listener, &config, shutdown).await {
+            if let Err(e) = serve_state(listener, state, shutdown).await {
                 tracing::error!("coze-mock stopped: {e:#}");
             }
         });
         MockServer {
             addr,
+            store,
             stop: Some(stop),
             task,
+        }
+    }
+
+    /// A builder starting from the default configuration (so `pat_mock` keeps working).
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder {
+            config: Config::default(),
         }
     }
 
@@ -81,6 +173,14 @@ impl MockServer {
     pub fn address(&self) -> SocketAddr {
         self.addr
     }
+
+    /// Every request the server received so far (admin requests aside), oldest first, with its verdict
+    /// and the rule that decided it: the journal `GET /__admin/journal` shows.
+    pub fn received_requests(&self) -> Vec<JournalRecord> {
+        self.store
+            .journal(0, u32::MAX)
+            .expect("reading the in-memory journal")
+    }
 }
 
 impl Drop for MockServer {
@@ -89,5 +189,69 @@ impl Drop for MockServer {
             let _ = stop.send(());
         }
         self.task.abort();
+    }
+}
+
+/// Accounts, workspaces, tokens and voices for a [`MockServer`], added to the default configuration.
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    config: Config,
+}
+
+impl MockServerBuilder {
+    /// Replaces the whole configuration (the default one included).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adds an account on `plan` that bought `bought_voice_slots` slots on top of the plan's one.
+    pub fn account(mut self, id: &str, plan: Plan, bought_voice_slots: u32) -> Self {
+        self.config.accounts.push(AccountConfig {
+            id: id.to_owned(),
+            plan,
+            bought_voice_slots,
+            in_arrears: false,
+        });
+        self
+    }
+
+    /// Adds workspace `id` owned by `account`.
+    pub fn workspace(mut self, id: &str, account: &str) -> Self {
+        self.config.workspaces.push(WorkspaceConfig {
+            id: id.to_owned(),
+            account: account.to_owned(),
+        });
+        self
+    }
+
+    /// Adds token `value` of `account`, with personal workspace `personal_workspace` and the
+    /// `createVoice` permission. For other permissions or workspaces, use [`Self::token_config`].
+    pub fn token(self, value: &str, account: &str, personal_workspace: &str) -> Self {
+        self.token_config(TokenConfig {
+            value: value.to_owned(),
+            account: account.to_owned(),
+            personal_workspace: personal_workspace.to_owned(),
+            workspaces: Vec::new(),
+            permissions: vec![CREATE_VOICE_PERMISSION.to_owned()],
+            expires_at: None,
+        })
+    }
+
+    /// Adds a token as the configuration file declares one.
+    pub fn token_config(mut self, token: TokenConfig) -> Self {
+        self.config.tokens.push(token);
+        self
+    }
+
+    /// Adds a cloned voice that exists from the start.
+    pub fn voice(mut self, voice: VoiceConfig) -> Self {
+        self.config.voices.push(voice);
+        self
+    }
+
+    /// Starts the server; panics if the configuration is invalid (see [`MockServer::start_with`]).
+    pub async fn start(self) -> MockServer {
+        MockServer::start_with(self.config).await
     }
 }

@@ -1,17 +1,22 @@
-//! Where cloned voices live: the [`VoiceStore`] trait and its in-memory implementation.
+//! Where the fake's state lives: the [`VoiceStore`] trait, the rules it decides, and [`SqliteStore`].
 //!
 //! The two rules that depend on state are decided inside the store, atomically, so they stay exact under
-//! concurrent requests: a new voice takes a free slot of its account, and a retrain counts towards the
-//! 10 clones a voice id allows. [`MemoryStore`] keeps everything under one `std::sync::Mutex`: nothing
-//! awaits while it is held (clippy's `await_holding_lock` guards that), and every operation is a few
-//! map look-ups, so a Tokio mutex would only add cost.
+//! concurrent requests: a new voice takes a free slot of its account ([`check_free_slot`]), and a retrain
+//! counts towards the 10 clones a voice id allows ([`check_retrain`]). Each rule is written once, as a
+//! function, and the store calls it inside the one transaction that reads the count and writes the voice.
+//!
+//! There is one implementation, [`SqliteStore`]: on a file for the binary (state survives restarts and
+//! `kill -9`), or on SQLite's `:memory:` for `--in-memory` and for [`crate::MockServer`]. One backend means
+//! one place where each rule can be wrong.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod sqlite;
 
 use rand::Rng;
 
+use crate::journal::{JournalEntry, JournalRecord};
 use crate::rules::{AudioFormat, Language, CLONES_PER_VOICE_ID};
+
+pub use sqlite::SqliteStore;
 
 /// A cloned voice.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +90,29 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// 「如需…复刻更多音色，请…购买音色复刻扩容包」: a new voice needs a free slot of its account, counted
+/// across all the account's workspaces.
+pub fn check_free_slot(used: u32, slots: u32) -> Result<(), StoreError> {
+    if used >= slots {
+        return Err(StoreError::NoVoiceSlots { used, total: slots });
+    }
+    Ok(())
+}
+
+/// 「同一个音色 ID 最多复刻 10 次」: a retrain is refused once the id has been cloned 10 times.
+pub fn check_retrain(voice: &Voice) -> Result<(), StoreError> {
+    if voice.clone_count >= CLONES_PER_VOICE_ID {
+        return Err(StoreError::CloneLimitReached(voice.voice_id.clone()));
+    }
+    Ok(())
+}
+
+/// A new voice id: 19 decimal digits starting with 7, like the ids on the page.
+pub fn new_voice_id() -> String {
+    let n: u64 = rand::rng().random_range(7_000_000_000_000_000_000..7_999_999_999_999_999_999);
+    n.to_string()
+}
+
 /// The state of the fake, behind one small interface.
 pub trait VoiceStore: Send + Sync + 'static {
     /// Creates a voice in `space_id` if `account_id` holds fewer than `slots` voices.
@@ -109,132 +137,37 @@ pub trait VoiceStore: Send + Sync + 'static {
     /// The voice `voice_id` if it lives in `space_id`.
     fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError>;
 
+    /// The voice `voice_id`, whatever its workspace (to tell "unknown" from "another workspace's").
+    fn voice_anywhere(&self, voice_id: &str) -> Result<Option<Voice>, StoreError>;
+
     /// Every voice of `space_id`, newest first.
     fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError>;
-}
 
-/// Every voice, in memory, keyed by voice id.
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    voices: Mutex<HashMap<String, Voice>>,
-}
+    /// Every voice of every workspace, newest first (admin inspection).
+    fn all_voices(&self) -> Result<Vec<Voice>, StoreError>;
 
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> MemoryStore {
-        MemoryStore::default()
-    }
+    /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
+    fn put_voice(&self, voice: &Voice) -> Result<(), StoreError>;
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Voice>> {
-        // A panic while holding the lock cannot leave a half-written voice (each write is one insert),
-        // so a poisoned map is still consistent.
-        self.voices.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+    /// Appends one request to the journal.
+    fn append_journal(&self, entry: &JournalEntry) -> Result<(), StoreError>;
 
-/// A new voice id: 19 decimal digits starting with 7, like the ids on the page.
-pub fn new_voice_id() -> String {
-    let n: u64 = rand::rng().random_range(7_000_000_000_000_000_000..7_999_999_999_999_999_999);
-    n.to_string()
-}
+    /// Journal records with an id above `after`, oldest first, at most `limit`.
+    fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError>;
 
-impl VoiceStore for MemoryStore {
-    fn create_voice(
-        &self,
-        account_id: &str,
-        space_id: &str,
-        slots: u32,
-        sample: VoiceSample,
-        now: i64,
-    ) -> Result<Voice, StoreError> {
-        let mut voices = self.lock();
-        let used = voices
-            .values()
-            .filter(|v| v.account_id == account_id)
-            .count() as u32;
-        if used >= slots {
-            return Err(StoreError::NoVoiceSlots { used, total: slots });
-        }
-        let voice_id = loop {
-            let id = new_voice_id();
-            if !voices.contains_key(&id) {
-                break id;
-            }
-        };
-        let voice = Voice {
-            voice_id: voice_id.clone(),
-            space_id: space_id.to_owned(),
-            account_id: account_id.to_owned(),
-            sample,
-            clone_count: 1,
-            create_time: now,
-            update_time: now,
-        };
-        voices.insert(voice_id, voice.clone());
-        Ok(voice)
-    }
+    /// Admin seeds applied so far (JSON documents, oldest first), replayed over the configuration at start.
+    fn seeds(&self) -> Result<Vec<String>, StoreError>;
 
-    fn retrain_voice(
-        &self,
-        space_id: &str,
-        voice_id: &str,
-        sample: VoiceSample,
-        now: i64,
-    ) -> Result<Voice, StoreError> {
-        let mut voices = self.lock();
-        let voice = voices
-            .get_mut(voice_id)
-            .filter(|v| v.space_id == space_id)
-            .ok_or_else(|| StoreError::VoiceNotFound {
-                voice_id: voice_id.to_owned(),
-                space_id: space_id.to_owned(),
-            })?;
-        if voice.clone_count >= CLONES_PER_VOICE_ID {
-            return Err(StoreError::CloneLimitReached(voice_id.to_owned()));
-        }
-        voice.clone_count += 1;
-        voice.sample = sample;
-        voice.update_time = now;
-        Ok(voice.clone())
-    }
+    /// Records one more admin seed.
+    fn add_seed(&self, seed_json: &str) -> Result<(), StoreError>;
 
-    fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError> {
-        Ok(self
-            .lock()
-            .get(voice_id)
-            .filter(|v| v.space_id == space_id)
-            .cloned())
-    }
-
-    fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
-        let mut list: Vec<Voice> = self
-            .lock()
-            .values()
-            .filter(|v| v.space_id == space_id)
-            .cloned()
-            .collect();
-        list.sort_by(|a, b| {
-            (b.create_time, &b.voice_id).cmp(&(a.create_time, &a.voice_id))
-        });
-        Ok(list)
-    }
+    /// Forgets every voice, journal record and seed: back to the configured state.
+    fn reset(&self) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> VoiceSample {
-        VoiceSample {
-            name: "jay".into(),
-            language: Language::Zh,
-            preview_text: "hi".into(),
-            text: None,
-            description: None,
-            audio_format: AudioFormat::Wav,
-            duration_secs: Some(12.0),
-        }
-    }
 
     #[test]
     fn voice_ids_have_nineteen_digits() {
@@ -246,41 +179,12 @@ mod tests {
     }
 
     #[test]
-    fn the_eleventh_clone_of_a_voice_id_is_refused() {
-        let store = MemoryStore::new();
-        let v = store.create_voice("a", "1", 1, sample(), 0).unwrap();
-        for n in 2..=10 {
-            let r = store.retrain_voice("1", &v.voice_id, sample(), n).unwrap();
-            assert_eq!(r.clone_count, n as u32);
-            assert_eq!(r.voice_id, v.voice_id);
-        }
+    fn the_last_slot_is_usable_and_the_next_is_not() {
+        assert_eq!(check_free_slot(1, 2), Ok(()));
         assert_eq!(
-            store.retrain_voice("1", &v.voice_id, sample(), 11),
-            Err(StoreError::CloneLimitReached(v.voice_id.clone()))
-        );
-    }
-
-    #[test]
-    fn slots_are_counted_across_the_accounts_workspaces() {
-        let store = MemoryStore::new();
-        store.create_voice("a", "1", 2, sample(), 0).unwrap();
-        store.create_voice("a", "2", 2, sample(), 0).unwrap();
-        assert_eq!(
-            store.create_voice("a", "1", 2, sample(), 0),
+            check_free_slot(2, 2),
             Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
         );
-        assert!(store.create_voice("b", "3", 2, sample(), 0).is_ok());
-    }
-
-    #[test]
-    fn a_voice_is_invisible_from_another_workspace() {
-        let store = MemoryStore::new();
-        let v = store.create_voice("a", "1", 5, sample(), 0).unwrap();
-        assert_eq!(store.voice("2", &v.voice_id), Ok(None));
-        assert!(matches!(
-            store.retrain_voice("2", &v.voice_id, sample(), 1),
-            Err(StoreError::VoiceNotFound { .. })
-        ));
-        assert!(store.voices("2").unwrap().is_empty());
+        assert!(check_free_slot(0, 0).is_err(), "no slots, no voice");
     }
 }

@@ -1,0 +1,326 @@
+//! The admin API under `/__admin/`: steer and inspect the fake from tests (httpmock's `/__httpmock__/`
+//! prefix, STYLE 2.4). Answers are envelopes like the API's.
+//!
+//! | Route | Does |
+//! |---|---|
+//! | `POST /__admin/reset` | forgets voices, journal, seeds and faults: back to the configured state |
+//! | `POST /__admin/seed` | adds accounts, workspaces, tokens and voices (the configuration's shape) |
+//! | `GET /__admin/voices` | every voice of every workspace, with its account and clone count |
+//! | `GET /__admin/journal?after=ID&limit=N` | requests with their verdict and rule, oldest first |
+//! | `GET, POST, DELETE /__admin/faults` | list, add ([`FaultSpec`]) or clear injected faults |
+//!
+//! # Access
+//! With `--admin-token T` (env `COZE_MOCK_ADMIN_TOKEN`), every admin request needs
+//! `Authorization: Bearer T`. Without one, the admin API is open only when the server listens on a
+//! loopback address (the default `127.0.0.1:8080`, and [`crate::MockServer`]): only local processes reach
+//! it then. A server on any other address without a token refuses every admin request.
+
+use std::sync::Mutex;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use crate::api::voice_view::VoiceView;
+use crate::api::{base_url, now, AppState};
+use crate::auth::bearer_token;
+use crate::config::{Config, Directory};
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::faults::{Fault, FaultSpec};
+use crate::journal::JournalRecord;
+use crate::store::VoiceStore;
+use crate::system_voices::{configured_voice, internal};
+
+/// Most journal records one read returns.
+pub const JOURNAL_PAGE_MAX: u32 = 1000;
+
+/// What the admin API needs besides the API's state.
+#[derive(Debug)]
+pub struct AdminState {
+    /// The configuration the server started with: what `reset` returns to.
+    pub config: Config,
+    /// The admin token, if configured.
+    pub token: Option<String>,
+    /// Whether the server listens on a loopback address.
+    pub loopback: bool,
+    /// Serialises seeds, so two concurrent seeds cannot both validate against the state before the other.
+    seed_lock: Mutex<()>,
+}
+
+impl AdminState {
+    /// The admin side of a server started with `config`.
+    pub fn new(config: Config, token: Option<String>, loopback: bool) -> AdminState {
+        AdminState {
+            config,
+            token,
+            loopback,
+            seed_lock: Mutex::new(()),
+        }
+    }
+}
+
+/// The configuration plus every seed the store has recorded.
+fn effective_config(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Config> {
+    let mut config = base.clone();
+    for seed in store.seeds()? {
+        config.extend(serde_json::from_str(&seed)?);
+    }
+    Ok(config)
+}
+
+/// Loads the state at start-up or after a reset: the configuration and the stored seeds give the
+/// directory, and every declared voice the store does not hold yet is written (a voice the store holds
+/// keeps its retrains).
+pub fn load(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Directory> {
+    let config = effective_config(base, store)?;
+    let directory = config.validate()?;
+    let time = now();
+    for v in &config.voices {
+        let owner = config.workspace_owner(&v.space_id).unwrap_or_default();
+        let voice = configured_voice(v, owner, time);
+        if store.voice_anywhere(&voice.voice_id)?.is_none() {
+            store.put_voice(&voice)?;
+        }
+    }
+    Ok(directory)
+}
+
+/// The admin routes, behind [`guard`].
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/seed", post(seed))
+        .route("/voices", get(voices))
+        .route("/journal", get(journal))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(state, guard))
+}
+
+/// Refuses admin requests without the admin token, or to a non-loopback server that has none.
+async fn guard(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    match check_access(&app.admin, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn check_access(admin: &AdminState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match &admin.token {
+        Some(expected) => {
+            let sent = headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(bearer_token);
+            if sent == Some(expected.as_str()) {
+                Ok(())
+            } else {
+                Err(ApiError::AdminUnauthorized {
+                    reason: "send Authorization: Bearer <the --admin-token value>",
+                })
+            }
+        }
+        None if admin.loopback => Ok(()),
+        None => Err(ApiError::AdminUnauthorized {
+            reason: "closed: the server is not on loopback and no --admin-token is configured",
+        }),
+    }
+}
+
+/// What reset and seed answer.
+#[derive(Debug, Serialize)]
+struct Done {
+    /// Voices the store holds afterwards.
+    voices: usize,
+}
+
+async fn reset(State(app): State<AppState>) -> Result<Envelope<Done>, ApiError> {
+    app.store.reset().map_err(internal)?;
+    app.faults.clear();
+    let directory = load(&app.admin.config, app.store.as_ref())
+        .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
+    app.directory.replace(directory);
+    let voices = app.store.all_voices().map_err(internal)?.len();
+    Ok(Envelope(Done { voices }))
+}
+
+fn invalid(reason: impl Into<String>) -> ApiError {
+    ApiError::AdminInvalid {
+        reason: reason.into(),
+    }
+}
+
+/// Seeds accounts, workspaces, tokens and voices. The body has the configuration file's shape (as JSON);
+/// a voice without `voice_id` gets one derived from its workspace and name. Seeds are stored, so they
+/// survive restarts, and dropped by `reset`.
+async fn seed(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Envelope<SeededVoices>, ApiError> {
+    let Json(body) = body.map_err(|e| invalid(e.body_text()))?;
+    if body.get("system_voices").is_some() {
+        return Err(invalid(
+            "system_voices come from the configuration file and cannot be seeded",
+        ));
+    }
+    let seed: Config = serde_json::from_value(body).map_err(|e| invalid(e.to_string()))?;
+    let _one_seed_at_a_time = app
+        .admin
+        .seed_lock
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let mut config = effective_config(&app.admin.config, app.store.as_ref())
+        .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
+    config.extend(seed.clone());
+    let directory = config.validate().map_err(|e| invalid(format!("{e:#}")))?;
+    let json = serde_json::to_string(&seed).map_err(|e| ApiError::Internal(e.to_string()))?;
+    app.store.add_seed(&json).map_err(internal)?;
+    let base = base_url(&headers);
+    let time = now();
+    let mut views = Vec::new();
+    for v in &seed.voices {
+        let owner = config.workspace_owner(&v.space_id).unwrap_or_default();
+        let voice = configured_voice(v, owner, time);
+        app.store.put_voice(&voice).map_err(internal)?;
+        views.push(VoiceView::of(&voice, &base));
+    }
+    app.directory.replace(directory);
+    Ok(Envelope(SeededVoices { voices: views }))
+}
+
+/// The voices a seed wrote.
+#[derive(Debug, Serialize)]
+struct SeededVoices {
+    voices: Vec<VoiceView>,
+}
+
+/// A voice with what only the admin sees.
+#[derive(Debug, Serialize)]
+struct AdminVoice {
+    space_id: String,
+    account_id: String,
+    clone_count: u32,
+    #[serde(flatten)]
+    voice: VoiceView,
+}
+
+async fn voices(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Envelope<Vec<AdminVoice>>, ApiError> {
+    let base = base_url(&headers);
+    let voices = app.store.all_voices().map_err(internal)?;
+    Ok(Envelope(
+        voices
+            .into_iter()
+            .map(|v| AdminVoice {
+                voice: VoiceView::of(&v, &base),
+                space_id: v.space_id,
+                account_id: v.account_id,
+                clone_count: v.clone_count,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /__admin/journal` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JournalQuery {
+    /// Only records with a larger id.
+    #[serde(default)]
+    after: i64,
+    /// At most this many (default and maximum [`JOURNAL_PAGE_MAX`]).
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// A page of the journal.
+#[derive(Debug, Serialize)]
+struct JournalPage {
+    records: Vec<JournalRecord>,
+}
+
+async fn journal(
+    State(app): State<AppState>,
+    query: Result<Query<JournalQuery>, QueryRejection>,
+) -> Result<Envelope<JournalPage>, ApiError> {
+    let Query(q) = query.map_err(|e| invalid(e.body_text()))?;
+    let limit = q.limit.unwrap_or(JOURNAL_PAGE_MAX).min(JOURNAL_PAGE_MAX);
+    let records = app.store.journal(q.after, limit).map_err(internal)?;
+    Ok(Envelope(JournalPage { records }))
+}
+
+/// The active faults.
+#[derive(Debug, Serialize)]
+struct FaultList {
+    faults: Vec<Fault>,
+}
+
+async fn list_faults(State(app): State<AppState>) -> Envelope<FaultList> {
+    Envelope(FaultList {
+        faults: app.faults.list(chrono::Utc::now().timestamp_millis()),
+    })
+}
+
+async fn add_fault(
+    State(app): State<AppState>,
+    body: Result<Json<FaultSpec>, JsonRejection>,
+) -> Result<Envelope<Fault>, ApiError> {
+    let Json(spec) = body.map_err(|e| invalid(e.body_text()))?;
+    app.faults
+        .add(spec, chrono::Utc::now().timestamp_millis())
+        .map(Envelope)
+}
+
+async fn clear_faults(State(app): State<AppState>) -> Envelope<FaultList> {
+    app.faults.clear();
+    Envelope(FaultList { faults: Vec::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(auth: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(a) = auth {
+            h.insert(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_str(a).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn without_a_token_the_admin_api_is_open_on_loopback_only() {
+        let local = AdminState::new(Config::default(), None, true);
+        let public = AdminState::new(Config::default(), None, false);
+        assert!(check_access(&local, &headers(None)).is_ok());
+        assert_eq!(
+            check_access(&public, &headers(Some("Bearer anything")))
+                .unwrap_err()
+                .rule(),
+            "admin.unauthorized"
+        );
+    }
+
+    #[test]
+    fn with_a_token_every_admin_request_must_carry_it_even_on_loopback() {
+        let admin = AdminState::new(Config::default(), Some("s3cret".into()), true);
+        assert!(check_access(&admin, &headers(Some("Bearer s3cret"))).is_ok());
+        assert!(check_access(&admin, &headers(None)).is_err());
+        assert!(check_access(&admin, &headers(Some("Bearer pat_mock"))).is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! `POST /v1/audio/speech`: 语音合成, with a system voice or a voice cloned in one of the caller's
+//! workspaces. The answer is the audio itself with an `audio/…` Content-Type, not an envelope; errors are
+//! envelopes.
+//!
+//! Body, as the SDKs send it (reference, "POST /v1/audio/speech"; cozepy `SpeechClient.create`, @coze/api
+//! `CreateSpeechReq`): `input` (at most 1024 characters), `voice_id`, `response_format` (default `mp3`),
+//! `speed` ([0.2, 3], default 1; @coze/api leaves it out), `sample_rate` (default 24000); `emotion` and
+//! `emotion_scale` are accepted and ignored. Checks run in that order, after the token. No permission is
+//! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::header::CONTENT_TYPE;
+use http::HeaderMap;
+use serde::Deserialize;
+
+use crate::api::{now, AppState};
+use crate::auth::authenticate;
+use crate::error::ApiError;
+use crate::synth::{self, SpeechFormat, SPEECH_SAMPLE_RATES};
+use crate::system_voices::find_voice;
+
+/// 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api); cozepy: "Maximum length is 1024 characters".
+pub const INPUT_MAX_CHARS: usize = 1024;
+/// 「语速，[0.2,3]」 (both SDKs).
+pub const SPEED_RANGE: (f64, f64) = (0.2, 3.0);
+
+/// The body as sent; every field optional so a missing one gets a precise error.
+#[derive(Debug, Deserialize)]
+struct RawSpeech {
+    input: Option<String>,
+    voice_id: Option<String>,
+    response_format: Option<String>,
+    speed: Option<f64>,
+    sample_rate: Option<i64>,
+}
+
+/// A speech request that passed every check but the voice's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpeechRequest {
+    /// The text.
+    pub input: String,
+    /// The voice.
+    pub voice_id: String,
+    /// The audio format.
+    pub format: SpeechFormat,
+    /// 0.2 to 3.
+    pub speed: f64,
+    /// One of [`SPEECH_SAMPLE_RATES`].
+    pub sample_rate: u32,
+}
+
+impl SpeechRequest {
+    /// Parses and checks a JSON body.
+    pub fn parse(body: &[u8]) -> Result<SpeechRequest, ApiError> {
+        let raw: RawSpeech =
+            serde_json::from_slice(body).map_err(|e| ApiError::SpeechBodyInvalid {
+                reason: format!("a JSON object with input and voice_id: {e}"),
+            })?;
+        let missing = |field: &str| ApiError::SpeechBodyInvalid {
+            reason: format!("a JSON object with a non-empty {field}"),
+        };
+        let input = raw
+            .input
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| missing("input"))?;
+        let chars = input.chars().count();
+        if chars > INPUT_MAX_CHARS {
+            return Err(ApiError::SpeechInputTooLong { chars });
+        }
+        let voice_id = raw
+            .voice_id
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| missing("voice_id"))?;
+        let format_name = raw.response_format.unwrap_or_else(|| "mp3".to_owned());
+        let format = SpeechFormat::from_name(&format_name)
+            .ok_or(ApiError::SpeechFormatUnsupported { value: format_name })?;
+        let speed = raw.speed.unwrap_or(1.0);
+        if !(SPEED_RANGE.0..=SPEED_RANGE.1).contains(&speed) {
+            return Err(ApiError::SpeechSpeedOutOfRange { value: speed });
+        }
+        let rate = raw.sample_rate.unwrap_or(24_000);
+        let sample_rate = SPEECH_SAMPLE_RATES
+            .into_iter()
+            .find(|r| i64::from(*r) == rate)
+            .ok_or(ApiError::SpeechSampleRateUnsupported { value: rate })?;
+        Ok(SpeechRequest {
+            input,
+            voice_id,
+            format,
+            speed,
+            sample_rate,
+        })
+    }
+}
+
+/// Synthesises `input` with the voice.
+pub async fn speech(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let principal = authenticate(&headers, &app.directory, now())?;
+    let body = body.map_err(|e| ApiError::SpeechBodyInvalid {
+        reason: format!("a readable body: {}", e.body_text()),
+    })?;
+    let request = SpeechRequest::parse(&body)?;
+    find_voice(
+        &app.system_voices,
+        app.store.as_ref(),
+        &request.voice_id,
+        Some(&principal),
+    )?;
+    let audio = synth::speak(
+        &request.input,
+        &request.voice_id,
+        request.speed,
+        request.sample_rate,
+        request.format,
+    );
+    Ok(([(CONTENT_TYPE, request.format.content_type())], audio).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(body: &str) -> &'static str {
+        SpeechRequest::parse(body.as_bytes()).unwrap_err().rule()
+    }
+
+    #[test]
+    fn the_cozepy_body_parses_with_its_defaults() {
+        let r = SpeechRequest::parse(
+            r#"{"input":"你好，世界","voice_id":"7468518753626652713","response_format":"mp3","speed":1,"sample_rate":24000}"#
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.format, SpeechFormat::Mp3);
+        assert_eq!((r.speed, r.sample_rate), (1.0, 24000));
+    }
+
+    #[test]
+    fn the_coze_js_body_without_speed_parses() {
+        let r = SpeechRequest::parse(
+            br#"{"input":"hi","voice_id":"1","response_format":"opus","sample_rate":24000}"#,
+        )
+        .unwrap();
+        assert_eq!((r.format, r.speed), (SpeechFormat::OggOpus, 1.0));
+    }
+
+    #[test]
+    fn each_broken_field_is_named_by_its_rule() {
+        let long = "字".repeat(INPUT_MAX_CHARS + 1);
+        let cases = [
+            ("not json".to_owned(), "speech.body_invalid"),
+            (r#"{"voice_id":"1"}"#.to_owned(), "speech.body_invalid"),
+            (
+                r#"{"input":"","voice_id":"1"}"#.to_owned(),
+                "speech.body_invalid",
+            ),
+            (r#"{"input":"hi"}"#.to_owned(), "speech.body_invalid"),
+            (
+                format!(r#"{{"input":"{long}","voice_id":"1"}}"#),
+                "speech.input_max_chars",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","response_format":"flac"}"#.to_owned(),
+                "speech.response_format",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","speed":3.5}"#.to_owned(),
+                "speech.speed_range",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","sample_rate":11025}"#.to_owned(),
+                "speech.sample_rate",
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(rule(&body), expected, "body {body:.60}");
+        }
+    }
+
+    #[test]
+    fn the_input_limit_counts_characters_not_bytes() {
+        let at_limit = "字".repeat(INPUT_MAX_CHARS);
+        assert!(SpeechRequest::parse(
+            format!(r#"{{"input":"{at_limit}","voice_id":"1"}}"#).as_bytes()
+        )
+        .is_ok());
+    }
+}

@@ -1,0 +1,512 @@
+//! [`SqliteStore`]: the state in one SQLite database, through `rusqlite` (bundled SQLite).
+//!
+//! # Durability
+//! A file database runs in WAL mode with `synchronous=FULL`: every commit appends to the WAL and fsyncs it
+//! before `COMMIT` returns, and the handler answers only after the store returned. So an acknowledged
+//! clone is on disk when the client sees it, and survives `kill -9` (which WAL with `synchronous=NORMAL`
+//! would also survive) and a power cut (which `NORMAL` would not). The fsync per request is cheap at a
+//! fake's request rates.
+//!
+//! # Concurrency
+//! One connection behind a `std::sync::Mutex`: nothing awaits while it is held (clippy's
+//! `await_holding_lock` guards that), and every operation is a few indexed statements. Each rule's
+//! read-check-write runs in one `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock before the
+//! read, so the count cannot change between the check and the write, even if a second process opened the
+//! same file (`busy_timeout` makes it wait instead of failing).
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::{
+    check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample, VoiceStore,
+};
+use crate::journal::{JournalEntry, JournalRecord, Verdict};
+use crate::rules::{AudioFormat, Language};
+
+/// The schema; `user_version` tells a future version which one a file has.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS voices (
+    voice_id       TEXT PRIMARY KEY,
+    space_id       TEXT NOT NULL,
+    account_id     TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    language       TEXT NOT NULL,
+    preview_text   TEXT NOT NULL,
+    text           TEXT,
+    description    TEXT,
+    audio_format   TEXT NOT NULL,
+    duration_secs  REAL,
+    clone_count    INTEGER NOT NULL,
+    create_time    INTEGER NOT NULL,
+    update_time    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS voices_by_space ON voices (space_id);
+CREATE INDEX IF NOT EXISTS voices_by_account ON voices (account_id);
+CREATE TABLE IF NOT EXISTS journal (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms  INTEGER NOT NULL,
+    method   TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    query    TEXT,
+    account  TEXT,
+    status   INTEGER NOT NULL,
+    code     INTEGER,
+    rule     TEXT,
+    verdict  TEXT NOT NULL,
+    logid    TEXT
+);
+CREATE TABLE IF NOT EXISTS seeds (
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    body  TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+";
+
+const VOICE_COLUMNS: &str = "voice_id, space_id, account_id, name, language, preview_text, text, \
+     description, audio_format, duration_secs, clone_count, create_time, update_time";
+
+/// Newest first; the rowid breaks ties between voices created in the same second.
+const NEWEST_FIRST: &str = "ORDER BY create_time DESC, rowid DESC";
+
+/// The state in SQLite, on a file or in memory.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, in WAL mode with `synchronous=FULL`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        SqliteStore::with_schema(conn)
+    }
+
+    /// A fresh database in memory, gone when the store is dropped.
+    pub fn in_memory() -> SqliteStore {
+        // Opening an in-memory database and creating four tables only fails if SQLite cannot allocate.
+        Connection::open_in_memory()
+            .map_err(backend)
+            .and_then(SqliteStore::with_schema)
+            .expect("an in-memory SQLite database")
+    }
+
+    fn with_schema(conn: Connection) -> Result<SqliteStore, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave half a write: SQLite rolls back an unfinished
+        // transaction when its `Transaction` is dropped, so a poisoned connection is still consistent.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn voice_from_row(row: &Row<'_>) -> rusqlite::Result<Voice> {
+    let language: String = row.get(4)?;
+    let audio_format: String = row.get(8)?;
+    let corrupt = |what: &str, value: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("stored {what} {value:?} is not known").into(),
+        )
+    };
+    Ok(Voice {
+        voice_id: row.get(0)?,
+        space_id: row.get(1)?,
+        account_id: row.get(2)?,
+        sample: VoiceSample {
+            name: row.get(3)?,
+            language: Language::from_code(&language)
+                .ok_or_else(|| corrupt("language", &language))?,
+            preview_text: row.get(5)?,
+            text: row.get(6)?,
+            description: row.get(7)?,
+            audio_format: AudioFormat::from_name(&audio_format)
+                .ok_or_else(|| corrupt("audio format", &audio_format))?,
+            duration_secs: row.get(9)?,
+        },
+        clone_count: row.get(10)?,
+        create_time: row.get(11)?,
+        update_time: row.get(12)?,
+    })
+}
+
+fn write_voice(conn: &Connection, v: &Voice) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT OR REPLACE INTO voices ({VOICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+        params![
+            v.voice_id,
+            v.space_id,
+            v.account_id,
+            v.sample.name,
+            v.sample.language.code(),
+            v.sample.preview_text,
+            v.sample.text,
+            v.sample.description,
+            v.sample.audio_format.name(),
+            v.sample.duration_secs,
+            v.clone_count,
+            v.create_time,
+            v.update_time,
+        ],
+    )?;
+    Ok(())
+}
+
+fn query_voices(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Voice>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {VOICE_COLUMNS} FROM voices {filter} {NEWEST_FIRST}"
+        ))
+        .map_err(backend)?;
+    let voices = stmt
+        .query_map(args, voice_from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(voices)
+}
+
+fn find_voice(conn: &Connection, voice_id: &str) -> rusqlite::Result<Option<Voice>> {
+    conn.query_row(
+        &format!("SELECT {VOICE_COLUMNS} FROM voices WHERE voice_id = ?1"),
+        [voice_id],
+        voice_from_row,
+    )
+    .optional()
+}
+
+impl VoiceStore for SqliteStore {
+    fn create_voice(
+        &self,
+        account_id: &str,
+        space_id: &str,
+        slots: u32,
+        sample: VoiceSample,
+        now: i64,
+    ) -> Result<Voice, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let used: u32 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM voices WHERE account_id = ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        check_free_slot(used, slots)?;
+        let voice_id = loop {
+            let id = new_voice_id();
+            if find_voice(&tx, &id).map_err(backend)?.is_none() {
+                break id;
+            }
+        };
+        let voice = Voice {
+            voice_id,
+            space_id: space_id.to_owned(),
+            account_id: account_id.to_owned(),
+            sample,
+            clone_count: 1,
+            create_time: now,
+            update_time: now,
+        };
+        write_voice(&tx, &voice).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(voice)
+    }
+
+    fn retrain_voice(
+        &self,
+        space_id: &str,
+        voice_id: &str,
+        sample: VoiceSample,
+        now: i64,
+    ) -> Result<Voice, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let mut voice = find_voice(&tx, voice_id)
+            .map_err(backend)?
+            .filter(|v| v.space_id == space_id)
+            .ok_or_else(|| StoreError::VoiceNotFound {
+                voice_id: voice_id.to_owned(),
+                space_id: space_id.to_owned(),
+            })?;
+        check_retrain(&voice)?;
+        voice.clone_count += 1;
+        voice.sample = sample;
+        voice.update_time = now;
+        write_voice(&tx, &voice).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(voice)
+    }
+
+    fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError> {
+        Ok(self
+            .voice_anywhere(voice_id)?
+            .filter(|v| v.space_id == space_id))
+    }
+
+    fn voice_anywhere(&self, voice_id: &str) -> Result<Option<Voice>, StoreError> {
+        find_voice(&self.lock(), voice_id).map_err(backend)
+    }
+
+    fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
+        query_voices(&self.lock(), "WHERE space_id = ?1", [space_id])
+    }
+
+    fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
+        query_voices(&self.lock(), "", [])
+    }
+
+    fn put_voice(&self, voice: &Voice) -> Result<(), StoreError> {
+        write_voice(&self.lock(), voice).map_err(backend)
+    }
+
+    fn append_journal(&self, e: &JournalEntry) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    e.time_ms,
+                    e.method,
+                    e.path,
+                    e.query,
+                    e.account,
+                    e.status,
+                    e.code,
+                    e.rule,
+                    e.verdict.name(),
+                    e.logid,
+                ],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, time_ms, method, path, query, account, status, code, rule, verdict, logid
+                 FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let records = stmt
+            .query_map(params![after, limit], |r| {
+                let verdict: String = r.get(9)?;
+                Ok(JournalRecord {
+                    id: r.get(0)?,
+                    entry: JournalEntry {
+                        time_ms: r.get(1)?,
+                        method: r.get(2)?,
+                        path: r.get(3)?,
+                        query: r.get(4)?,
+                        account: r.get(5)?,
+                        status: r.get(6)?,
+                        code: r.get(7)?,
+                        rule: r.get(8)?,
+                        verdict: Verdict::from_name(&verdict).ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                9,
+                                rusqlite::types::Type::Text,
+                                format!("stored verdict {verdict:?} is not known").into(),
+                            )
+                        })?,
+                        logid: r.get(10)?,
+                    },
+                })
+            })
+            .map_err(backend)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(backend)?;
+        Ok(records)
+    }
+
+    fn seeds(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM seeds ORDER BY id")
+            .map_err(backend)?;
+        let seeds = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(backend)?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(backend)?;
+        Ok(seeds)
+    }
+
+    fn add_seed(&self, seed_json: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute("INSERT INTO seeds (body) VALUES (?1)", [seed_json])
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn reset(&self) -> Result<(), StoreError> {
+        self.lock()
+            .execute_batch(
+                "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM journal; DELETE FROM seeds;
+                 DELETE FROM sqlite_sequence; COMMIT;",
+            )
+            .map_err(backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::CLONES_PER_VOICE_ID;
+
+    fn sample() -> VoiceSample {
+        VoiceSample {
+            name: "jay".into(),
+            language: Language::Zh,
+            preview_text: "hi".into(),
+            text: None,
+            description: None,
+            audio_format: AudioFormat::Wav,
+            duration_secs: Some(12.0),
+        }
+    }
+
+    #[test]
+    fn the_eleventh_clone_of_a_voice_id_is_refused() {
+        let store = SqliteStore::in_memory();
+        let v = store.create_voice("a", "1", 1, sample(), 0).unwrap();
+        for n in 2..=CLONES_PER_VOICE_ID {
+            let r = store
+                .retrain_voice("1", &v.voice_id, sample(), n.into())
+                .unwrap();
+            assert_eq!(r.clone_count, n);
+            assert_eq!(r.voice_id, v.voice_id);
+            assert_eq!(r.create_time, 0, "a retrain keeps the creation time");
+        }
+        assert_eq!(
+            store.retrain_voice("1", &v.voice_id, sample(), 11),
+            Err(StoreError::CloneLimitReached(v.voice_id.clone()))
+        );
+    }
+
+    #[test]
+    fn slots_are_counted_across_the_accounts_workspaces() {
+        let store = SqliteStore::in_memory();
+        store.create_voice("a", "1", 2, sample(), 0).unwrap();
+        store.create_voice("a", "2", 2, sample(), 0).unwrap();
+        assert_eq!(
+            store.create_voice("a", "1", 2, sample(), 0),
+            Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
+        );
+        assert!(store.create_voice("b", "3", 2, sample(), 0).is_ok());
+    }
+
+    #[test]
+    fn a_voice_is_invisible_from_another_workspace() {
+        let store = SqliteStore::in_memory();
+        let v = store.create_voice("a", "1", 5, sample(), 0).unwrap();
+        assert_eq!(store.voice("2", &v.voice_id), Ok(None));
+        assert!(matches!(
+            store.retrain_voice("2", &v.voice_id, sample(), 1),
+            Err(StoreError::VoiceNotFound { .. })
+        ));
+        assert!(store.voices("2").unwrap().is_empty());
+        assert_eq!(store.voice_anywhere(&v.voice_id).unwrap(), Some(v));
+    }
+
+    #[test]
+    fn voices_are_listed_newest_first() {
+        let store = SqliteStore::in_memory();
+        let old = store.create_voice("a", "1", 5, sample(), 10).unwrap();
+        let new = store.create_voice("a", "1", 5, sample(), 20).unwrap();
+        let ids: Vec<_> = store
+            .voices("1")
+            .unwrap()
+            .into_iter()
+            .map(|v| v.voice_id)
+            .collect();
+        assert_eq!(ids, [new.voice_id, old.voice_id]);
+    }
+
+    #[test]
+    fn a_file_database_keeps_voices_journal_and_seeds_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/state.db");
+        let voice = {
+            let store = SqliteStore::open(&path).unwrap();
+            store.add_seed("{}").unwrap();
+            store
+                .append_journal(&JournalEntry {
+                    time_ms: 1,
+                    method: "GET".into(),
+                    path: "/v1/audio/voices".into(),
+                    query: None,
+                    account: Some("a".into()),
+                    status: 200,
+                    code: Some(0),
+                    rule: None,
+                    verdict: Verdict::Accepted,
+                    logid: None,
+                })
+                .unwrap();
+            store.create_voice("a", "1", 5, sample(), 0).unwrap()
+        };
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.voices("1").unwrap(), [voice]);
+        assert_eq!(store.seeds().unwrap(), ["{}"]);
+        assert_eq!(store.journal(0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn two_stores_on_one_file_share_the_slot_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let (a, b) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        a.create_voice("acct", "1", 1, sample(), 0).unwrap();
+        assert_eq!(
+            b.create_voice("acct", "1", 1, sample(), 0),
+            Err(StoreError::NoVoiceSlots { used: 1, total: 1 })
+        );
+    }
+
+    #[test]
+    fn reset_forgets_everything_and_restarts_journal_ids() {
+        let store = SqliteStore::in_memory();
+        store.create_voice("a", "1", 5, sample(), 0).unwrap();
+        store.add_seed("{}").unwrap();
+        store.reset().unwrap();
+        assert!(store.all_voices().unwrap().is_empty());
+        assert!(store.seeds().unwrap().is_empty());
+        assert!(store.journal(0, 10).unwrap().is_empty());
+    }
+}
