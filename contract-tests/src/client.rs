@@ -1,0 +1,439 @@
+//! [`Api`]: the typed client every test uses, whatever the target, and [`CapturedResponse`], what it
+//! brings back.
+//!
+//! The client owns the target's differences so that tests do not branch on it: it starts the fake, fills
+//! in tokens and placeholders, serialises and paces requests to the real API, counts what they spend and
+//! records their answers for the drift report.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{LazyLock, OnceLock};
+use std::time::{Duration, Instant};
+
+use mock_server::config::Config;
+use mock_server::MockServer;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::contract::{is_logid, is_voice_id};
+use crate::record::Recorder;
+use crate::request::{
+    BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, RETRAIN_VOICE_ID,
+};
+use crate::target::{Settings, SpendBudget, Target};
+
+/// The path of the endpoint under test.
+pub const CLONE_PATH: &str = "/v1/audio/voices/clone";
+/// The header carrying the logid (cozepy's `HTTPResponse.logid` reads it).
+pub const LOGID_HEADER: &str = "x-tt-logid";
+/// Response headers kept in a [`CapturedResponse`]: the rest vary by server and are not contract.
+pub const HEADER_ALLOW_LIST: [&str; 2] = ["content-type", LOGID_HEADER];
+
+/// The configuration of the in-process fake: one account per documented situation.
+pub const CONTRACT_TOML: &str = include_str!("../fixtures/contract.toml");
+
+/// One answer, as the contract sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapturedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The allow-listed headers ([`HEADER_ALLOW_LIST`]), lower-case names.
+    pub headers: BTreeMap<String, String>,
+    /// The body as JSON; a body that is not JSON is kept as a JSON string.
+    pub body: Value,
+}
+
+impl CapturedResponse {
+    /// The envelope's `code`.
+    pub fn code(&self) -> Option<i64> {
+        self.body.get("code").and_then(Value::as_i64)
+    }
+
+    /// The envelope's `msg`.
+    pub fn msg(&self) -> Option<&str> {
+        self.body.get("msg").and_then(Value::as_str)
+    }
+
+    /// `detail.logid`.
+    pub fn logid(&self) -> Option<&str> {
+        self.body.pointer("/detail/logid").and_then(Value::as_str)
+    }
+
+    /// `data.voice_id`.
+    pub fn voice_id(&self) -> Option<&str> {
+        self.body.pointer("/data/voice_id").and_then(Value::as_str)
+    }
+
+    /// Checks the envelope the page documents, whatever the outcome: `code` an integer, `msg` a string
+    /// (「状态码为 0 时，msg 默认为空」, and non-empty on failure: 「API 调用失败时可通过此字段查看详细错误信息」),
+    /// `detail.logid` of the real format and equal to the `x-tt-logid` header, and on success
+    /// `data.voice_id` of the page's 19-digit shape.
+    pub fn check_envelope(&self) -> Result<(), String> {
+        let fail = |what: &str| Err(format!("{what}; response: {self:#?}"));
+        if !self.body.is_object() {
+            return fail("the body is not a JSON object");
+        }
+        let Some(code) = self.code() else {
+            return fail("`code` is missing or not an integer");
+        };
+        let Some(msg) = self.msg() else {
+            return fail("`msg` is missing or not a string");
+        };
+        let Some(logid) = self.logid() else {
+            return fail("`detail.logid` is missing");
+        };
+        if !is_logid(logid) {
+            return fail(&format!("`detail.logid` {logid:?} is not a logid"));
+        }
+        match self.headers.get(LOGID_HEADER) {
+            Some(h) if h == logid => {}
+            Some(h) => {
+                return fail(&format!(
+                    "header {LOGID_HEADER} {h:?} differs from the body's"
+                ))
+            }
+            None => return fail(&format!("header {LOGID_HEADER} is missing")),
+        }
+        if code == 0 {
+            if !msg.is_empty() {
+                return fail("`msg` is not empty on success");
+            }
+            match self.voice_id() {
+                Some(id) if is_voice_id(id) => {}
+                _ => return fail("`data.voice_id` is missing or not 19 digits on success"),
+            }
+        } else if msg.is_empty() {
+            return fail("`msg` is empty on failure");
+        }
+        Ok(())
+    }
+}
+
+/// Requests to the real API go one at a time, [`Settings::delay`] apart, across every test of the run.
+static REAL_GATE: LazyLock<tokio::sync::Mutex<Option<Instant>>> =
+    LazyLock::new(|| tokio::sync::Mutex::new(None));
+/// The real run's budget, shared by all its tests.
+static REAL_BUDGET: OnceLock<SpendBudget> = OnceLock::new();
+/// Clones the real run has made (answers with `code` 0).
+static REAL_SPENT: AtomicU32 = AtomicU32::new(0);
+
+/// The target, ready to take requests.
+pub struct Api {
+    settings: Settings,
+    base: String,
+    http: reqwest::Client,
+    recorder: Option<Recorder>,
+    retrain_voice: tokio::sync::OnceCell<String>,
+    // Keeps the in-process fake alive as long as the client.
+    _fake: Option<MockServer>,
+}
+
+impl Api {
+    /// The target the environment names (see [`crate::target`]). Panics with what to set when the
+    /// environment is refused: a test cannot run without its target.
+    pub async fn from_env() -> Api {
+        match Settings::from_env() {
+            Ok(settings) => Api::with_settings(settings).await,
+            Err(e) => panic!("contract-tests: {e}"),
+        }
+    }
+
+    /// An in-process fake with `fixtures/contract.toml`, whatever the environment says.
+    pub async fn fake() -> Api {
+        Api::with_settings(Settings::from_lookup(|_| None).expect("the default settings are valid"))
+            .await
+    }
+
+    /// The target `settings` name.
+    pub async fn with_settings(settings: Settings) -> Api {
+        let (base, fake) = match &settings.target {
+            Target::Fake => {
+                let config =
+                    Config::from_toml(CONTRACT_TOML).expect("fixtures/contract.toml parses");
+                let server = MockServer::start_with(config).await;
+                (server.uri(), Some(server))
+            }
+            Target::Url(url) | Target::Real(url) => (url.clone(), None),
+        };
+        let recorder = settings
+            .is_real()
+            .then(|| Recorder::for_run(settings.secrets(), &base));
+        if let (true, Some(spend)) = (settings.is_real(), &settings.spend) {
+            REAL_BUDGET.get_or_init(|| SpendBudget::new(spend.budget));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("an HTTP client");
+        Api {
+            settings,
+            base,
+            http,
+            recorder,
+            retrain_voice: tokio::sync::OnceCell::new(),
+            _fake: fake,
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Whether the role's token is available; if not, says the test is skipped and why.
+    pub fn has_role(&self, role: Role) -> bool {
+        let ok = self.settings.role_tokens.contains_key(&role);
+        if !ok {
+            notice(&format!("skipped: set {} to run it", role.env_var()));
+        }
+        ok
+    }
+
+    /// Whether a foreign workspace id is available; if not, says the test is skipped and why.
+    pub fn has_foreign_space(&self) -> bool {
+        let ok = self.settings.foreign_space_id.is_some();
+        if !ok {
+            notice("skipped: set COZE_CONTRACT_FOREIGN_SPACE_ID to run it");
+        }
+        ok
+    }
+
+    /// Whether this test may spend up to `clones` clones (new voices or retrains). Always on a fake;
+    /// on the real API only with the spend opt-in, and only while the budget covers all of them (they
+    /// are reserved now). When it may not, says the test is skipped and why.
+    pub fn may_spend(&self, clones: u32, why: &str) -> bool {
+        if !self.settings.is_real() {
+            return true;
+        }
+        let Some(budget) = REAL_BUDGET.get() else {
+            notice(&format!(
+                "skipped (would spend {clones} clone(s): {why}): needs COZE_CONTRACT_ALLOW_SPEND=1, \
+                 COZE_CONTRACT_SPEND_BUDGET and COZE_CONTRACT_RETRAIN_VOICE_ID"
+            ));
+            return false;
+        };
+        match budget.try_reserve(clones) {
+            Ok(total) => {
+                notice(&format!(
+                    "reserved {clones} clone(s) for: {why} ({total} of {} reserved)",
+                    budget.limit()
+                ));
+                true
+            }
+            Err(e) => {
+                notice(&format!(
+                    "skipped (would spend {} clone(s): {why}): only {} left of COZE_CONTRACT_SPEND_BUDGET={}",
+                    e.asked,
+                    e.left,
+                    budget.limit()
+                ));
+                false
+            }
+        }
+    }
+
+    /// The voice retrain tests retrain: on a fake a voice this client clones first (once), on the real
+    /// API `COZE_CONTRACT_RETRAIN_VOICE_ID`. Call it only after [`Api::may_spend`] allowed the test.
+    pub async fn voice_to_retrain(&self) -> String {
+        self.retrain_voice
+            .get_or_init(|| async {
+                if let Some(spend) = &self.settings.spend {
+                    return spend.retrain_voice_id.clone();
+                }
+                let created = self.clone_voice(&CloneRequest::valid_sample()).await;
+                created
+                    .voice_id()
+                    .unwrap_or_else(|| panic!("setup clone failed: {created:#?}"))
+                    .to_owned()
+            })
+            .await
+            .clone()
+    }
+
+    /// Uses up the role's voice slots: on a fake, clones with its token until refused (at most twice:
+    /// the account has one slot); on the real API nothing (its variable names an account already full).
+    pub async fn fill_slots(&self, role: Role) {
+        if self.settings.is_real() {
+            return;
+        }
+        for _ in 0..2 {
+            if self
+                .clone_voice(&CloneRequest::valid_sample().role(role))
+                .await
+                .code()
+                != Some(0)
+            {
+                break;
+            }
+        }
+    }
+
+    /// Sends one clone request and captures the answer. Panics only if no answer came at all.
+    pub async fn clone_voice(&self, req: &CloneRequest) -> CapturedResponse {
+        let http_req = self.build(req).await;
+        let resp = if self.settings.is_real() {
+            let mut last = REAL_GATE.lock().await;
+            if let Some(at) = *last {
+                tokio::time::sleep_until((at + self.settings.delay).into()).await;
+            }
+            let resp = self.send(http_req).await;
+            *last = Some(Instant::now());
+            resp
+        } else {
+            self.send(http_req).await
+        };
+        if self.settings.is_real() {
+            self.account(&resp);
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.save(req, &resp);
+        }
+        resp
+    }
+
+    /// Counts a real answer that created or retrained a voice.
+    fn account(&self, resp: &CapturedResponse) {
+        if resp.code() != Some(0) {
+            return;
+        }
+        let n = REAL_SPENT.fetch_add(1, Ordering::SeqCst) + 1;
+        let voice = resp.voice_id().unwrap_or("?");
+        match REAL_BUDGET.get() {
+            Some(b) => notice(&format!(
+                "SPENT clone {n} of budget {}: voice {voice}",
+                b.limit()
+            )),
+            None => notice(&format!(
+                "UNEXPECTED SPEND: the real API accepted a request the documentation rejects \
+                 (voice {voice}); {n} clone(s) spent in this run"
+            )),
+        }
+    }
+
+    async fn build(&self, req: &CloneRequest) -> reqwest::Request {
+        let mut b = self.http.post(format!("{}{CLONE_PATH}", self.base));
+        let auth = match &req.token {
+            TokenChoice::Main => Some(format!("Bearer {}", self.settings.main_token)),
+            TokenChoice::Role(r) => Some(format!(
+                "Bearer {}",
+                self.settings
+                    .role_tokens
+                    .get(r)
+                    .unwrap_or_else(|| panic!("role {r:?} has no token: check has_role first"))
+            )),
+            TokenChoice::Literal(t) => Some(format!("Bearer {t}")),
+            TokenChoice::RawAuthorization(v) => Some(v.clone()),
+            TokenChoice::Missing => None,
+        };
+        if let Some(auth) = auth {
+            b = b.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        let mut texts = Vec::new();
+        for p in &req.parts {
+            if let Part::Text { name, value } = p {
+                texts.push((name.clone(), self.resolve(value).await));
+            }
+        }
+        b = match req.body {
+            BodyKind::Json => {
+                let obj: serde_json::Map<String, Value> = texts
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
+                b.json(&obj)
+            }
+            BodyKind::Multipart => {
+                let mut form = reqwest::multipart::Form::new();
+                let mut texts = texts.into_iter();
+                for p in &req.parts {
+                    form = match p {
+                        Part::Text { .. } => {
+                            let (name, value) = texts.next().expect("one value per text part");
+                            form.text(name, value)
+                        }
+                        Part::File { audio, filename } => form.part(
+                            "file",
+                            reqwest::multipart::Part::bytes(audio.bytes())
+                                .file_name(filename.clone())
+                                .mime_str("application/octet-stream")
+                                .expect("a valid MIME type"),
+                        ),
+                    };
+                }
+                b.multipart(form)
+            }
+        };
+        b.build().expect("a valid request")
+    }
+
+    /// Replaces a placeholder value with the target's.
+    async fn resolve(&self, value: &str) -> String {
+        match value {
+            FOREIGN_SPACE_ID => self
+                .settings
+                .foreign_space_id
+                .clone()
+                .expect("no foreign workspace: check has_foreign_space first"),
+            // Boxed: cloning the voice to retrain goes through `clone_voice`, which resolves values.
+            RETRAIN_VOICE_ID => Box::pin(self.voice_to_retrain()).await,
+            other => other.to_owned(),
+        }
+    }
+
+    async fn send(&self, req: reqwest::Request) -> CapturedResponse {
+        let url = req.url().clone();
+        let resp = self
+            .http
+            .execute(req)
+            .await
+            .unwrap_or_else(|e| panic!("no answer from {url}: {e}"));
+        let status = resp.status().as_u16();
+        let allowed: HashSet<&str> = HEADER_ALLOW_LIST.into_iter().collect();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter(|(k, _)| allowed.contains(k.as_str()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let bytes = resp
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("answer from {url} cut short: {e}"));
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        CapturedResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Writes a line to stderr past the test harness's capture, so skips and spends are always seen.
+pub fn notice(line: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("contract-tests")
+        .to_owned();
+    let _ = writeln!(std::io::stderr(), "[contract] {test}: {line}");
+}
+
+/// Where the workspace's `fixtures/recorded/` is.
+pub fn recorded_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("fixtures")
+        .join("recorded")
+}

@@ -1,0 +1,186 @@
+//! The contract of `POST /v1/audio/voices/clone`, restated here from the documentation.
+//!
+//! Every limit below is written again from the page (`shared/reference/clone-voice-doc.zh.txt`) or the
+//! reference notes (`shared/reference/voice-clone-api.md`), with the sentence it comes from. Nothing is
+//! imported from `mock_server`'s rules: if the fake's rule is wrong, these tests must disagree with it,
+//! not copy it.
+//!
+//! Each item says how sure it is: **documented** (the page says so), **reference** (the reference notes,
+//! verified in an official SDK), **inferred** (the harness's reading where the page is silent; a real run
+//! confirms or corrects it).
+
+/// 「此音色的名称，长度限制为 128 字节。」 **documented**: bytes of UTF-8, not characters.
+pub const VOICE_NAME_MAX_BYTES: usize = 128;
+
+/// 「最大长度为 1024 字节。」 (of `text`) **documented**.
+pub const TEXT_MAX_BYTES: usize = 1024;
+
+/// 「zh：中文 en：英文 ja：日语 es：西班牙语 id：印度尼西亚语 pt：葡萄牙语」 **documented**, in the page's order.
+pub const LANGUAGES: [&str; 6] = ["zh", "en", "ja", "es", "id", "pt"];
+
+/// 「文件格式: wav、mp3、ogg、m4a、aac、pcm。」 **documented**, in the page's order.
+pub const FORMATS: [&str; 6] = ["wav", "mp3", "ogg", "m4a", "aac", "pcm"];
+
+/// 「文件大小: 最大不超过 10MB。」 **documented, ambiguous**: "10MB" is 10⁷ or 10 × 1024² bytes. The
+/// harness tests only the two points both readings agree on: [`FILE_SIZE_SURELY_ACCEPTED`] and
+/// [`FILE_SIZE_SURELY_REJECTED`]. The band between them is unknown until a real run records it.
+pub const FILE_SIZE_SURELY_ACCEPTED: u64 = 10_000_000;
+
+/// The smallest size over the limit under both readings of "10MB": 10 × 1024² + 1 bytes.
+pub const FILE_SIZE_SURELY_REJECTED: u64 = 10 * 1024 * 1024 + 1;
+
+/// 「同一个音色 ID 最多复刻 10 次。」 **documented**; the first clone counts
+/// (「购买一个音色后，你可以对这个音色重新免费复刻 9 次」), so the 11th clone of one id fails.
+pub const CLONES_PER_VOICE_ID: u32 = 10;
+
+/// 「每次最多上传1个音频文件。」 **documented**.
+pub const FILES_PER_REQUEST: usize = 1;
+
+/// The fields the page's Body table lists, plus `audio_format` (the page's curl example and cozepy send
+/// it; **reference**). `voice_name` is the only one marked 必选.
+pub const TEXT_FIELDS: [&str; 7] = [
+    "voice_name",
+    "text",
+    "language",
+    "voice_id",
+    "preview_text",
+    "space_id",
+    "audio_format",
+];
+
+/// 「若差异过大会报错 1109 WERError」 **documented**: `text` too far from the speech.
+pub const CODE_WER_ERROR: i64 = 1109;
+/// `code` 0: 「0代表调用成功。」 **documented**.
+pub const CODE_SUCCESS: i64 = 0;
+
+// The codes below are from Coze's error-code page (coze.cn/open/docs/developer_guides/coze_error_codes,
+// read as captured in KianaMei/coze-chat-alone `coze_docs/md/coze_error_codes.md`). The page lists them
+// for the whole API; applying each to this endpoint is **inferred** from its 原因 column, quoted.
+
+/// 4000 「请求参数错误」: 「参数格式错误、必选参数缺失等」.
+pub const CODE_INVALID_PARAMETER: i64 = 4000;
+/// 4019 「原因：账号已欠费」 (listed as 火山Bot调用按量余额不足; 4011, Coze Token 余额不足, is the other
+/// candidate for an account in arrears).
+pub const CODE_ACCOUNT_IN_ARREARS: i64 = 4019;
+/// 4100 「身份验证无效」: 「个人访问令牌（PAT）不正确」. Its English msg is quoted by users of cozepy.
+pub const CODE_AUTHENTICATION_INVALID: i64 = 4100;
+/// 4101 「没有权限访问该资源」: 「当前使用的个人访问令牌没有权限访问该资源」. Also used for every refusal of
+/// who asks (plan, workspace, slots, the clone cap): **inferred**, no narrower code is listed.
+pub const CODE_PERMISSION_DENIED: i64 = 4101;
+/// 4200 「资源未找到」: 「资源 ID 错误、此资源并非由当前账号创建等」: a `voice_id` to retrain that does not exist.
+pub const CODE_NOT_FOUND: i64 = 4200;
+/// 4300 「上传文件时文件为空」: 「指定的文件名称或路径不存在、请求头 Content-Type 未指定为 multipart/form-data 等」.
+pub const CODE_FILE_MISSING: i64 = 4300;
+/// 4301 「文件上传时超过一个」.
+pub const CODE_TOO_MANY_FILES: i64 = 4301;
+/// 4302 「文件上传大小超过限制」.
+pub const CODE_FILE_TOO_LARGE: i64 = 4302;
+/// 4303 「文件类型不支持」: 「文件格式问题，暂不支持上传此类型的文件」.
+pub const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
+
+/// The message of every 4100 answer. **reference** (quoted by users of cozepy).
+pub const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
+
+/// The documented outcome of a request, as the code the envelope must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `code` 0, `msg` "", `data.voice_id` set.
+    Success,
+    /// 4100: no, a malformed, an unknown or an expired token.
+    AuthenticationInvalid,
+    /// 4101: the token or its account may not do this.
+    PermissionDenied,
+    /// 4200: the voice to retrain does not exist (in this workspace).
+    NotFound,
+    /// 4000: a parameter breaks a documented rule.
+    InvalidParameter,
+    /// 4019: the account is in arrears.
+    AccountInArrears,
+    /// 4300: no file (or no multipart body).
+    FileMissing,
+    /// 4301: more than one file.
+    TooManyFiles,
+    /// 4302: the file is over the size limit.
+    FileTooLarge,
+    /// 4303: the file is not of a listed format.
+    FileTypeUnsupported,
+    /// 1109: `text` differs too much from the speech.
+    WerError,
+}
+
+impl Outcome {
+    /// The envelope `code` of this outcome.
+    pub fn code(self) -> i64 {
+        match self {
+            Outcome::Success => CODE_SUCCESS,
+            Outcome::AuthenticationInvalid => CODE_AUTHENTICATION_INVALID,
+            Outcome::PermissionDenied => CODE_PERMISSION_DENIED,
+            Outcome::NotFound => CODE_NOT_FOUND,
+            Outcome::InvalidParameter => CODE_INVALID_PARAMETER,
+            Outcome::AccountInArrears => CODE_ACCOUNT_IN_ARREARS,
+            Outcome::FileMissing => CODE_FILE_MISSING,
+            Outcome::TooManyFiles => CODE_TOO_MANY_FILES,
+            Outcome::FileTooLarge => CODE_FILE_TOO_LARGE,
+            Outcome::FileTypeUnsupported => CODE_FILE_TYPE_UNSUPPORTED,
+            Outcome::WerError => CODE_WER_ERROR,
+        }
+    }
+}
+
+/// Whether `s` has the shape of a Coze logid: a 14-digit `YYYYMMDDhhmmss` timestamp and upper-case hex.
+///
+/// The clone page's examples are masked (`20241210152726467C48D89D6DB2****`, 32 characters); the
+/// error-code page's example 「X-Tt-Logid 字段值，例如 20240708143040790E78F9318B35A2910B」 and logids
+/// quoted from the real API (`2025110522060859DE7DB648C2DCC379B3`, coze-dev/coze-js#314) are 34. The
+/// hex part is accepted from 16 to 24 digits so that either length passes and a wrong alphabet does not.
+pub fn is_logid(s: &str) -> bool {
+    let (Some(stamp), Some(hex)) = (s.get(..14), s.get(14..)) else {
+        return false;
+    };
+    let month = stamp.get(4..6).and_then(|m| m.parse::<u8>().ok());
+    stamp.bytes().all(|b| b.is_ascii_digit())
+        && month.is_some_and(|m| (1..=12).contains(&m))
+        && (16..=24).contains(&hex.len())
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+}
+
+/// Whether `s` has the shape of a voice id: decimal digits, 19 of them as in the page's
+/// `734829333445931****`. **documented** (example).
+pub fn is_voice_id(s: &str) -> bool {
+    s.len() == 19 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logids_quoted_from_the_real_api_have_the_logid_shape() {
+        assert!(is_logid("2025110522060859DE7DB648C2DCC379B3"));
+        assert!(is_logid("20241015100256FA70F619ED86EC262A80"));
+        assert!(is_logid("20241210152726467C48D89D6DB20000"));
+        assert!(is_logid("20240708143040790E78F9318B35A2910B"));
+    }
+
+    #[test]
+    fn lower_case_hex_or_a_bad_timestamp_is_not_a_logid() {
+        assert!(!is_logid("20241015100256fa70f619ed86ec262a80"));
+        assert!(!is_logid("20241315100256FA70F619ED86EC262A80"));
+        assert!(!is_logid("2024101510025"));
+        assert!(!is_logid(""));
+    }
+
+    #[test]
+    fn both_readings_of_10mb_agree_on_the_two_tested_sizes() {
+        let (decimal, binary) = (10_000_000u64, 10 * 1024 * 1024u64);
+        assert!(FILE_SIZE_SURELY_ACCEPTED <= decimal && FILE_SIZE_SURELY_ACCEPTED <= binary);
+        assert!(FILE_SIZE_SURELY_REJECTED > decimal && FILE_SIZE_SURELY_REJECTED > binary);
+    }
+
+    #[test]
+    fn forty_three_chinese_characters_are_over_the_name_limit() {
+        assert_eq!("名".repeat(43).len(), VOICE_NAME_MAX_BYTES + 1);
+    }
+}

@@ -1,0 +1,84 @@
+//! 「文件格式: wav、mp3、ogg、m4a、aac、pcm」 and 「文件大小: 最大不超过 10MB」.
+//!
+//! "10MB" is ambiguous (10⁷ or 10 × 1024² bytes): only the two sizes both readings agree on are tested,
+//! 10,000,000 bytes (accepted) and just over 10 × 1024² (rejected); the band between is left to a real
+//! run's record.
+
+use contract_tests::audio::AudioSpec;
+use contract_tests::contract::{
+    CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, FILE_SIZE_SURELY_ACCEPTED,
+    FILE_SIZE_SURELY_REJECTED, FORMATS,
+};
+use contract_tests::{assert_contract_snapshot, Api, CloneRequest};
+
+#[tokio::test]
+async fn each_listed_format_is_accepted() {
+    // Arrange
+    let api = Api::from_env().await;
+    if !api.may_spend(FORMATS.len() as u32, "one clone per listed format") {
+        return;
+    }
+    for format in FORMATS {
+        // Act
+        let resp = api
+            .clone_voice(&CloneRequest::valid_sample().speech_in(format))
+            .await;
+        // Assert
+        assert_eq!(resp.code(), Some(0), "format {format}: {resp:#?}");
+    }
+}
+
+/// The page's own example uploads `jay.MP3` with `audio_format="mp3"`.
+#[tokio::test]
+async fn an_upper_case_file_extension_as_in_the_pages_example_is_accepted() {
+    let api = Api::from_env().await;
+    if !api.may_spend(1, "clone speech.MP3") {
+        return;
+    }
+    let req = CloneRequest::valid_sample()
+        .audio_format("mp3")
+        .file(AudioSpec::speech("mp3"), "speech.MP3");
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(0), "{resp:#?}");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_audio_is_rejected_with_4303() {
+    let api = Api::from_env().await;
+    let req = CloneRequest::valid_sample().file(
+        AudioSpec::Raw {
+            text: "this is a text file, not audio".into(),
+        },
+        "speech.wav",
+    );
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(CODE_FILE_TYPE_UNSUPPORTED), "{resp:#?}");
+    assert_contract_snapshot!("file_not_audio", req, resp);
+}
+
+#[tokio::test]
+async fn a_wav_of_10_000_000_bytes_is_accepted() {
+    let api = Api::from_env().await;
+    if !api.may_spend(1, "clone a 10,000,000-byte WAV") {
+        return;
+    }
+    let req = CloneRequest::valid_sample().file(
+        AudioSpec::WavOfSize {
+            bytes: FILE_SIZE_SURELY_ACCEPTED,
+        },
+        "big.wav",
+    );
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(0), "{resp:#?}");
+}
+
+#[tokio::test]
+async fn a_wav_just_over_10_mib_is_rejected_with_4302() {
+    let api = Api::from_env().await;
+    // RIFF files are word-aligned: the smallest well-formed WAV over 10 × 1024² bytes.
+    let bytes = FILE_SIZE_SURELY_REJECTED.next_multiple_of(2);
+    let req = CloneRequest::valid_sample().file(AudioSpec::WavOfSize { bytes }, "big.wav");
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(CODE_FILE_TOO_LARGE), "{resp:#?}");
+    assert_contract_snapshot!("file_over_10_mb", req, resp);
+}
