@@ -1,9 +1,9 @@
 //! Parse, then convert: a [`RawCloneForm`] becomes a validated [`CloneRequest`], or the first rule it breaks.
 //!
 //! The order of the checks below is the order in which a request that breaks several rules is judged:
-//! voice_name, text, language, audio_format, ids, then the file and its audio.
+//! voice_name, text, language, audio_format, ids, then the file, its audio, and the audio against `text`.
 
-use crate::audio::AudioInfo;
+use crate::audio::{AudioInfo, AudioPolicy};
 use crate::config::is_decimal_id;
 use crate::error::ApiError;
 use crate::multipart::RawCloneForm;
@@ -39,7 +39,7 @@ fn given(value: Option<String>) -> Option<String> {
 
 impl CloneRequest {
     /// Applies the documented rules to the form, in order.
-    pub fn parse(form: RawCloneForm) -> Result<CloneRequest, ApiError> {
+    pub fn parse(form: RawCloneForm, policy: &AudioPolicy) -> Result<CloneRequest, ApiError> {
         let voice_name = given(form.voice_name).ok_or(ApiError::VoiceNameMissing)?;
         if !fits_bytes(&voice_name, VOICE_NAME_MAX_BYTES) {
             return Err(ApiError::VoiceNameTooLong {
@@ -58,10 +58,13 @@ impl CloneRequest {
                 Language::from_code(&code).ok_or(ApiError::LanguageUnsupported { value: code })?
             }
         };
-        if let Some(name) = given(form.audio_format) {
-            AudioFormat::from_name(&name)
-                .ok_or(ApiError::AudioFormatUnsupported { value: name })?;
-        }
+        let declared_format = match given(form.audio_format) {
+            None => None,
+            Some(name) => Some(
+                AudioFormat::from_name(&name)
+                    .ok_or(ApiError::AudioFormatUnsupported { value: name })?,
+            ),
+        };
         let voice_id = given(form.voice_id);
         let space_id = given(form.space_id);
         for (field, value) in [("voice_id", &voice_id), ("space_id", &space_id)] {
@@ -74,8 +77,13 @@ impl CloneRequest {
                 }
             }
         }
-        let file = form.file.ok_or(ApiError::FileMissing)?;
+        let mut file = form.file.ok_or(ApiError::FileMissing)?;
+        // cozepy sends the file before audio_format: the declaration is applied once the form is read.
+        if let Some(format) = declared_format {
+            file.sniffer.declare(format);
+        }
         let audio = file.sniffer.finish()?;
+        policy.judge(&audio, text.as_deref())?;
         Ok(CloneRequest {
             voice_name,
             text,
@@ -120,7 +128,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_what_the_page_says() {
-        let req = CloneRequest::parse(form()).unwrap();
+        let req = CloneRequest::parse(form(), &AudioPolicy::default()).unwrap();
         assert_eq!(req.preview_text, DEFAULT_PREVIEW_TEXT);
         assert_eq!(req.language, Language::Zh);
         assert_eq!(req.space_id, None);
@@ -132,7 +140,7 @@ mod tests {
         f.voice_name = Some("名".repeat(43));
         f.language = Some("fr".into());
         f.file = None;
-        let err = CloneRequest::parse(f).unwrap_err();
+        let err = CloneRequest::parse(f, &AudioPolicy::default()).unwrap_err();
         assert_eq!(err.rule(), "voice_name.max_bytes");
     }
 
@@ -141,7 +149,9 @@ mod tests {
         let mut f = form();
         f.voice_name = Some(String::new());
         assert_eq!(
-            CloneRequest::parse(f).unwrap_err().rule(),
+            CloneRequest::parse(f, &AudioPolicy::default())
+                .unwrap_err()
+                .rule(),
             "voice_name.required"
         );
     }
@@ -150,6 +160,11 @@ mod tests {
     fn ids_must_be_decimal() {
         let mut f = form();
         f.voice_id = Some("73482933344593x".into());
-        assert_eq!(CloneRequest::parse(f).unwrap_err().rule(), "id.malformed");
+        assert_eq!(
+            CloneRequest::parse(f, &AudioPolicy::default())
+                .unwrap_err()
+                .rule(),
+            "id.malformed"
+        );
     }
 }

@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use std::sync::RwLock;
 
+use crate::audio::AudioPolicy;
 use crate::rules::{
     Language, Plan, CLONES_PER_VOICE_ID, CREATE_VOICE_PERMISSION, SLOTS_INCLUDED_WITH_PLAN,
 };
@@ -43,6 +44,9 @@ pub struct Config {
     /// Cloned voices that exist from the start (and again after `POST /__admin/reset`).
     #[serde(default)]
     pub voices: Vec<VoiceConfig>,
+    /// How uploaded audio is judged beyond its format: duration bounds and the `text` check (`[audio]`).
+    #[serde(default)]
+    pub audio: AudioPolicy,
 }
 
 /// A cloned voice declared in the configuration or seeded through the admin API.
@@ -199,6 +203,7 @@ impl Default for Config {
             }],
             system_voices: default_system_voices(),
             voices: Vec::new(),
+            audio: AudioPolicy::default(),
         }
     }
 }
@@ -326,8 +331,12 @@ impl Config {
                 );
             }
         }
+        self.audio
+            .validate()
+            .map_err(|e| anyhow::anyhow!("[audio]: {e}"))?;
         Ok(Directory {
             tokens: RwLock::new(tokens),
+            audio: self.audio.clone(),
         })
     }
 }
@@ -401,6 +410,8 @@ impl Principal {
 #[derive(Debug, Default)]
 pub struct Directory {
     tokens: RwLock<HashMap<String, Principal>>,
+    /// How uploads are judged beyond their format.
+    pub audio: AudioPolicy,
 }
 
 impl Directory {

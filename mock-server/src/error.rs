@@ -11,6 +11,7 @@
 use http::StatusCode;
 
 use crate::audio::AudioError;
+use crate::request_body::SlowBody;
 use crate::rules::{
     AudioFormat, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
@@ -306,14 +307,23 @@ impl ApiError {
             | TextTooLong { .. }
             | LanguageUnsupported { .. }
             | MalformedId { .. }
-            | MethodNotAllowed { .. } => CODE_INVALID_PARAMETER,
+            | MethodNotAllowed { .. }
+            | BodyTooSlow(_) => CODE_INVALID_PARAMETER,
             NotMultipart { .. } | FileMissing => CODE_FILE_MISSING,
             TooManyFiles => CODE_TOO_MANY_FILES,
             FileTooLarge => CODE_FILE_TOO_LARGE,
             AudioFormatUnsupported { .. } => CODE_FILE_TYPE_UNSUPPORTED,
             Audio(e) => match e {
                 AudioError::Empty => CODE_FILE_MISSING,
-                AudioError::Unrecognised => CODE_FILE_TYPE_UNSUPPORTED,
+                AudioError::Unrecognised | AudioError::Unsupported { .. } => {
+                    CODE_FILE_TYPE_UNSUPPORTED
+                }
+                AudioError::FormatMismatch { .. } => CODE_FILE_TYPE_UNSUPPORTED,
+                AudioError::Truncated { .. }
+                | AudioError::Corrupt { .. }
+                | AudioError::PcmSpec { .. }
+                | AudioError::DurationOutOfRange { .. } => CODE_FILE_INVALID,
+                AudioError::TextMismatch { .. } => CODE_WER_ERROR,
             },
             Internal(_) => CODE_INTERNAL,
         }
@@ -370,6 +380,9 @@ impl ApiError {
             MalformedId { field, value } => {
                 invalid_field(field, &format!("a numeric id: it is {value:?}"))
             }
+            BodyTooSlow(why) => format!(
+                "The request body was not received in time: {why}. Please check your input."
+            ),
             MethodNotAllowed { method } => format!(
                 "The method {method} is not allowed on this path. Please check your input."
             ),
@@ -382,6 +395,10 @@ impl ApiError {
                 "The file type is not supported: audio_format {value:?} is not one of {}.",
                 AudioFormat::ALL.map(AudioFormat::name).join(", ")
             ),
+            Audio(e @ AudioError::TextMismatch { .. }) => format!("WERError: {e}."),
+            Audio(e @ (AudioError::Unrecognised | AudioError::Unsupported { .. } | AudioError::FormatMismatch { .. })) => {
+                format!("The file type is not supported: {e}.")
+            }
             Audio(e) => format!("The file is not valid: {e}."),
             ListParamInvalid {
                 param,
@@ -448,6 +465,7 @@ impl ApiError {
             | AdminInvalid { .. } => StatusCode::BAD_REQUEST,
             InjectedFault { status, .. } => *status,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotMultipart { .. }
             | MalformedMultipart { .. }
@@ -498,9 +516,18 @@ impl ApiError {
             Audio(e) => match e {
                 AudioError::Empty => "audio.empty",
                 AudioError::Unrecognised => "audio.format_unrecognised",
+                AudioError::Unsupported { .. } => "audio.format_unsupported",
+                AudioError::FormatMismatch { .. } => "audio.format_mismatch",
+                AudioError::Truncated { .. } => "audio.truncated",
+                AudioError::Corrupt { .. } => "audio.corrupt",
+                AudioError::PcmSpec { .. } => "audio.pcm_24k_mono",
+                AudioError::DurationOutOfRange { .. } => "audio.duration",
+                AudioError::TextMismatch { .. } => "text.wer",
             },
             RouteNotFound { .. } => "route.not_found",
             MethodNotAllowed { .. } => "route.method_not_allowed",
+            BodyTooSlow(SlowBody::Stalled) => "body.stalled",
+            BodyTooSlow(SlowBody::Trickling) => "body.trickling",
             ListParamInvalid { .. } => "list.param_invalid",
             SpeechBodyInvalid { .. } => "speech.body_invalid",
             SpeechInputTooLong { .. } => "speech.input_max_chars",

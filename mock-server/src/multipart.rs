@@ -9,8 +9,9 @@ use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use multer::{Constraints, Multipart, SizeLimit};
 
-use crate::audio::AudioSniffer;
+use crate::audio::{AudioSniffer, PcmHint};
 use crate::error::ApiError;
+use crate::request_body::{guarded, SlowBody};
 use crate::rules::{AudioFormat, FILE_MAX_BYTES};
 
 /// The largest text field the reader takes. Not a documented rule (the documented byte limits, 128 and
@@ -97,7 +98,7 @@ pub async fn read_clone_form(
             .per_field(TEXT_FIELD_MAX_BYTES)
             .for_field("file", FILE_MAX_BYTES + 1),
     );
-    let mut multipart = Multipart::with_constraints(body, boundary, constraints);
+    let mut multipart = Multipart::with_constraints(guarded(body), boundary, constraints);
     let mut form = RawCloneForm::default();
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(framing_error)? {
@@ -124,7 +125,11 @@ pub async fn read_clone_form(
                 .as_deref()
                 .and_then(|n| n.rsplit_once('.'))
                 .and_then(|(_, ext)| AudioFormat::from_name(ext));
-            let mut sniffer = AudioSniffer::new(declared);
+            let pcm_hint = filename
+                .as_deref()
+                .map(PcmHint::from_file_name)
+                .unwrap_or_default();
+            let mut sniffer = AudioSniffer::new(declared).with_pcm_hint(pcm_hint);
             let mut bytes = 0u64;
             while let Some(chunk) = field.chunk().await.map_err(framing_error)? {
                 bytes += chunk.len() as u64;
@@ -185,7 +190,10 @@ fn framing_error(e: multer::Error) -> ApiError {
         E::ReadHeaderFailed(_) | E::DecodeHeaderName { .. } | E::DecodeHeaderValue { .. } => {
             "a part has malformed headers".to_owned()
         }
-        E::StreamReadFailed(_) => "the body could not be read to its end".to_owned(),
+        E::StreamReadFailed(cause) => match cause.downcast_ref::<SlowBody>() {
+            Some(slow) => return ApiError::BodyTooSlow(*slow),
+            None => "the body could not be read to its end".to_owned(),
+        },
         other => format!("{other}"),
     };
     ApiError::MalformedMultipart { reason }

@@ -24,7 +24,11 @@ pub async fn clone_voice(
     let (head, body) = request.into_parts();
     let mut body = body.into_data_stream();
     let outcome = clone(&app, &head, &mut body).await;
-    if outcome.is_err() {
+    // A client that stalled or trickled is not waited for again.
+    if outcome
+        .as_ref()
+        .is_err_and(|e| !matches!(e, ApiError::BodyTooSlow(_)))
+    {
         drain(&head.headers, &mut body).await;
     }
     outcome.map(Envelope)
@@ -48,7 +52,7 @@ async fn clone(
         return Err(ApiError::FileTooLarge);
     }
     let form = read_clone_form(boundary(&head.headers)?, body).await?;
-    let request = CloneRequest::parse(form)?;
+    let request = CloneRequest::parse(form, &app.directory.audio)?;
     let space_id = request
         .space_id
         .clone()
@@ -66,7 +70,7 @@ async fn clone(
         text: request.text,
         description: request.description,
         audio_format: request.audio.format,
-        duration_secs: None,
+        duration_secs: request.audio.duration_secs,
     };
     let voice = match &request.voice_id {
         Some(voice_id) => app.store.retrain_voice(&space_id, voice_id, sample, now()),

@@ -109,7 +109,12 @@ pub(crate) struct TestApp {
 
 /// Starts the server on 127.0.0.1 port 0 with [`TEST_CONFIG`]; it stops when the app is dropped.
 pub(crate) async fn spawn_app() -> TestApp {
-    let config = Config::from_toml(TEST_CONFIG).expect("test config parses");
+    spawn_app_with("").await
+}
+
+/// Starts the server with [`TEST_CONFIG`] followed by `extra` TOML.
+pub(crate) async fn spawn_app_with(extra: &str) -> TestApp {
+    let config = Config::from_toml(&format!("{TEST_CONFIG}\n{extra}")).expect("test config parses");
     TestApp {
         server: MockServer::start_with(config).await,
         client: reqwest::Client::new(),

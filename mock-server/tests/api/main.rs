@@ -4,6 +4,8 @@
 /// Spawning the server and building requests.
 mod helpers;
 
+/// Every audio fixture, judged by its bytes.
+mod audio;
 /// 「Authorization: Bearer」, the createVoice permission and the plan.
 mod auth;
 /// The form fields: voice_name, text, language, preview_text, audio_format, description.

@@ -67,9 +67,17 @@ async fn every_recorded_clone_request_of_the_official_clients_succeeds() {
         "curl_form_clone.http",
     ] {
         let (status, body, logid) = replay(&server, &vector(name)).await;
-        assert_eq!((status, &body["code"]), (200, &Value::from(0)), "{name}: {body}");
+        assert_eq!(
+            (status, &body["code"]),
+            (200, &Value::from(0)),
+            "{name}: {body}"
+        );
         assert_eq!(body["detail"]["logid"], Value::from(logid), "{name}");
-        assert_eq!(body["data"]["voice_id"].as_str().unwrap().len(), 19, "{name}");
+        assert_eq!(
+            body["data"]["voice_id"].as_str().unwrap().len(),
+            19,
+            "{name}"
+        );
     }
 }
 
