@@ -1,0 +1,117 @@
+use mock_server::rules::Plan;
+use mock_server::MockServer;
+use serde_json::json;
+
+use crate::helpers::{wav_secs, Api, SYSTEM_VOICE, TOKEN};
+
+#[tokio::test]
+async fn each_sdk_format_answers_audio_of_that_format_and_content_type() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let cases: [(&str, &str, &[u8]); 5] = [
+        ("mp3", "audio/mpeg", &[0xFF]),
+        ("wav", "audio/wav", b"RIFF"),
+        ("ogg_opus", "audio/ogg", b"OggS"),
+        ("opus", "audio/ogg", b"OggS"),
+        ("pcm", "audio/pcm", &[]),
+    ];
+    for (format, content_type, magic) in cases {
+        let answer = api
+            .speech(
+                TOKEN,
+                json!({"input": "你好，世界", "voice_id": SYSTEM_VOICE, "response_format": format}),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{format}");
+        assert_eq!(answer.header("content-type"), content_type, "{format}");
+        assert!(answer.bytes.starts_with(magic), "{format} magic");
+        assert!(answer.header("x-tt-logid").len() == 34, "{format} logid");
+        assert!(
+            answer.bytes.len() > 100,
+            "{format}: {} bytes",
+            answer.bytes.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn longer_input_gives_longer_audio() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+
+    let short = api.speak_wav(TOKEN, SYSTEM_VOICE, "你好").await;
+    let long = api
+        .speak_wav(TOKEN, SYSTEM_VOICE, "你好，欢迎来到扣子")
+        .await;
+
+    assert!(wav_secs(&long.bytes) > wav_secs(&short.bytes));
+}
+
+#[tokio::test]
+async fn a_cloned_voice_speaks_for_its_workspace_and_is_refused_to_another() {
+    let server = MockServer::builder()
+        .account("other", Plan::Team, 0)
+        .workspace("7200000000000000001", "other")
+        .token("pat_other", "other", "7200000000000000001")
+        .start()
+        .await;
+    let api = Api::new(server.uri());
+    let voice_id = api.new_voice(TOKEN, "mine").await;
+
+    let mine = api.speak_wav(TOKEN, &voice_id, "hello").await;
+    let theirs = api.speak_wav("pat_other", &voice_id, "hello").await;
+
+    assert_eq!(mine.status, 200);
+    assert!(wav_secs(&mine.bytes) > 0.0);
+    theirs.assert_refused(4101, "voice.other_space");
+    assert_eq!(theirs.status, 403);
+}
+
+#[tokio::test]
+async fn an_unknown_voice_is_refused_with_4200() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let answer = api.speak_wav(TOKEN, "7000000000000000000", "hello").await;
+    answer.assert_refused(4200, "voice.unknown");
+    assert_eq!(answer.status, 404);
+}
+
+#[tokio::test]
+async fn bad_formats_rates_speeds_and_over_long_input_are_refused_with_4000() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let cases = [
+        (
+            json!({"input": "hi", "voice_id": SYSTEM_VOICE, "response_format": "flac"}),
+            "speech.response_format",
+        ),
+        (
+            json!({"input": "hi", "voice_id": SYSTEM_VOICE, "sample_rate": 11025}),
+            "speech.sample_rate",
+        ),
+        (
+            json!({"input": "hi", "voice_id": SYSTEM_VOICE, "speed": 0.1}),
+            "speech.speed_range",
+        ),
+        (
+            json!({"input": "字".repeat(1025), "voice_id": SYSTEM_VOICE}),
+            "speech.input_max_chars",
+        ),
+        (json!({"voice_id": SYSTEM_VOICE}), "speech.body_invalid"),
+    ];
+    for (body, rule) in cases {
+        let answer = api.speech(TOKEN, body).await;
+        answer.assert_refused(4000, rule);
+        assert_eq!(answer.status, 400, "{rule}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_request_gives_the_same_audio() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let body = json!({"input": "你好", "voice_id": SYSTEM_VOICE, "response_format": "mp3"});
+    let a = api.speech(TOKEN, body.clone()).await;
+    let b = api.speech(TOKEN, body).await;
+    assert_eq!(a.bytes, b.bytes);
+}
