@@ -32,7 +32,9 @@ fn send(req: &CloneRequest) -> CapturedResponse {
 }
 
 /// The case count: `PROPTEST_CASES` or `default`; on the real target 0 for properties that clone,
-/// at most 4 for the others, and no shrinking.
+/// at most 4 for the others, no shrinking, and no replay of `proptest-regressions/` (proptest replays
+/// persisted seeds whatever `cases` says, and in every property of the file: on the real API that
+/// would clone).
 fn config(default: u32, clones: bool) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -46,6 +48,11 @@ fn config(default: u32, clones: bool) -> Config {
             (true, false) => cases.min(4),
         },
         max_shrink_iters: if real { 0 } else { 256 },
+        failure_persistence: if real {
+            None
+        } else {
+            Config::default().failure_persistence
+        },
         ..Config::default()
     }
 }
