@@ -91,7 +91,7 @@ pub fn load(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Directory> 
     Ok(directory)
 }
 
-/// The admin routes, behind [`guard`].
+/// The admin routes, behind the access check described in the module doc.
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/reset", post(reset))
