@@ -103,7 +103,6 @@ async fn a_text_of_1025_bytes_is_rejected_with_4000() {
 
 /// 「若差异过大会报错 1109 WERError」. May spend: if the real API did not compare, it would clone.
 #[tokio::test]
-#[ignore = "fake drift: the fake answers 0, not 1109, for a text unlike the file's transcript (reported)"]
 async fn a_text_unlike_the_speech_is_rejected_with_1109() {
     let api = Api::from_env().await;
     if !api.may_spend(1, "a WERError request (clones if the API does not compare)") {
