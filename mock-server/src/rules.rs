@@ -180,6 +180,23 @@ impl fmt::Display for AudioFormat {
     }
 }
 
+// The endpoints a cloned voice lives on afterwards (reference, "GET /v1/audio/voices" and
+// "POST /v1/audio/speech"): their limits as the official SDKs document them.
+
+/// Voice list: 「不传默认 100，传值需要(0, 100]」 (@coze/api `ListVoicesReq.page_size`).
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Speech: 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api); cozepy: "Maximum length is 1024
+/// characters". Characters, not bytes, unlike the clone endpoint's limits.
+pub const SPEECH_INPUT_MAX_CHARS: usize = 1024;
+
+/// Speech: 「语速，[0.2,3]」 (both SDKs).
+pub const SPEECH_SPEED_RANGE: (f64, f64) = (0.2, 3.0);
+
+/// Speech: sample rates the SDKs list (cozepy `SpeechClient.create`: "available values: [8000, 16000,
+/// 22050, 24000, 32000, 44100, 48000]").
+pub const SPEECH_SAMPLE_RATES: [u32; 7] = [8000, 16000, 22050, 24000, 32000, 44100, 48000];
+
 /// Whether a UTF-8 string fits a byte limit of the page (limits are in 字节, bytes).
 pub fn fits_bytes(value: &str, max_bytes: usize) -> bool {
     value.len() <= max_bytes

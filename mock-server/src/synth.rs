@@ -17,9 +17,6 @@ use std::f64::consts::PI;
 pub const SECONDS_PER_CHAR: f64 = 0.1;
 /// Silence before the first character, so even a one-character input is audible.
 pub const LEAD_IN_SECS: f64 = 0.2;
-/// Sample rates the SDKs list for speech (cozepy `SpeechClient.create`: "available values: [8000, 16000,
-/// 22050, 24000, 32000, 44100, 48000]").
-pub const SPEECH_SAMPLE_RATES: [u32; 7] = [8000, 16000, 22050, 24000, 32000, 44100, 48000];
 /// Peak amplitude of the tone, a quarter of full scale.
 const AMPLITUDE: f64 = 0.25 * i16::MAX as f64;
 
@@ -315,7 +312,7 @@ mod tests {
 
     #[test]
     fn mp3_frames_cover_the_duration_at_every_sdk_rate() {
-        for rate in SPEECH_SAMPLE_RATES {
+        for rate in crate::rules::SPEECH_SAMPLE_RATES {
             let layout = mp3_layout(rate);
             let samples = rate as usize * 2;
             let bytes = mp3_silence(samples, rate);

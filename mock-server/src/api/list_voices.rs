@@ -20,10 +20,8 @@ use crate::api::{base_url, now, AppState};
 use crate::auth::authenticate;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::rules::PAGE_SIZE_MAX;
 use crate::system_voices::{internal, system_view};
-
-/// 「不传默认 100，传值需要(0, 100]」 (@coze/api `ListVoicesReq.page_size`).
-pub const PAGE_SIZE_MAX: u32 = 100;
 
 /// The answer's `data`.
 #[derive(Debug, Serialize)]

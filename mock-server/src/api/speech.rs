@@ -19,13 +19,9 @@ use serde::Deserialize;
 use crate::api::{now, AppState};
 use crate::auth::authenticate;
 use crate::error::ApiError;
-use crate::synth::{self, SpeechFormat, SPEECH_SAMPLE_RATES};
+use crate::rules::{SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE};
+use crate::synth::{self, SpeechFormat};
 use crate::system_voices::find_voice;
-
-/// 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api); cozepy: "Maximum length is 1024 characters".
-pub const INPUT_MAX_CHARS: usize = 1024;
-/// 「语速，[0.2,3]」 (both SDKs).
-pub const SPEED_RANGE: (f64, f64) = (0.2, 3.0);
 
 /// The body as sent; every field optional so a missing one gets a precise error.
 #[derive(Debug, Deserialize)]
@@ -67,7 +63,7 @@ impl SpeechRequest {
             .filter(|i| !i.is_empty())
             .ok_or_else(|| missing("input"))?;
         let chars = input.chars().count();
-        if chars > INPUT_MAX_CHARS {
+        if chars > SPEECH_INPUT_MAX_CHARS {
             return Err(ApiError::SpeechInputTooLong { chars });
         }
         let voice_id = raw
@@ -78,7 +74,7 @@ impl SpeechRequest {
         let format = SpeechFormat::from_name(&format_name)
             .ok_or(ApiError::SpeechFormatUnsupported { value: format_name })?;
         let speed = raw.speed.unwrap_or(1.0);
-        if !(SPEED_RANGE.0..=SPEED_RANGE.1).contains(&speed) {
+        if !(SPEECH_SPEED_RANGE.0..=SPEECH_SPEED_RANGE.1).contains(&speed) {
             return Err(ApiError::SpeechSpeedOutOfRange { value: speed });
         }
         let rate = raw.sample_rate.unwrap_or(24_000);
@@ -153,7 +149,7 @@ mod tests {
 
     #[test]
     fn each_broken_field_is_named_by_its_rule() {
-        let long = "字".repeat(INPUT_MAX_CHARS + 1);
+        let long = "字".repeat(SPEECH_INPUT_MAX_CHARS + 1);
         let cases = [
             ("not json".to_owned(), "speech.body_invalid"),
             (r#"{"voice_id":"1"}"#.to_owned(), "speech.body_invalid"),
@@ -186,7 +182,7 @@ mod tests {
 
     #[test]
     fn the_input_limit_counts_characters_not_bytes() {
-        let at_limit = "字".repeat(INPUT_MAX_CHARS);
+        let at_limit = "字".repeat(SPEECH_INPUT_MAX_CHARS);
         assert!(SpeechRequest::parse(
             format!(r#"{{"input":"{at_limit}","voice_id":"1"}}"#).as_bytes()
         )
