@@ -13,7 +13,8 @@ use http::StatusCode;
 use crate::audio::AudioError;
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+    AudioFormat, Language, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, SPEECH_INPUT_MAX_CHARS,
+    SPEECH_SPEED_RANGE, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
 
 /// 4000: "invalid parameter" (@coze/api `APIError.generate`: 400 or 4000 → BadRequestError).
@@ -375,7 +376,10 @@ impl ApiError {
             ),
             LanguageUnsupported { value } => invalid_field(
                 "language",
-                &format!("one of zh, en, ja, es, id, pt: it is {value:?}"),
+                &format!(
+                    "one of {}: it is {value:?}",
+                    Language::ALL.map(Language::code).join(", ")
+                ),
             ),
             MalformedId { field, value } => {
                 invalid_field(field, &format!("a numeric id: it is {value:?}"))
@@ -408,14 +412,15 @@ impl ApiError {
             SpeechBodyInvalid { reason } => invalid_field("http body", reason),
             SpeechInputTooLong { chars } => invalid_field(
                 "input",
-                &format!("at most 1024 characters: it is {chars} characters"),
+                &format!("at most {SPEECH_INPUT_MAX_CHARS} characters: it is {chars} characters"),
             ),
             SpeechFormatUnsupported { value } => invalid_field(
                 "response_format",
                 &format!("one of wav, pcm, ogg_opus, mp3: it is {value:?}"),
             ),
             SpeechSpeedOutOfRange { value } => {
-                invalid_field("speed", &format!("in [0.2, 3]: it is {value}"))
+                let (min, max) = SPEECH_SPEED_RANGE;
+                invalid_field("speed", &format!("in [{min}, {max}]: it is {value}"))
             }
             SpeechSampleRateUnsupported { value } => invalid_field(
                 "sample_rate",
