@@ -1,0 +1,64 @@
+//! The request every target receives: a real multipart clone request carrying a valid WAV.
+
+use bytes::Bytes;
+
+/// The multipart boundary of every upload.
+pub(crate) const BOUNDARY: &str = "coze-mock-bench-7MA4YWxkTrZu0gW";
+
+/// A mono 16-bit 24 kHz WAV of exactly `len` bytes (len ≥ 44): a RIFF/WAVE header whose sizes match the
+/// file, then a quiet 220 Hz tone.
+pub(crate) fn wav_of_len(len: usize) -> Vec<u8> {
+    let data_len = u32::try_from(len - 44).expect("a WAV under 4 GiB");
+    let rate = 24_000u32;
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    let mut i = 0u32;
+    while out.len() + 1 < len {
+        let t = f64::from(i) / f64::from(rate);
+        let s = ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16;
+        out.extend_from_slice(&s.to_le_bytes());
+        i += 1;
+    }
+    out.resize(len, 0);
+    out
+}
+
+/// The body of a clone request (`voice_name`, `audio_format`, and the file part) with a WAV of
+/// `file_len` bytes, built once and shared by every request of a cell.
+pub(crate) fn clone_body(file_len: usize) -> Bytes {
+    let mut body = Vec::with_capacity(file_len + 512);
+    for (name, value) in [("voice_name", "bench"), ("audio_format", "wav")] {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.wav\"\r\n\
+             Content-Type: audio/wav\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&wav_of_len(file_len));
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    Bytes::from(body)
+}
+
+/// The request's `Content-Type`.
+pub(crate) fn content_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
