@@ -44,6 +44,18 @@ CREATE TABLE IF NOT EXISTS voices (
 );
 CREATE INDEX IF NOT EXISTS voices_by_space ON voices (space_id);
 CREATE INDEX IF NOT EXISTS voices_by_account ON voices (account_id);
+-- Voices an account holds, kept by triggers so the slot check reads one row instead of counting them all.
+CREATE TABLE IF NOT EXISTS account_voices (
+    account_id  TEXT PRIMARY KEY,
+    used        INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS account_voices_insert AFTER INSERT ON voices BEGIN
+    INSERT INTO account_voices (account_id, used) VALUES (NEW.account_id, 1)
+        ON CONFLICT (account_id) DO UPDATE SET used = used + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS account_voices_delete AFTER DELETE ON voices BEGIN
+    UPDATE account_voices SET used = used - 1 WHERE account_id = OLD.account_id;
+END;
 CREATE TABLE IF NOT EXISTS journal (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
     time_ms  INTEGER NOT NULL,
@@ -61,7 +73,10 @@ CREATE TABLE IF NOT EXISTS seeds (
     id    INTEGER PRIMARY KEY AUTOINCREMENT,
     body  TEXT NOT NULL
 );
-PRAGMA user_version = 1;
+-- A file written before the counter existed: count once.
+INSERT OR IGNORE INTO account_voices (account_id, used)
+    SELECT account_id, COUNT(*) FROM voices GROUP BY account_id;
+PRAGMA user_version = 2;
 ";
 
 const VOICE_COLUMNS: &str = "voice_id, space_id, account_id, name, language, preview_text, text, \
@@ -151,25 +166,33 @@ fn voice_from_row(row: &Row<'_>) -> rusqlite::Result<Voice> {
     })
 }
 
+/// Inserts or updates a voice. An upsert, not `INSERT OR REPLACE`: a replace deletes the old row without
+/// firing the delete trigger, which would count a retrained voice twice in `account_voices`.
 fn write_voice(conn: &Connection, v: &Voice) -> rusqlite::Result<()> {
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO voices ({VOICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
-        params![
-            v.voice_id,
-            v.space_id,
-            v.account_id,
-            v.sample.name,
-            v.sample.language.code(),
-            v.sample.preview_text,
-            v.sample.text,
-            v.sample.description,
-            v.sample.audio_format.name(),
-            v.sample.duration_secs,
-            v.clone_count,
-            v.create_time,
-            v.update_time,
-        ],
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT INTO voices ({VOICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (voice_id) DO UPDATE SET space_id = excluded.space_id,
+             account_id = excluded.account_id, name = excluded.name, language = excluded.language,
+             preview_text = excluded.preview_text, text = excluded.text,
+             description = excluded.description, audio_format = excluded.audio_format,
+             duration_secs = excluded.duration_secs, clone_count = excluded.clone_count,
+             create_time = excluded.create_time, update_time = excluded.update_time"
+    ))?;
+    stmt.execute(params![
+        v.voice_id,
+        v.space_id,
+        v.account_id,
+        v.sample.name,
+        v.sample.language.code(),
+        v.sample.preview_text,
+        v.sample.text,
+        v.sample.description,
+        v.sample.audio_format.name(),
+        v.sample.duration_secs,
+        v.clone_count,
+        v.create_time,
+        v.update_time,
+    ])?;
     Ok(())
 }
 
@@ -192,11 +215,10 @@ fn query_voices(
 }
 
 fn find_voice(conn: &Connection, voice_id: &str) -> rusqlite::Result<Option<Voice>> {
-    conn.query_row(
-        &format!("SELECT {VOICE_COLUMNS} FROM voices WHERE voice_id = ?1"),
-        [voice_id],
-        voice_from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {VOICE_COLUMNS} FROM voices WHERE voice_id = ?1"
+    ))?
+    .query_row([voice_id], voice_from_row)
     .optional()
 }
 
@@ -214,12 +236,10 @@ impl VoiceStore for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
         let used: u32 = tx
-            .query_row(
-                "SELECT COUNT(*) FROM voices WHERE account_id = ?1",
-                [account_id],
-                |r| r.get(0),
-            )
-            .map_err(backend)?;
+            .prepare_cached("SELECT used FROM account_voices WHERE account_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([account_id], |r| r.get(0)).optional())
+            .map_err(backend)?
+            .unwrap_or(0);
         check_free_slot(used, slots)?;
         let voice_id = loop {
             let id = new_voice_id();
@@ -292,9 +312,11 @@ impl VoiceStore for SqliteStore {
 
     fn append_journal(&self, e: &JournalEntry) -> Result<(), StoreError> {
         self.lock()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut stmt| stmt.execute(
                 params![
                     e.time_ms,
                     e.method,
@@ -307,7 +329,7 @@ impl VoiceStore for SqliteStore {
                     e.verdict.name(),
                     e.logid,
                 ],
-            )
+            ))
             .map(drop)
             .map_err(backend)
     }
@@ -374,8 +396,8 @@ impl VoiceStore for SqliteStore {
     fn reset(&self) -> Result<(), StoreError> {
         self.lock()
             .execute_batch(
-                "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM journal; DELETE FROM seeds;
-                 DELETE FROM sqlite_sequence; COMMIT;",
+                "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM account_voices; DELETE FROM journal;
+                 DELETE FROM seeds; DELETE FROM sqlite_sequence; COMMIT;",
             )
             .map_err(backend)
     }
@@ -426,6 +448,43 @@ mod tests {
             Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
         );
         assert!(store.create_voice("b", "3", 2, sample(), 0).is_ok());
+    }
+
+    #[test]
+    fn retrains_and_rewrites_of_a_voice_do_not_take_more_slots() {
+        let store = SqliteStore::in_memory();
+        let v = store.create_voice("a", "1", 2, sample(), 0).unwrap();
+        for n in 1..4 {
+            store.retrain_voice("1", &v.voice_id, sample(), n).unwrap();
+        }
+        store.put_voice(&v).unwrap();
+        store.create_voice("a", "1", 2, sample(), 5).unwrap();
+        assert_eq!(
+            store.create_voice("a", "1", 2, sample(), 6),
+            Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
+        );
+        store.reset().unwrap();
+        assert!(store.create_voice("a", "1", 1, sample(), 7).is_ok());
+    }
+
+    #[test]
+    fn a_file_written_before_the_slot_counter_is_counted_once_on_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.create_voice("a", "1", 5, sample(), 0).unwrap();
+            store.create_voice("a", "1", 5, sample(), 0).unwrap();
+            let conn = store.lock();
+            conn.execute_batch("DROP TABLE account_voices; DROP TRIGGER account_voices_insert;")
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_voice("a", "1", 3, sample(), 0).unwrap();
+        assert_eq!(
+            store.create_voice("a", "1", 3, sample(), 0),
+            Err(StoreError::NoVoiceSlots { used: 3, total: 3 })
+        );
     }
 
     #[test]
