@@ -468,7 +468,6 @@ async fn a_content_length_longer_than_the_body_sent_is_cut_off_by_the_servers_de
 }
 
 #[tokio::test]
-#[ignore = "needs a header read timeout in server.rs (reported)"]
 async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let server = Server::start();
     let head = "POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\n".to_owned();
