@@ -6,7 +6,7 @@
 //!
 //! It builds the release `coze-mock`, installs WireMock from npm into `bench/.wiremock/`, then for each
 //! upload size and concurrency puts the same load on every target in turn, and writes
-//! `bench/results/<date>.md`. See `bench/README.md` for what is measured and the latest figures.
+//! `bench/results/<date>-<time>.md`. See `bench/README.md` for what is measured and the latest figures.
 
 mod bare;
 mod load;
@@ -80,7 +80,7 @@ struct RunArgs {
     /// Start-up measurements per server.
     #[arg(long, default_value_t = 21)]
     startup_runs: usize,
-    /// Where to write the results (default: bench/results/<date>.md).
+    /// Where to write the results (default: bench/results/<date>-<time>.md).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -193,8 +193,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     run.finish();
 
     let out = args.out.clone().unwrap_or_else(|| {
-        root.join("bench/results")
-            .join(format!("{}.md", chrono::Local::now().format("%Y-%m-%d")))
+        root.join("bench/results").join(format!(
+            "{}.md",
+            chrono::Local::now().format("%Y-%m-%d-%H%M")
+        ))
     });
     std::fs::write(&out, run.markdown())?;
     println!("{}", run.markdown());

@@ -172,8 +172,12 @@ impl Run {
             let mut row = format!("| {} | {concurrency} |", size_name(size));
             for fake in self.fakes() {
                 for base in [Target::Bare, Target::WireMock] {
-                    if let Some(r) = self.ratio(fake, base, size, concurrency) {
-                        let _ = write!(row, " {r:.2} |");
+                    match self.ratio(fake, base, size, concurrency) {
+                        Some(r) if r.is_finite() => {
+                            let _ = write!(row, " {r:.2} |");
+                        }
+                        Some(_) => row.push_str(" ∞ (no answer from the base in the window) |"),
+                        None => {}
                     }
                 }
             }
