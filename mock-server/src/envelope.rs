@@ -80,7 +80,7 @@ pub struct EnvelopeParts {
     pub code: i64,
     /// `msg`: empty on success.
     pub msg: String,
-    /// `data`: present on success only.
+    /// `data`: present on success only; moved into the body when the body is rendered.
     pub data: Option<Value>,
     /// The rule that decided an error, for the `x-coze-mock-rule` header and the journal.
     pub rule: Option<&'static str>,
@@ -126,15 +126,16 @@ fn parts_response(status: StatusCode, parts: EnvelopeParts) -> Response {
     response
 }
 
-/// The JSON body of an envelope.
-pub fn render_body(parts: &EnvelopeParts, logid: &LogId) -> Value {
+/// The JSON body of an envelope. Takes `data` out of `parts` (the journal, which reads the parts later,
+/// needs only the code and the rule), so a voice list is moved into the body, not copied.
+pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> Value {
     let mut body = json!({
         "code": parts.code,
         "msg": parts.msg,
         "detail": { "logid": logid.as_str() },
     });
-    if let Some(data) = &parts.data {
-        body["data"] = data.clone();
+    if let Some(data) = parts.data.take() {
+        body["data"] = data;
     }
     body
 }
@@ -145,8 +146,8 @@ pub async fn logid_layer(mut request: Request, next: Next) -> Response {
     let logid = LogId::generate();
     request.extensions_mut().insert(logid.clone());
     let mut response = next.run(request).await;
-    if let Some(parts) = response.extensions_mut().remove::<EnvelopeParts>() {
-        let body = render_body(&parts, &logid);
+    if let Some(mut parts) = response.extensions_mut().remove::<EnvelopeParts>() {
+        let body = render_body(&mut parts, &logid);
         let (mut head, _) = response.into_parts();
         head.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -185,13 +186,13 @@ mod tests {
 
     #[test]
     fn error_body_has_code_msg_and_logid_but_no_data() {
-        let parts = EnvelopeParts {
+        let mut parts = EnvelopeParts {
             code: 4000,
             msg: "x".into(),
             data: None,
             rule: Some("r"),
         };
-        let body = render_body(&parts, &LogId("L".into()));
+        let body = render_body(&mut parts, &LogId("L".into()));
         assert_eq!(
             body,
             json!({"code": 4000, "msg": "x", "detail": {"logid": "L"}})

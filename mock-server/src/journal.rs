@@ -18,6 +18,13 @@ use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
 
 /// One request as the journal keeps it.
+/// The journal keeps the latest this many requests: a fake that CI hammers for days must not grow without
+/// bound (each entry is a few hundred bytes; voices, which are state, are kept whatever their number).
+pub const JOURNAL_MAX_ENTRIES: i64 = 10_000;
+
+/// Old entries are pruned once every this many appends, so pruning costs nothing per request.
+pub const JOURNAL_PRUNE_EVERY: i64 = 1_000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEntry {
     /// Unix time in milliseconds when the answer was ready.

@@ -23,7 +23,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use super::{
     check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample, VoiceStore,
 };
-use crate::journal::{JournalEntry, JournalRecord, Verdict};
+use crate::journal::{
+    JournalEntry, JournalRecord, Verdict, JOURNAL_MAX_ENTRIES, JOURNAL_PRUNE_EVERY,
+};
 use crate::rules::{AudioFormat, Language};
 
 /// The schema; `user_version` tells a future version which one a file has.
@@ -312,27 +314,33 @@ impl VoiceStore for SqliteStore {
     }
 
     fn append_journal(&self, e: &JournalEntry) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached(
-                "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut stmt| stmt.execute(
-                params![
-                    e.time_ms,
-                    e.method,
-                    e.path,
-                    e.query,
-                    e.account,
-                    e.status,
-                    e.code,
-                    e.rule,
-                    e.verdict.name(),
-                    e.logid,
-                ],
-            ))
-            .map(drop)
-            .map_err(backend)
+        let conn = self.lock();
+        conn.prepare_cached(
+            "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                e.time_ms,
+                e.method,
+                e.path,
+                e.query,
+                e.account,
+                e.status,
+                e.code,
+                e.rule,
+                e.verdict.name(),
+                e.logid,
+            ])
+        })
+        .map_err(backend)?;
+        let id = conn.last_insert_rowid();
+        if id % JOURNAL_PRUNE_EVERY == 0 {
+            conn.prepare_cached("DELETE FROM journal WHERE id <= ?1")
+                .and_then(|mut stmt| stmt.execute([id - JOURNAL_MAX_ENTRIES]))
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError> {
@@ -486,6 +494,31 @@ mod tests {
             store.create_voice("a", "1", 3, sample(), 0),
             Err(StoreError::NoVoiceSlots { used: 3, total: 3 })
         );
+    }
+
+    #[test]
+    fn the_journal_keeps_only_the_latest_entries() {
+        let store = SqliteStore::in_memory();
+        let entry = JournalEntry {
+            time_ms: 1,
+            method: "GET".into(),
+            path: "/v1/audio/voices".into(),
+            query: None,
+            account: None,
+            status: 200,
+            code: Some(0),
+            rule: None,
+            verdict: Verdict::Accepted,
+            logid: None,
+        };
+        let appended = JOURNAL_MAX_ENTRIES + 2 * JOURNAL_PRUNE_EVERY;
+        for _ in 0..appended {
+            store.append_journal(&entry).unwrap();
+        }
+        let kept = store.journal(0, u32::MAX).unwrap();
+        assert_eq!(kept.len() as i64, JOURNAL_MAX_ENTRIES);
+        assert_eq!(kept.first().unwrap().id, appended - JOURNAL_MAX_ENTRIES + 1);
+        assert_eq!(kept.last().unwrap().id, appended);
     }
 
     #[test]
