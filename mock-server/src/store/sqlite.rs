@@ -496,21 +496,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_journal_keeps_only_the_latest_entries() {
-        let store = SqliteStore::in_memory();
-        let entry = JournalEntry {
+    fn journal_entry() -> JournalEntry {
+        JournalEntry {
             time_ms: 1,
             method: "GET".into(),
             path: "/v1/audio/voices".into(),
             query: None,
-            account: None,
+            account: Some("a".into()),
             status: 200,
             code: Some(0),
             rule: None,
             verdict: Verdict::Accepted,
             logid: None,
-        };
+        }
+    }
+
+    #[test]
+    fn the_journal_keeps_only_the_latest_entries() {
+        let store = SqliteStore::in_memory();
+        let entry = journal_entry();
         let appended = JOURNAL_MAX_ENTRIES + 2 * JOURNAL_PRUNE_EVERY;
         for _ in 0..appended {
             store.append_journal(&entry).unwrap();
@@ -555,20 +559,7 @@ mod tests {
         let voice = {
             let store = SqliteStore::open(&path).unwrap();
             store.add_seed("{}").unwrap();
-            store
-                .append_journal(&JournalEntry {
-                    time_ms: 1,
-                    method: "GET".into(),
-                    path: "/v1/audio/voices".into(),
-                    query: None,
-                    account: Some("a".into()),
-                    status: 200,
-                    code: Some(0),
-                    rule: None,
-                    verdict: Verdict::Accepted,
-                    logid: None,
-                })
-                .unwrap();
+            store.append_journal(&journal_entry()).unwrap();
             store.create_voice("a", "1", 5, sample(), 0).unwrap()
         };
         let store = SqliteStore::open(&path).unwrap();
