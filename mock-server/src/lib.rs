@@ -8,7 +8,8 @@
 //! - [`auth`]: `Authorization: Bearer` → the token's principal.
 //! - [`multipart`]: the streaming form reader; [`clone_request`]: the form judged by the rules.
 //! - [`audio`]: audio judged by its bytes.
-//! - [`request_body`]: reading the rest of a body before an error answer.
+//! - [`request_body`]: bodies read within bounds: stalled or trickling ones cut off, the rest of one read
+//!   before an error answer.
 //! - [`store`]: the voices, the journal and the seeds in SQLite, and the atomic slot and clone-count checks.
 //! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
