@@ -37,30 +37,63 @@ pub enum SlowBody {
 }
 
 /// `body`, cut off with a [`SlowBody`] error when it stalls or trickles.
+///
+/// One alarm per body, not one timer per chunk: the alarm is set [`BODY_IDLE_TIMEOUT`] ahead, and when it
+/// rings while bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in
+/// dozens of chunks, and a timer each would cost more than the rest of the guard.
 pub fn guarded(
     body: &mut BodyDataStream,
 ) -> impl Stream<Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>> + Send + '_ {
     let started = Instant::now();
-    futures_util::stream::unfold((body, 0u64, false), move |(body, seen, cut)| async move {
-        if cut {
+    let guard = Guard {
+        body,
+        seen: 0,
+        last_arrival: started,
+        alarm: Box::pin(tokio::time::sleep(BODY_IDLE_TIMEOUT)),
+        cut: false,
+    };
+    futures_util::stream::unfold(guard, move |mut g| async move {
+        if g.cut {
             return None;
         }
-        let next = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.next()).await {
-            Err(_) => Err(SlowBody::Stalled.into()),
-            Ok(None) => return None,
-            Ok(Some(Err(e))) => Err(e.into()),
-            Ok(Some(Ok(chunk))) => {
-                let seen = seen + chunk.len() as u64;
-                let elapsed = started.elapsed();
-                if elapsed > BODY_SLOW_GRACE && seen < BODY_MIN_BYTES_PER_SEC * elapsed.as_secs() {
-                    Err(SlowBody::Trickling.into())
-                } else {
-                    return Some((Ok(chunk), (body, seen, false)));
+        let next = loop {
+            tokio::select! {
+                next = g.body.next() => match next {
+                    None => return None,
+                    Some(Err(e)) => break Err(e.into()),
+                    Some(Ok(chunk)) => {
+                        g.seen += chunk.len() as u64;
+                        g.last_arrival = Instant::now();
+                        let elapsed = started.elapsed();
+                        if elapsed > BODY_SLOW_GRACE
+                            && g.seen < BODY_MIN_BYTES_PER_SEC * elapsed.as_secs()
+                        {
+                            break Err(SlowBody::Trickling.into());
+                        }
+                        return Some((Ok(chunk), g));
+                    }
+                },
+                () = &mut g.alarm => {
+                    let idle_until = g.last_arrival + BODY_IDLE_TIMEOUT;
+                    if Instant::now() >= idle_until {
+                        break Err(SlowBody::Stalled.into());
+                    }
+                    g.alarm.as_mut().reset(idle_until);
                 }
             }
         };
-        Some((next, (body, seen, true)))
+        g.cut = true;
+        Some((next, g))
     })
+}
+
+/// The state of [`guarded`].
+struct Guard<'b> {
+    body: &'b mut BodyDataStream,
+    seen: u64,
+    last_arrival: Instant,
+    alarm: std::pin::Pin<Box<tokio::time::Sleep>>,
+    cut: bool,
 }
 
 /// The most bytes read and dropped after an error: enough for a 50 MB upload.
@@ -107,12 +140,20 @@ mod tests {
 
     /// A body that sends `chunks` one-byte chunks, `gap` apart.
     fn dripping(chunks: usize, gap: Duration) -> BodyDataStream {
+        chunked(chunks, 1, gap)
+    }
+
+    /// A body that sends `chunks` chunks of `size` bytes, `gap` apart.
+    fn chunked(chunks: usize, size: usize, gap: Duration) -> BodyDataStream {
         let stream = futures_util::stream::unfold(0, move |n| async move {
             if n == chunks {
                 return None;
             }
             tokio::time::sleep(gap).await;
-            Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), n + 1))
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; size])),
+                n + 1,
+            ))
         });
         Body::from_stream(stream).into_data_stream()
     }
@@ -139,6 +180,13 @@ mod tests {
     async fn a_body_sent_one_byte_a_second_is_cut_off_as_trickling() {
         let result = outcome(dripping(60, Duration::from_secs(1))).await;
         assert_eq!(result, Err(SlowBody::Trickling));
+    }
+
+    /// Gaps of 6 s outlast no idle timeout, though the body lasts four times as long as one.
+    #[tokio::test(start_paused = true)]
+    async fn a_body_whose_gaps_stay_under_the_idle_timeout_is_read_whole_however_long() {
+        let result = outcome(chunked(7, 20 * 1024, Duration::from_secs(6))).await;
+        assert_eq!(result, Ok(7 * 20 * 1024));
     }
 
     #[tokio::test(start_paused = true)]
