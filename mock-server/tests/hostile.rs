@@ -4,9 +4,8 @@
 //! envelope or a closed connection within a bounded time, that the server's memory stays bounded, and
 //! that it serves an ordinary clone meanwhile.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +14,10 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+
+#[path = "support/binary.rs"]
+mod binary;
+use binary::spawn_coze_mock;
 
 /// The most any hostile case may take before the test fails.
 const CASE_BOUND: Duration = Duration::from_secs(30);
@@ -34,20 +37,7 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--in-memory"])
-            .env("COZE_MOCK_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn coze-mock");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            let line = lines.next().expect("coze-mock exited").expect("a line");
-            if let Some(url) = line.strip_prefix("coze-mock listening on http://") {
-                break url.parse().expect("an address");
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, addr) = spawn_coze_mock(&["--in-memory"]);
         Server { child, addr }
     }
 

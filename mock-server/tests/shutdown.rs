@@ -1,15 +1,18 @@
 //! Graceful shutdown of the `coze-mock` binary on SIGTERM: it stops accepting, lets the upload in flight
 //! finish with its envelope, exits 0, and the clone it acknowledged is in the database after a restart.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+#[path = "support/binary.rs"]
+mod binary;
+use binary::spawn_coze_mock;
 
 /// The `coze-mock` binary on a database file; killed when dropped if still running.
 struct Binary {
@@ -19,21 +22,7 @@ struct Binary {
 
 impl Binary {
     fn on_db(db: &Path) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .env("COZE_MOCK_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn coze-mock");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            let line = lines.next().expect("coze-mock exited").expect("a line");
-            if let Some(url) = line.strip_prefix("coze-mock listening on http://") {
-                break url.parse().expect("an address");
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, addr) = spawn_coze_mock(&["--db", db.to_str().expect("UTF-8 path")]);
         Binary { child, addr }
     }
 

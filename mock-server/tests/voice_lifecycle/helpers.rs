@@ -1,6 +1,5 @@
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use mock_server::synth;
 use reqwest::multipart::{Form, Part};
@@ -228,33 +227,10 @@ impl Binary {
     /// Starts `coze-mock serve` with `args` (on 127.0.0.1 port 0 unless they say `--addr`) and waits
     /// for its `listening on` line.
     pub(crate) fn start(args: &[&str]) -> Binary {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_coze-mock"));
-        command.arg("serve");
-        if !args.contains(&"--addr") {
-            command.args(["--addr", "127.0.0.1:0"]);
-        }
-        let mut child = command
-            .args(args)
-            .env("COZE_MOCK_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn coze-mock");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("coze-mock exited before listening")
-                .expect("stdout line");
-            if let Some(url) = line.strip_prefix("coze-mock listening on ") {
-                break url.to_owned();
-            }
-        };
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, addr) = crate::binary::spawn_coze_mock(args);
         Binary {
             child,
-            api: Api::new(base),
+            api: Api::new(format!("http://{addr}")),
         }
     }
 
