@@ -80,7 +80,7 @@ struct RunArgs {
     /// Start-up measurements per server.
     #[arg(long, default_value_t = 21)]
     startup_runs: usize,
-    /// Where to write the results (default: bench/results/<date>-<time>.md).
+    /// Where to write the results (default: `bench/results/<date>-<time>.md`).
     #[arg(long)]
     out: Option<PathBuf>,
 }
