@@ -8,28 +8,18 @@ pub(crate) const BOUNDARY: &str = "coze-mock-bench-7MA4YWxkTrZu0gW";
 /// A mono 16-bit 24 kHz WAV of exactly `len` bytes (len ≥ 44): a RIFF/WAVE header whose sizes match the
 /// file, then a quiet 220 Hz tone.
 pub(crate) fn wav_of_len(len: usize) -> Vec<u8> {
-    let data_len = u32::try_from(len - 44).expect("a WAV under 4 GiB");
     let rate = 24_000u32;
-    let mut out = Vec::with_capacity(len);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    let mut i = 0u32;
-    while out.len() + 1 < len {
-        let t = f64::from(i) / f64::from(rate);
-        let s = ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16;
-        out.extend_from_slice(&s.to_le_bytes());
-        i += 1;
-    }
+    let samples: Vec<i16> = (0..(len - 44) / 2)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
+        })
+        .collect();
+    let mut out = mock_server::synth::wav(&samples, rate);
+    // An odd length gets one byte of padding inside the `data` chunk, so the header still matches.
+    let data_len = u32::try_from(len - 44).expect("a WAV under 4 GiB");
+    out[4..8].copy_from_slice(&(36 + data_len).to_le_bytes());
+    out[40..44].copy_from_slice(&data_len.to_le_bytes());
     out.resize(len, 0);
     out
 }

@@ -206,27 +206,13 @@ impl Answer {
 
 /// A mono 16-bit WAV of `secs` seconds at `rate` Hz: a real header and a quiet tone.
 pub(crate) fn wav(secs: f64, rate: u32) -> Vec<u8> {
-    let samples = (secs * f64::from(rate)) as u32;
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for i in 0..samples {
-        let t = f64::from(i) / f64::from(rate);
-        let s = ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16;
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    out
+    let samples: Vec<i16> = (0..(secs * f64::from(rate)) as u32)
+        .map(|i| {
+            let t = f64::from(i) / f64::from(rate);
+            ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
+        })
+        .collect();
+    mock_server::synth::wav(&samples, rate)
 }
 
 /// A WAV whose file is exactly `len` bytes (len ≥ 44).
