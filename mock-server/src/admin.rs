@@ -34,7 +34,7 @@ use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultSpec};
 use crate::journal::JournalRecord;
-use crate::store::VoiceStore;
+use crate::store::SqliteStore;
 use crate::system_voices::{configured_voice, internal};
 
 /// Most journal records one read returns.
@@ -66,7 +66,7 @@ impl AdminState {
 }
 
 /// The configuration plus every seed the store has recorded.
-fn effective_config(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Config> {
+fn effective_config(base: &Config, store: &SqliteStore) -> anyhow::Result<Config> {
     let mut config = base.clone();
     for seed in store.seeds()? {
         config.extend(serde_json::from_str(&seed)?);
@@ -77,7 +77,7 @@ fn effective_config(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Con
 /// Loads the state at start-up or after a reset: the configuration and the stored seeds give the
 /// directory, and every declared voice the store does not hold yet is written (a voice the store holds
 /// keeps its retrains).
-pub fn load(base: &Config, store: &dyn VoiceStore) -> anyhow::Result<Directory> {
+pub fn load(base: &Config, store: &SqliteStore) -> anyhow::Result<Directory> {
     let config = effective_config(base, store)?;
     let directory = config.validate()?;
     let time = now();

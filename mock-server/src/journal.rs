@@ -140,7 +140,7 @@ pub async fn journal_layer(State(app): State<AppState>, request: Request, next: 
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    if let Err(e) = app.store.append_journal(&entry) {
+    if let Err(e) = app.store.append_journal(entry).await {
         tracing::error!("journal: {e}");
     }
     response

@@ -24,7 +24,7 @@ use crate::config::{AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceCo
 use crate::faults::Faults;
 use crate::journal::JournalRecord;
 use crate::rules::{Plan, CREATE_VOICE_PERMISSION};
-use crate::store::{SqliteStore, VoiceStore};
+use crate::store::SqliteStore;
 
 /// The database the binary uses without `--db` or `--in-memory`: `coze-mock.db` in the working
 /// directory, so each project that runs the fake keeps its own state beside its configuration.
@@ -51,13 +51,13 @@ pub struct Options {
 
 /// Builds the state of a server with `config`, listening on a loopback address or not.
 pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow::Result<AppState> {
-    let store: Arc<dyn VoiceStore> = match &options.storage {
+    let store = match &options.storage {
         Storage::InMemory => Arc::new(SqliteStore::in_memory()),
         Storage::File(path) => Arc::new(
             SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?,
         ),
     };
-    let directory = admin::load(config, store.as_ref())
+    let directory = admin::load(config, &store)
         .context("the configuration, with the seeds stored in the database")?;
     Ok(AppState {
         directory: Arc::new(directory),
@@ -168,7 +168,7 @@ async fn serve_state(
 /// ```
 pub struct MockServer {
     addr: SocketAddr,
-    store: Arc<dyn VoiceStore>,
+    store: Arc<SqliteStore>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }

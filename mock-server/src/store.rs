@@ -1,19 +1,19 @@
-//! Where the fake's state lives: the [`VoiceStore`] trait, the rules it decides, and [`SqliteStore`].
+//! Where the fake's state lives: the rules it decides, and [`SqliteStore`], which keeps it.
 //!
 //! The two rules that depend on state are decided inside the store, atomically, so they stay exact under
 //! concurrent requests: a new voice takes a free slot of its account ([`check_free_slot`]), and a retrain
 //! counts towards the 10 clones a voice id allows ([`check_retrain`]). Each rule is written once, as a
 //! function, and the store calls it inside the one transaction that reads the count and writes the voice.
 //!
-//! There is one implementation, [`SqliteStore`]: on a file for the binary (state survives restarts and
-//! `kill -9`), or on SQLite's `:memory:` for `--in-memory` and for [`crate::MockServer`]. One backend means
-//! one place where each rule can be wrong.
+//! There is one store, [`SqliteStore`]: on a file for the binary (state survives restarts and `kill -9`),
+//! or on SQLite's `:memory:` for `--in-memory` and for [`crate::MockServer`]. One backend means one place
+//! where each rule can be wrong. The writes a request waits for (a clone, a retrain, a journal entry) are
+//! group-committed (see [`SqliteStore`]).
 
 mod sqlite;
 
 use rand::Rng;
 
-use crate::journal::{JournalEntry, JournalRecord};
 use crate::rules::{AudioFormat, Language, CLONES_PER_VOICE_ID};
 
 pub use sqlite::SqliteStore;
@@ -111,58 +111,6 @@ pub fn check_retrain(voice: &Voice) -> Result<(), StoreError> {
 pub fn new_voice_id() -> String {
     let n: u64 = rand::rng().random_range(7_000_000_000_000_000_000..7_999_999_999_999_999_999);
     n.to_string()
-}
-
-/// The state of the fake, behind one small interface.
-pub trait VoiceStore: Send + Sync + 'static {
-    /// Creates a voice in `space_id` if `account_id` holds fewer than `slots` voices.
-    fn create_voice(
-        &self,
-        account_id: &str,
-        space_id: &str,
-        slots: u32,
-        sample: VoiceSample,
-        now: i64,
-    ) -> Result<Voice, StoreError>;
-
-    /// Retrains voice `voice_id` of `space_id`: replaces its sample and counts one clone, keeping the id.
-    fn retrain_voice(
-        &self,
-        space_id: &str,
-        voice_id: &str,
-        sample: VoiceSample,
-        now: i64,
-    ) -> Result<Voice, StoreError>;
-
-    /// The voice `voice_id` if it lives in `space_id`.
-    fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError>;
-
-    /// The voice `voice_id`, whatever its workspace (to tell "unknown" from "another workspace's").
-    fn voice_anywhere(&self, voice_id: &str) -> Result<Option<Voice>, StoreError>;
-
-    /// Every voice of `space_id`, newest first.
-    fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError>;
-
-    /// Every voice of every workspace, newest first (admin inspection).
-    fn all_voices(&self) -> Result<Vec<Voice>, StoreError>;
-
-    /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
-    fn put_voice(&self, voice: &Voice) -> Result<(), StoreError>;
-
-    /// Appends one request to the journal.
-    fn append_journal(&self, entry: &JournalEntry) -> Result<(), StoreError>;
-
-    /// Journal records with an id above `after`, oldest first, at most `limit`.
-    fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError>;
-
-    /// Admin seeds applied so far (JSON documents, oldest first), replayed over the configuration at start.
-    fn seeds(&self) -> Result<Vec<String>, StoreError>;
-
-    /// Records one more admin seed.
-    fn add_seed(&self, seed_json: &str) -> Result<(), StoreError>;
-
-    /// Forgets every voice, journal record and seed: back to the configured state.
-    fn reset(&self) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::api::voice_view::{preview_audio_path, VoiceView};
 use crate::config::{Principal, SystemVoiceConfig, VoiceConfig};
 use crate::error::ApiError;
 use crate::rules::{AudioFormat, CLONES_PER_VOICE_ID, DEFAULT_PREVIEW_TEXT};
-use crate::store::{StoreError, Voice, VoiceSample, VoiceStore};
+use crate::store::{SqliteStore, StoreError, Voice, VoiceSample};
 
 /// `create_time` and `update_time` of every system voice (2024-10-15, when Coze's voice API appeared in
 /// the SDKs): the real values are not known and only need to be stable.
@@ -61,7 +61,7 @@ impl SpeakingVoice<'_> {
 /// a workspace it is not a member of is refused: 「不允许跨空间使用」.
 pub fn find_voice<'a>(
     system: &'a [SystemVoiceConfig],
-    store: &dyn VoiceStore,
+    store: &SqliteStore,
     voice_id: &str,
     principal: Option<&Principal>,
 ) -> Result<SpeakingVoice<'a>, ApiError> {

@@ -73,14 +73,22 @@ async fn clone(
         duration_secs: request.audio.duration_secs,
     };
     let voice = match &request.voice_id {
-        Some(voice_id) => app.store.retrain_voice(&space_id, voice_id, sample, now()),
-        None => app.store.create_voice(
-            &principal.account.id,
-            &space_id,
-            principal.account.voice_slots,
-            sample,
-            now(),
-        ),
+        Some(voice_id) => {
+            app.store
+                .retrain_voice(&space_id, voice_id, sample, now())
+                .await
+        }
+        None => {
+            app.store
+                .create_voice(
+                    &principal.account.id,
+                    &space_id,
+                    principal.account.voice_slots,
+                    sample,
+                    now(),
+                )
+                .await
+        }
     }
     .map_err(store_error)?;
     Ok(VoiceView::of(&voice, &base_url(&head.headers)))

@@ -21,7 +21,7 @@ use crate::envelope::logid_layer;
 use crate::error::ApiError;
 use crate::faults::{fault_layer, Faults};
 use crate::journal::journal_layer;
-use crate::store::VoiceStore;
+use crate::store::SqliteStore;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -29,7 +29,7 @@ pub struct AppState {
     /// Tokens and the accounts and workspaces they reach.
     pub directory: Arc<Directory>,
     /// The voices, the journal and the seeds.
-    pub store: Arc<dyn VoiceStore>,
+    pub store: Arc<SqliteStore>,
     /// The configured system voices.
     pub system_voices: Arc<[SystemVoiceConfig]>,
     /// Faults injected through the admin API.

@@ -2,27 +2,33 @@
 //!
 //! # Durability
 //! A file database runs in WAL mode with `synchronous=NORMAL`: every commit is written to the WAL file
-//! before `COMMIT` returns, and the handler answers only after the store returned. So an acknowledged
+//! before `COMMIT` returns, and the handler answers only after its write was committed. So an acknowledged
 //! clone is in the operating system's hands when the client sees it and survives the server's death,
 //! `kill -9` included (`every_acknowledged_clone_survives_kill_9`). It does not wait for an fsync per
 //! request: a power cut may lose the last commits (SQLite keeps the file consistent), which a fake's state
 //! can afford, and the fsync cost three times the throughput of 100 KiB clones on a file (bench/README.md).
 //!
-//! # Concurrency
-//! One connection behind a `std::sync::Mutex`: nothing awaits while it is held (clippy's
-//! `await_holding_lock` guards that), and every operation is a few indexed statements. Each rule's
-//! read-check-write runs in one `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock before the
+//! # Concurrency and group commit
+//! One connection behind a `std::sync::Mutex`; nothing awaits while it is held (clippy's
+//! `await_holding_lock` guards that). The writes a request waits for ([`SqliteStore::create_voice`],
+//! [`SqliteStore::retrain_voice`], [`SqliteStore::append_journal`]) are queued, and whoever holds the
+//! connection commits every queued write in one `BEGIN IMMEDIATE` transaction, each write in its own
+//! savepoint (a refused write undoes only itself), and only then tells each request how its write ended.
+//! Under concurrent load one commit serves many requests; alone, a request commits its own write at once.
+//! No write is left behind: a request queues before it tries the connection, and whoever releases the
+//! connection looks at the queue again afterwards.
+//!
+//! Each rule's read-check-write runs inside that transaction, which takes SQLite's write lock before the
 //! read, so the count cannot change between the check and the write, even if a second process opened the
 //! same file (`busy_timeout` makes it wait instead of failing).
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use tokio::sync::oneshot;
 
-use super::{
-    check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample, VoiceStore,
-};
+use super::{check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample};
 use crate::journal::{
     JournalEntry, JournalRecord, Verdict, JOURNAL_MAX_ENTRIES, JOURNAL_PRUNE_EVERY,
 };
@@ -88,10 +94,81 @@ const VOICE_COLUMNS: &str = "voice_id, space_id, account_id, name, language, pre
 /// Newest first; the rowid breaks ties between voices created in the same second.
 const NEWEST_FIRST: &str = "ORDER BY create_time DESC, rowid DESC";
 
-/// The state in SQLite, on a file or in memory.
-#[derive(Debug)]
+/// The state in SQLite, on a file or in memory, with group commit of the writes requests wait for.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    queue: Mutex<Vec<Box<dyn QueuedWrite>>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+/// A write waiting for the next group commit.
+trait QueuedWrite: Send {
+    /// Runs the write inside the batch's transaction, in a savepoint of its own.
+    fn run(&mut self, tx: &mut rusqlite::Transaction<'_>);
+    /// Tells the waiting request how its write ended, once the batch's commit is known.
+    fn finish(self: Box<Self>, commit: &Result<(), StoreError>);
+}
+
+/// A queued write `F` answering `T`.
+struct Write<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> QueuedWrite for Write<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, tx: &mut rusqlite::Transaction<'_>) {
+        if let Some(work) = self.work.take() {
+            self.outcome = Some(in_savepoint(tx, work));
+        }
+    }
+
+    fn finish(self: Box<Self>, commit: &Result<(), StoreError>) {
+        let answer = match (commit, self.outcome) {
+            (Ok(()), Some(outcome)) => outcome,
+            (Err(e), _) => Err(e.clone()),
+            (Ok(()), None) => Err(StoreError::Backend("the write never ran".into())),
+        };
+        // The request may have gone (its client hung up): the write stands, like any committed one.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// Runs `work` in a savepoint of `tx`, undoing what it wrote if it fails.
+fn in_savepoint<T>(
+    tx: &mut rusqlite::Transaction<'_>,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let savepoint = tx.savepoint().map_err(backend)?;
+    let outcome = work(&savepoint)?;
+    savepoint.commit().map_err(backend)?;
+    Ok(outcome)
+}
+
+/// Commits `batch` in one transaction and tells each write how it ended.
+fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn QueuedWrite>>) {
+    let mut batch = batch;
+    let commit = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)
+        .and_then(|mut tx| {
+            for write in &mut batch {
+                write.run(&mut tx);
+            }
+            tx.commit().map_err(backend)
+        });
+    for write in batch {
+        write.finish(&commit);
+    }
 }
 
 impl SqliteStore {
@@ -124,13 +201,59 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(backend)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            queue: Mutex::new(Vec::new()),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// Runs `f` on the connection, then commits whatever was queued meanwhile.
+    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
         // A panic while holding the lock cannot leave half a write: SQLite rolls back an unfinished
         // transaction when its `Transaction` is dropped, so a poisoned connection is still consistent.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        let outcome = f(&self.conn.lock().unwrap_or_else(|p| p.into_inner()));
+        self.commit_queued();
+        outcome
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Vec<Box<dyn QueuedWrite>>> {
+        // Pushing to or taking a `Vec` cannot leave it half-changed.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `work` for the next group commit and waits until it has been committed (or refused).
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.queue().push(Box::new(Write {
+            work: Some(work),
+            outcome: None,
+            reply,
+        }));
+        self.commit_queued();
+        answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Backend("the write was dropped".into())))
+    }
+
+    /// Commits the queued writes if the connection is free; if it is not, its holder will, once it lets go.
+    fn commit_queued(&self) {
+        loop {
+            let mut conn = match self.conn.try_lock() {
+                Ok(conn) => conn,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            let batch = std::mem::take(&mut *self.queue());
+            if !batch.is_empty() {
+                commit_batch(&mut conn, batch);
+            }
+            drop(conn);
+            if self.queue().is_empty() {
+                return;
+            }
+        }
     }
 }
 
@@ -225,8 +348,9 @@ fn find_voice(conn: &Connection, voice_id: &str) -> rusqlite::Result<Option<Voic
     .optional()
 }
 
-impl VoiceStore for SqliteStore {
-    fn create_voice(
+impl SqliteStore {
+    /// Creates a voice in `space_id` if `account_id` holds fewer than `slots` voices.
+    pub async fn create_voice(
         &self,
         account_id: &str,
         space_id: &str,
@@ -234,182 +358,197 @@ impl VoiceStore for SqliteStore {
         sample: VoiceSample,
         now: i64,
     ) -> Result<Voice, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let used: u32 = tx
-            .prepare_cached("SELECT used FROM account_voices WHERE account_id = ?1")
-            .and_then(|mut stmt| stmt.query_row([account_id], |r| r.get(0)).optional())
-            .map_err(backend)?
-            .unwrap_or(0);
-        check_free_slot(used, slots)?;
-        let voice_id = loop {
-            let id = new_voice_id();
-            if find_voice(&tx, &id).map_err(backend)?.is_none() {
-                break id;
-            }
-        };
-        let voice = Voice {
-            voice_id,
-            space_id: space_id.to_owned(),
-            account_id: account_id.to_owned(),
-            sample,
-            clone_count: 1,
-            create_time: now,
-            update_time: now,
-        };
-        write_voice(&tx, &voice).map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(voice)
+        let (account_id, space_id) = (account_id.to_owned(), space_id.to_owned());
+        self.write(move |conn| {
+            let used: u32 = conn
+                .prepare_cached("SELECT used FROM account_voices WHERE account_id = ?1")
+                .and_then(|mut stmt| stmt.query_row([&account_id], |r| r.get(0)).optional())
+                .map_err(backend)?
+                .unwrap_or(0);
+            check_free_slot(used, slots)?;
+            let voice_id = loop {
+                let id = new_voice_id();
+                if find_voice(conn, &id).map_err(backend)?.is_none() {
+                    break id;
+                }
+            };
+            let voice = Voice {
+                voice_id,
+                space_id,
+                account_id,
+                sample,
+                clone_count: 1,
+                create_time: now,
+                update_time: now,
+            };
+            write_voice(conn, &voice).map_err(backend)?;
+            Ok(voice)
+        })
+        .await
     }
 
-    fn retrain_voice(
+    /// Retrains voice `voice_id` of `space_id`: replaces its sample and counts one clone, keeping the id.
+    pub async fn retrain_voice(
         &self,
         space_id: &str,
         voice_id: &str,
         sample: VoiceSample,
         now: i64,
     ) -> Result<Voice, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let mut voice = find_voice(&tx, voice_id)
-            .map_err(backend)?
-            .filter(|v| v.space_id == space_id)
-            .ok_or_else(|| StoreError::VoiceNotFound {
-                voice_id: voice_id.to_owned(),
-                space_id: space_id.to_owned(),
-            })?;
-        check_retrain(&voice)?;
-        voice.clone_count += 1;
-        voice.sample = sample;
-        voice.update_time = now;
-        write_voice(&tx, &voice).map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(voice)
+        let (space_id, voice_id) = (space_id.to_owned(), voice_id.to_owned());
+        self.write(move |conn| {
+            let mut voice = find_voice(conn, &voice_id)
+                .map_err(backend)?
+                .filter(|v| v.space_id == space_id)
+                .ok_or(StoreError::VoiceNotFound { voice_id, space_id })?;
+            check_retrain(&voice)?;
+            voice.clone_count += 1;
+            voice.sample = sample;
+            voice.update_time = now;
+            write_voice(conn, &voice).map_err(backend)?;
+            Ok(voice)
+        })
+        .await
     }
 
-    fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError> {
+    /// The voice `voice_id` if it lives in `space_id`.
+    pub fn voice(&self, space_id: &str, voice_id: &str) -> Result<Option<Voice>, StoreError> {
         Ok(self
             .voice_anywhere(voice_id)?
             .filter(|v| v.space_id == space_id))
     }
 
-    fn voice_anywhere(&self, voice_id: &str) -> Result<Option<Voice>, StoreError> {
-        find_voice(&self.lock(), voice_id).map_err(backend)
+    /// The voice `voice_id`, whatever its workspace (to tell "unknown" from "another workspace's").
+    pub fn voice_anywhere(&self, voice_id: &str) -> Result<Option<Voice>, StoreError> {
+        self.with_conn(|conn| find_voice(conn, voice_id).map_err(backend))
     }
 
-    fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
-        query_voices(&self.lock(), "WHERE space_id = ?1", [space_id])
+    /// Every voice of `space_id`, newest first.
+    pub fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
+        self.with_conn(|conn| query_voices(conn, "WHERE space_id = ?1", [space_id]))
     }
 
-    fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
-        query_voices(&self.lock(), "", [])
+    /// Every voice of every workspace, newest first (admin inspection).
+    pub fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
+        self.with_conn(|conn| query_voices(conn, "", []))
     }
 
-    fn put_voice(&self, voice: &Voice) -> Result<(), StoreError> {
-        write_voice(&self.lock(), voice).map_err(backend)
+    /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
+    pub fn put_voice(&self, voice: &Voice) -> Result<(), StoreError> {
+        self.with_conn(|conn| write_voice(conn, voice).map_err(backend))
     }
 
-    fn append_journal(&self, e: &JournalEntry) -> Result<(), StoreError> {
-        let conn = self.lock();
-        conn.prepare_cached(
-            "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                e.time_ms,
-                e.method,
-                e.path,
-                e.query,
-                e.account,
-                e.status,
-                e.code,
-                e.rule,
-                e.verdict.name(),
-                e.logid,
-            ])
-        })
-        .map_err(backend)?;
-        let id = conn.last_insert_rowid();
-        if id % JOURNAL_PRUNE_EVERY == 0 {
-            conn.prepare_cached("DELETE FROM journal WHERE id <= ?1")
-                .and_then(|mut stmt| stmt.execute([id - JOURNAL_MAX_ENTRIES]))
-                .map_err(backend)?;
-        }
-        Ok(())
-    }
-
-    fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, time_ms, method, path, query, account, status, code, rule, verdict, logid
-                 FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2",
+    /// Appends one request to the journal, committed with the writes queued beside it.
+    pub async fn append_journal(&self, entry: JournalEntry) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let e = &entry;
+            conn.prepare_cached(
+                "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
-            .map_err(backend)?;
-        let records = stmt
-            .query_map(params![after, limit], |r| {
-                let verdict: String = r.get(9)?;
-                Ok(JournalRecord {
-                    id: r.get(0)?,
-                    entry: JournalEntry {
-                        time_ms: r.get(1)?,
-                        method: r.get(2)?,
-                        path: r.get(3)?,
-                        query: r.get(4)?,
-                        account: r.get(5)?,
-                        status: r.get(6)?,
-                        code: r.get(7)?,
-                        rule: r.get(8)?,
-                        verdict: Verdict::from_name(&verdict).ok_or_else(|| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                9,
-                                rusqlite::types::Type::Text,
-                                format!("stored verdict {verdict:?} is not known").into(),
-                            )
-                        })?,
-                        logid: r.get(10)?,
-                    },
-                })
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    e.time_ms,
+                    e.method,
+                    e.path,
+                    e.query,
+                    e.account,
+                    e.status,
+                    e.code,
+                    e.rule,
+                    e.verdict.name(),
+                    e.logid,
+                ])
             })
-            .map_err(backend)?
-            .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(backend)?;
-        Ok(records)
+            let id = conn.last_insert_rowid();
+            if id % JOURNAL_PRUNE_EVERY == 0 {
+                conn.prepare_cached("DELETE FROM journal WHERE id <= ?1")
+                    .and_then(|mut stmt| stmt.execute([id - JOURNAL_MAX_ENTRIES]))
+                    .map_err(backend)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
-    fn seeds(&self) -> Result<Vec<String>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached("SELECT body FROM seeds ORDER BY id")
-            .map_err(backend)?;
-        let seeds = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<rusqlite::Result<Vec<String>>>()
-            .map_err(backend)?;
-        Ok(seeds)
+    /// Journal records with an id above `after`, oldest first, at most `limit`.
+    pub fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, time_ms, method, path, query, account, status, code, rule, verdict, logid
+                     FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let records = stmt
+                .query_map(params![after, limit], journal_record_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(records)
+        })
     }
 
-    fn add_seed(&self, seed_json: &str) -> Result<(), StoreError> {
-        self.lock()
-            .execute("INSERT INTO seeds (body) VALUES (?1)", [seed_json])
-            .map(drop)
-            .map_err(backend)
+    /// Admin seeds applied so far (JSON documents, oldest first), replayed over the configuration at start.
+    pub fn seeds(&self) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT body FROM seeds ORDER BY id")
+                .map_err(backend)?;
+            let seeds = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(backend)?;
+            Ok(seeds)
+        })
     }
 
-    fn reset(&self) -> Result<(), StoreError> {
-        self.lock()
-            .execute_batch(
+    /// Records one more admin seed.
+    pub fn add_seed(&self, seed_json: &str) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            conn.execute("INSERT INTO seeds (body) VALUES (?1)", [seed_json])
+                .map(drop)
+                .map_err(backend)
+        })
+    }
+
+    /// Forgets every voice, journal record and seed: back to the configured state.
+    pub fn reset(&self) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            conn.execute_batch(
                 "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM account_voices; DELETE FROM journal;
                  DELETE FROM seeds; DELETE FROM sqlite_sequence; COMMIT;",
             )
             .map_err(backend)
+        })
     }
+}
+
+fn journal_record_from_row(r: &Row<'_>) -> rusqlite::Result<JournalRecord> {
+    let verdict: String = r.get(9)?;
+    Ok(JournalRecord {
+        id: r.get(0)?,
+        entry: JournalEntry {
+            time_ms: r.get(1)?,
+            method: r.get(2)?,
+            path: r.get(3)?,
+            query: r.get(4)?,
+            account: r.get(5)?,
+            status: r.get(6)?,
+            code: r.get(7)?,
+            rule: r.get(8)?,
+            verdict: Verdict::from_name(&verdict).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    9,
+                    rusqlite::types::Type::Text,
+                    format!("stored verdict {verdict:?} is not known").into(),
+                )
+            })?,
+            logid: r.get(10)?,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -429,69 +568,76 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_eleventh_clone_of_a_voice_id_is_refused() {
+    #[tokio::test]
+    async fn the_eleventh_clone_of_a_voice_id_is_refused() {
         let store = SqliteStore::in_memory();
-        let v = store.create_voice("a", "1", 1, sample(), 0).unwrap();
+        let v = store.create_voice("a", "1", 1, sample(), 0).await.unwrap();
         for n in 2..=CLONES_PER_VOICE_ID {
             let r = store
                 .retrain_voice("1", &v.voice_id, sample(), n.into())
+                .await
                 .unwrap();
             assert_eq!(r.clone_count, n);
             assert_eq!(r.voice_id, v.voice_id);
             assert_eq!(r.create_time, 0, "a retrain keeps the creation time");
         }
         assert_eq!(
-            store.retrain_voice("1", &v.voice_id, sample(), 11),
+            store.retrain_voice("1", &v.voice_id, sample(), 11).await,
             Err(StoreError::CloneLimitReached(v.voice_id.clone()))
         );
     }
 
-    #[test]
-    fn slots_are_counted_across_the_accounts_workspaces() {
+    #[tokio::test]
+    async fn slots_are_counted_across_the_accounts_workspaces() {
         let store = SqliteStore::in_memory();
-        store.create_voice("a", "1", 2, sample(), 0).unwrap();
-        store.create_voice("a", "2", 2, sample(), 0).unwrap();
+        store.create_voice("a", "1", 2, sample(), 0).await.unwrap();
+        store.create_voice("a", "2", 2, sample(), 0).await.unwrap();
         assert_eq!(
-            store.create_voice("a", "1", 2, sample(), 0),
+            store.create_voice("a", "1", 2, sample(), 0).await,
             Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
         );
-        assert!(store.create_voice("b", "3", 2, sample(), 0).is_ok());
+        assert!(store.create_voice("b", "3", 2, sample(), 0).await.is_ok());
     }
 
-    #[test]
-    fn retrains_and_rewrites_of_a_voice_do_not_take_more_slots() {
+    #[tokio::test]
+    async fn retrains_and_rewrites_of_a_voice_do_not_take_more_slots() {
         let store = SqliteStore::in_memory();
-        let v = store.create_voice("a", "1", 2, sample(), 0).unwrap();
+        let v = store.create_voice("a", "1", 2, sample(), 0).await.unwrap();
         for n in 1..4 {
-            store.retrain_voice("1", &v.voice_id, sample(), n).unwrap();
+            store
+                .retrain_voice("1", &v.voice_id, sample(), n)
+                .await
+                .unwrap();
         }
         store.put_voice(&v).unwrap();
-        store.create_voice("a", "1", 2, sample(), 5).unwrap();
+        store.create_voice("a", "1", 2, sample(), 5).await.unwrap();
         assert_eq!(
-            store.create_voice("a", "1", 2, sample(), 6),
+            store.create_voice("a", "1", 2, sample(), 6).await,
             Err(StoreError::NoVoiceSlots { used: 2, total: 2 })
         );
         store.reset().unwrap();
-        assert!(store.create_voice("a", "1", 1, sample(), 7).is_ok());
+        assert!(store.create_voice("a", "1", 1, sample(), 7).await.is_ok());
     }
 
-    #[test]
-    fn a_file_written_before_the_slot_counter_is_counted_once_on_opening() {
+    #[tokio::test]
+    async fn a_file_written_before_the_slot_counter_is_counted_once_on_opening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.create_voice("a", "1", 5, sample(), 0).unwrap();
-            store.create_voice("a", "1", 5, sample(), 0).unwrap();
-            let conn = store.lock();
-            conn.execute_batch("DROP TABLE account_voices; DROP TRIGGER account_voices_insert;")
+            store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
+            store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
+            store.with_conn(|conn| {
+                conn.execute_batch(
+                    "DROP TABLE account_voices; DROP TRIGGER account_voices_insert;",
+                )
                 .unwrap();
+            });
         }
         let store = SqliteStore::open(&path).unwrap();
-        store.create_voice("a", "1", 3, sample(), 0).unwrap();
+        store.create_voice("a", "1", 3, sample(), 0).await.unwrap();
         assert_eq!(
-            store.create_voice("a", "1", 3, sample(), 0),
+            store.create_voice("a", "1", 3, sample(), 0).await,
             Err(StoreError::NoVoiceSlots { used: 3, total: 3 })
         );
     }
@@ -511,13 +657,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_journal_keeps_only_the_latest_entries() {
+    #[tokio::test]
+    async fn the_journal_keeps_only_the_latest_entries() {
         let store = SqliteStore::in_memory();
         let entry = journal_entry();
         let appended = JOURNAL_MAX_ENTRIES + 2 * JOURNAL_PRUNE_EVERY;
         for _ in 0..appended {
-            store.append_journal(&entry).unwrap();
+            store.append_journal(entry.clone()).await.unwrap();
         }
         let kept = store.journal(0, u32::MAX).unwrap();
         assert_eq!(kept.len() as i64, JOURNAL_MAX_ENTRIES);
@@ -525,24 +671,24 @@ mod tests {
         assert_eq!(kept.last().unwrap().id, appended);
     }
 
-    #[test]
-    fn a_voice_is_invisible_from_another_workspace() {
+    #[tokio::test]
+    async fn a_voice_is_invisible_from_another_workspace() {
         let store = SqliteStore::in_memory();
-        let v = store.create_voice("a", "1", 5, sample(), 0).unwrap();
+        let v = store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
         assert_eq!(store.voice("2", &v.voice_id), Ok(None));
         assert!(matches!(
-            store.retrain_voice("2", &v.voice_id, sample(), 1),
+            store.retrain_voice("2", &v.voice_id, sample(), 1).await,
             Err(StoreError::VoiceNotFound { .. })
         ));
         assert!(store.voices("2").unwrap().is_empty());
         assert_eq!(store.voice_anywhere(&v.voice_id).unwrap(), Some(v));
     }
 
-    #[test]
-    fn voices_are_listed_newest_first() {
+    #[tokio::test]
+    async fn voices_are_listed_newest_first() {
         let store = SqliteStore::in_memory();
-        let old = store.create_voice("a", "1", 5, sample(), 10).unwrap();
-        let new = store.create_voice("a", "1", 5, sample(), 20).unwrap();
+        let old = store.create_voice("a", "1", 5, sample(), 10).await.unwrap();
+        let new = store.create_voice("a", "1", 5, sample(), 20).await.unwrap();
         let ids: Vec<_> = store
             .voices("1")
             .unwrap()
@@ -552,15 +698,15 @@ mod tests {
         assert_eq!(ids, [new.voice_id, old.voice_id]);
     }
 
-    #[test]
-    fn a_file_database_keeps_voices_journal_and_seeds_after_reopening() {
+    #[tokio::test]
+    async fn a_file_database_keeps_voices_journal_and_seeds_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/state.db");
         let voice = {
             let store = SqliteStore::open(&path).unwrap();
             store.add_seed("{}").unwrap();
-            store.append_journal(&journal_entry()).unwrap();
-            store.create_voice("a", "1", 5, sample(), 0).unwrap()
+            store.append_journal(journal_entry()).await.unwrap();
+            store.create_voice("a", "1", 5, sample(), 0).await.unwrap()
         };
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.voices("1").unwrap(), [voice]);
@@ -568,29 +714,115 @@ mod tests {
         assert_eq!(store.journal(0, 10).unwrap().len(), 1);
     }
 
-    #[test]
-    fn two_stores_on_one_file_share_the_slot_count() {
+    #[tokio::test]
+    async fn two_stores_on_one_file_share_the_slot_count() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
         let (a, b) = (
             SqliteStore::open(&path).unwrap(),
             SqliteStore::open(&path).unwrap(),
         );
-        a.create_voice("acct", "1", 1, sample(), 0).unwrap();
+        a.create_voice("acct", "1", 1, sample(), 0).await.unwrap();
         assert_eq!(
-            b.create_voice("acct", "1", 1, sample(), 0),
+            b.create_voice("acct", "1", 1, sample(), 0).await,
             Err(StoreError::NoVoiceSlots { used: 1, total: 1 })
         );
     }
 
-    #[test]
-    fn reset_forgets_everything_and_restarts_journal_ids() {
+    #[tokio::test]
+    async fn reset_forgets_everything_and_restarts_journal_ids() {
         let store = SqliteStore::in_memory();
-        store.create_voice("a", "1", 5, sample(), 0).unwrap();
+        store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
         store.add_seed("{}").unwrap();
         store.reset().unwrap();
         assert!(store.all_voices().unwrap().is_empty());
         assert!(store.seeds().unwrap().is_empty());
         assert!(store.journal(0, 10).unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_write_undoes_only_itself_and_every_write_hears_its_outcome() {
+        let store = SqliteStore::in_memory();
+        let (kept, kept_answer) = oneshot::channel();
+        let (refused, refused_answer) = oneshot::channel();
+        let batch: Vec<Box<dyn QueuedWrite>> = vec![
+            Box::new(Write {
+                work: Some(|conn: &Connection| {
+                    conn.execute("INSERT INTO seeds (body) VALUES ('kept')", [])
+                        .map_err(backend)
+                }),
+                outcome: None,
+                reply: kept,
+            }),
+            Box::new(Write {
+                work: Some(|conn: &Connection| -> Result<(), StoreError> {
+                    conn.execute("INSERT INTO seeds (body) VALUES ('undone')", [])
+                        .map_err(backend)?;
+                    Err(StoreError::Backend("refused after writing".into()))
+                }),
+                outcome: None,
+                reply: refused,
+            }),
+        ];
+        commit_batch(&mut store.conn.lock().unwrap(), batch);
+        assert_eq!(kept_answer.await.unwrap(), Ok(1));
+        assert!(refused_answer.await.unwrap().is_err());
+        assert_eq!(store.seeds().unwrap(), ["kept"]);
+    }
+
+    #[tokio::test]
+    async fn a_write_queued_while_the_connection_is_busy_is_committed_when_it_is_released() {
+        use futures_util::FutureExt;
+        let store = SqliteStore::in_memory();
+        let mut write = store.with_conn(|_| {
+            let mut write = Box::pin(store.append_journal(journal_entry()));
+            assert!(
+                (&mut write).now_or_never().is_none(),
+                "queued behind the busy connection"
+            );
+            write
+        });
+        assert_eq!((&mut write).now_or_never(), Some(Ok(())));
+        assert_eq!(store.journal(0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn concurrent_clones_from_many_threads_take_exactly_the_free_slots() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .build()
+            .unwrap();
+        let store = std::sync::Arc::new(SqliteStore::in_memory());
+        let outcomes = runtime.block_on(async {
+            let tasks: Vec<_> = (0..200)
+                .map(|i| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let journal = store.append_journal(journal_entry());
+                        let clone = store.create_voice("a", "1", 50, sample(), i);
+                        let (journal, clone) = tokio::join!(journal, clone);
+                        journal.unwrap();
+                        clone
+                    })
+                })
+                .collect();
+            futures_util::future::join_all(tasks).await
+        });
+        let created = outcomes.iter().filter(|o| matches!(o, Ok(Ok(_)))).count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    Ok(Err(StoreError::NoVoiceSlots {
+                        used: 50,
+                        total: 50
+                    }))
+                )
+            })
+            .count();
+        assert_eq!((created, refused), (50, 150));
+        assert_eq!(store.all_voices().unwrap().len(), 50);
+        assert_eq!(store.journal(0, u32::MAX).unwrap().len(), 200);
     }
 }
