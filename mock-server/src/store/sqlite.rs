@@ -25,7 +25,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use tokio::sync::oneshot;
 
 use super::{check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample};
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS voices (
     update_time    INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS voices_by_space ON voices (space_id);
-CREATE INDEX IF NOT EXISTS voices_by_account ON voices (account_id);
+-- No index by account: the slot check reads the counter below (files before it had one).
+DROP INDEX IF EXISTS voices_by_account;
 -- Voices an account holds, kept by triggers so the slot check reads one row instead of counting them all.
 CREATE TABLE IF NOT EXISTS account_voices (
     account_id  TEXT PRIMARY KEY,
@@ -88,11 +89,41 @@ INSERT OR IGNORE INTO account_voices (account_id, used)
 PRAGMA user_version = 2;
 ";
 
-const VOICE_COLUMNS: &str = "voice_id, space_id, account_id, name, language, preview_text, text, \
-     description, audio_format, duration_secs, clone_count, create_time, update_time";
+/// The columns of a voice, in [`voice_from_row`]'s order; a macro so statements are built at compile time.
+macro_rules! voice_columns {
+    () => {
+        "voice_id, space_id, account_id, name, language, preview_text, text, description, audio_format, \
+         duration_secs, clone_count, create_time, update_time"
+    };
+}
+
+/// The values of a voice, in `voice_columns!`'s order.
+macro_rules! voice_params {
+    ($v:expr) => {
+        params![
+            $v.voice_id,
+            $v.space_id,
+            $v.account_id,
+            $v.sample.name,
+            $v.sample.language.code(),
+            $v.sample.preview_text,
+            $v.sample.text,
+            $v.sample.description,
+            $v.sample.audio_format.name(),
+            $v.sample.duration_secs,
+            $v.clone_count,
+            $v.create_time,
+            $v.update_time,
+        ]
+    };
+}
 
 /// Newest first; the rowid breaks ties between voices created in the same second.
-const NEWEST_FIRST: &str = "ORDER BY create_time DESC, rowid DESC";
+macro_rules! newest_first {
+    () => {
+        "ORDER BY create_time DESC, rowid DESC"
+    };
+}
 
 /// The state in SQLite, on a file or in memory, with group commit of the writes requests wait for.
 pub struct SqliteStore {
@@ -109,7 +140,7 @@ impl std::fmt::Debug for SqliteStore {
 /// A write waiting for the next group commit.
 trait QueuedWrite: Send {
     /// Runs the write inside the batch's transaction, in a savepoint of its own.
-    fn run(&mut self, tx: &mut rusqlite::Transaction<'_>);
+    fn run(&mut self, conn: &Connection);
     /// Tells the waiting request how its write ended, once the batch's commit is known.
     fn finish(self: Box<Self>, commit: &Result<(), StoreError>);
 }
@@ -126,9 +157,9 @@ where
     T: Send,
     F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
 {
-    fn run(&mut self, tx: &mut rusqlite::Transaction<'_>) {
+    fn run(&mut self, conn: &Connection) {
         if let Some(work) = self.work.take() {
-            self.outcome = Some(in_savepoint(tx, work));
+            self.outcome = Some(in_savepoint(conn, work));
         }
     }
 
@@ -143,29 +174,45 @@ where
     }
 }
 
-/// Runs `work` in a savepoint of `tx`, undoing what it wrote if it fails.
+/// Runs `work` in a savepoint, undoing what it wrote if it fails.
 fn in_savepoint<T>(
-    tx: &mut rusqlite::Transaction<'_>,
+    conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let savepoint = tx.savepoint().map_err(backend)?;
-    let outcome = work(&savepoint)?;
-    savepoint.commit().map_err(backend)?;
-    Ok(outcome)
+    run(conn, "SAVEPOINT write")?;
+    match work(conn) {
+        Ok(outcome) => run(conn, "RELEASE write").map(|()| outcome),
+        Err(e) => {
+            // If even the rollback fails, the batch's commit reports the state as it is.
+            let _ = run(conn, "ROLLBACK TO write").and_then(|()| run(conn, "RELEASE write"));
+            Err(e)
+        }
+    }
 }
 
-/// Commits `batch` in one transaction and tells each write how it ended.
-fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn QueuedWrite>>) {
-    let mut batch = batch;
-    let commit = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+/// Runs one statement without parameters, prepared once per connection (parsing `BEGIN` or `SAVEPOINT`
+/// for every request costs more than running it).
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute([]))
+        .map(drop)
         .map_err(backend)
-        .and_then(|mut tx| {
-            for write in &mut batch {
-                write.run(&mut tx);
-            }
-            tx.commit().map_err(backend)
-        });
+}
+
+/// Commits `batch` in one `BEGIN IMMEDIATE` transaction and tells each write how it ended.
+fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn QueuedWrite>>) {
+    if !conn.is_autocommit() {
+        // A batch that panicked left its transaction open: none of it was acknowledged, so undo it.
+        let _ = run(conn, "ROLLBACK");
+    }
+    let commit = run(conn, "BEGIN IMMEDIATE").and_then(|()| {
+        for write in &mut batch {
+            write.run(conn);
+        }
+        run(conn, "COMMIT").inspect_err(|_| {
+            let _ = run(conn, "ROLLBACK");
+        })
+    });
     for write in batch {
         write.finish(&commit);
     }
@@ -207,8 +254,8 @@ impl SqliteStore {
 
     /// Runs `f` on the connection, then commits whatever was queued meanwhile.
     fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
-        // A panic while holding the lock cannot leave half a write: SQLite rolls back an unfinished
-        // transaction when its `Transaction` is dropped, so a poisoned connection is still consistent.
+        // A panic while holding the lock cannot leave half a write acknowledged: `execute_batch` and
+        // `commit_batch` roll back a transaction left open, so a poisoned connection is still usable.
         let outcome = f(&self.conn.lock().unwrap_or_else(|p| p.into_inner()));
         self.commit_queued();
         outcome
@@ -240,14 +287,14 @@ impl SqliteStore {
     /// Commits the queued writes if the connection is free; if it is not, its holder will, once it lets go.
     fn commit_queued(&self) {
         loop {
-            let mut conn = match self.conn.try_lock() {
+            let conn = match self.conn.try_lock() {
                 Ok(conn) => conn,
                 Err(TryLockError::Poisoned(p)) => p.into_inner(),
                 Err(TryLockError::WouldBlock) => return,
             };
             let batch = std::mem::take(&mut *self.queue());
             if !batch.is_empty() {
-                commit_batch(&mut conn, batch);
+                commit_batch(&conn, batch);
             }
             drop(conn);
             if self.queue().is_empty() {
@@ -295,43 +342,41 @@ fn voice_from_row(row: &Row<'_>) -> rusqlite::Result<Voice> {
 /// Inserts or updates a voice. An upsert, not `INSERT OR REPLACE`: a replace deletes the old row without
 /// firing the delete trigger, which would count a retrained voice twice in `account_voices`.
 fn write_voice(conn: &Connection, v: &Voice) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "INSERT INTO voices ({VOICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+    conn.prepare_cached(concat!(
+        "INSERT INTO voices (",
+        voice_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (voice_id) DO UPDATE SET space_id = excluded.space_id,
              account_id = excluded.account_id, name = excluded.name, language = excluded.language,
              preview_text = excluded.preview_text, text = excluded.text,
              description = excluded.description, audio_format = excluded.audio_format,
              duration_secs = excluded.duration_secs, clone_count = excluded.clone_count,
              create_time = excluded.create_time, update_time = excluded.update_time"
-    ))?;
-    stmt.execute(params![
-        v.voice_id,
-        v.space_id,
-        v.account_id,
-        v.sample.name,
-        v.sample.language.code(),
-        v.sample.preview_text,
-        v.sample.text,
-        v.sample.description,
-        v.sample.audio_format.name(),
-        v.sample.duration_secs,
-        v.clone_count,
-        v.create_time,
-        v.update_time,
-    ])?;
+    ))?
+    .execute(voice_params!(v))?;
     Ok(())
+}
+
+/// Inserts a new voice unless its id is taken; whether it was inserted. One statement instead of a
+/// look-up and an insert: a random 19-digit id is almost never taken.
+fn insert_new_voice(conn: &Connection, v: &Voice) -> rusqlite::Result<bool> {
+    let inserted = conn
+        .prepare_cached(concat!(
+            "INSERT INTO voices (",
+            voice_columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (voice_id) DO NOTHING"
+        ))?
+        .execute(voice_params!(v))?;
+    Ok(inserted == 1)
 }
 
 fn query_voices(
     conn: &Connection,
-    filter: &str,
+    sql: &str,
     args: impl rusqlite::Params,
 ) -> Result<Vec<Voice>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT {VOICE_COLUMNS} FROM voices {filter} {NEWEST_FIRST}"
-        ))
-        .map_err(backend)?;
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let voices = stmt
         .query_map(args, voice_from_row)
         .map_err(backend)?
@@ -341,8 +386,10 @@ fn query_voices(
 }
 
 fn find_voice(conn: &Connection, voice_id: &str) -> rusqlite::Result<Option<Voice>> {
-    conn.prepare_cached(&format!(
-        "SELECT {VOICE_COLUMNS} FROM voices WHERE voice_id = ?1"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        voice_columns!(),
+        " FROM voices WHERE voice_id = ?1"
     ))?
     .query_row([voice_id], voice_from_row)
     .optional()
@@ -366,14 +413,8 @@ impl SqliteStore {
                 .map_err(backend)?
                 .unwrap_or(0);
             check_free_slot(used, slots)?;
-            let voice_id = loop {
-                let id = new_voice_id();
-                if find_voice(conn, &id).map_err(backend)?.is_none() {
-                    break id;
-                }
-            };
-            let voice = Voice {
-                voice_id,
+            let mut voice = Voice {
+                voice_id: new_voice_id(),
                 space_id,
                 account_id,
                 sample,
@@ -381,7 +422,9 @@ impl SqliteStore {
                 create_time: now,
                 update_time: now,
             };
-            write_voice(conn, &voice).map_err(backend)?;
+            while !insert_new_voice(conn, &voice).map_err(backend)? {
+                voice.voice_id = new_voice_id();
+            }
             Ok(voice)
         })
         .await
@@ -425,12 +468,28 @@ impl SqliteStore {
 
     /// Every voice of `space_id`, newest first.
     pub fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
-        self.with_conn(|conn| query_voices(conn, "WHERE space_id = ?1", [space_id]))
+        self.with_conn(|conn| {
+            let sql = concat!(
+                "SELECT ",
+                voice_columns!(),
+                " FROM voices WHERE space_id = ?1 ",
+                newest_first!()
+            );
+            query_voices(conn, sql, [space_id])
+        })
     }
 
     /// Every voice of every workspace, newest first (admin inspection).
     pub fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
-        self.with_conn(|conn| query_voices(conn, "", []))
+        self.with_conn(|conn| {
+            let sql = concat!(
+                "SELECT ",
+                voice_columns!(),
+                " FROM voices ",
+                newest_first!()
+            );
+            query_voices(conn, sql, [])
+        })
     }
 
     /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
@@ -764,7 +823,7 @@ mod tests {
                 reply: refused,
             }),
         ];
-        commit_batch(&mut store.conn.lock().unwrap(), batch);
+        commit_batch(&store.conn.lock().unwrap(), batch);
         assert_eq!(kept_answer.await.unwrap(), Ok(1));
         assert!(refused_answer.await.unwrap().is_err());
         assert_eq!(store.seeds().unwrap(), ["kept"]);
@@ -824,5 +883,34 @@ mod tests {
         assert_eq!((created, refused), (50, 150));
         assert_eq!(store.all_voices().unwrap().len(), 50);
         assert_eq!(store.journal(0, u32::MAX).unwrap().len(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_new_voice_never_takes_an_id_in_use() {
+        let store = SqliteStore::in_memory();
+        let first = store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
+        let mut twin = first.clone();
+        twin.space_id = "2".into();
+        store.with_conn(|conn| {
+            assert!(!insert_new_voice(conn, &twin).unwrap(), "the id is taken");
+            twin.voice_id = "7000000000000000001".into();
+            assert!(insert_new_voice(conn, &twin).unwrap());
+        });
+        assert_eq!(store.voice_anywhere(&first.voice_id).unwrap(), Some(first));
+    }
+
+    #[test]
+    fn a_batch_left_open_by_a_panic_is_undone_by_the_next() {
+        let store = SqliteStore::in_memory();
+        store.with_conn(|conn| {
+            run(conn, "BEGIN IMMEDIATE").unwrap();
+            run(
+                conn,
+                "INSERT INTO seeds (body) VALUES ('never acknowledged')",
+            )
+            .unwrap();
+            commit_batch(conn, Vec::new());
+        });
+        assert!(store.seeds().unwrap().is_empty());
     }
 }
