@@ -5,7 +5,7 @@
 //! renders the JSON body with it and sets the `x-tt-logid` header, so body and header always agree. This
 //! is the only place a JSON answer is written.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -14,7 +14,6 @@ use http::header::{HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 use rand::Rng;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::error::ApiError;
 
@@ -37,15 +36,22 @@ const LOGID_HEX_DIGITS: usize = 20;
 impl LogId {
     /// A fresh logid for now.
     pub fn generate() -> LogId {
-        let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-        let stamp = chrono::Utc::now()
-            .with_timezone(&beijing)
-            .format("%Y%m%d%H%M%S");
-        let mut rng = rand::rng();
-        let hex: String = (0..LOGID_HEX_DIGITS)
-            .map(|_| char::from(b"0123456789ABCDEF"[rng.random_range(0..16)]))
-            .collect();
-        LogId(format!("{stamp}{hex}"))
+        use chrono::{Datelike, Timelike};
+        let t = chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(8);
+        let hex: u128 = rand::rng().random_range(0..1 << (4 * LOGID_HEX_DIGITS));
+        let mut id = String::with_capacity(14 + LOGID_HEX_DIGITS);
+        // Writing to a `String` cannot fail.
+        let _ = write!(
+            id,
+            "{:04}{:02}{:02}{:02}{:02}{:02}{hex:020X}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        );
+        LogId(id)
     }
 
     /// The logid as text.
@@ -80,15 +86,15 @@ pub struct EnvelopeParts {
     pub code: i64,
     /// `msg`: empty on success.
     pub msg: String,
-    /// `data`: present on success only; moved into the body when the body is rendered.
-    pub data: Option<Value>,
+    /// `data` as JSON text: present on success only; moved into the body when the body is rendered.
+    pub data: Option<String>,
     /// The rule that decided an error, for the `x-coze-mock-rule` header and the journal.
     pub rule: Option<&'static str>,
 }
 
 impl<T: Serialize> IntoResponse for Envelope<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_value(self.0) {
+        match serde_json::to_string(&self.0) {
             Ok(data) => parts_response(
                 StatusCode::OK,
                 EnvelopeParts {
@@ -126,17 +132,22 @@ fn parts_response(status: StatusCode, parts: EnvelopeParts) -> Response {
     response
 }
 
-/// The JSON body of an envelope. Takes `data` out of `parts` (the journal, which reads the parts later,
-/// needs only the code and the rule), so a voice list is moved into the body, not copied.
-pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> Value {
-    let mut body = json!({
-        "code": parts.code,
-        "msg": parts.msg,
-        "detail": { "logid": logid.as_str() },
-    });
-    if let Some(data) = parts.data.take() {
-        body["data"] = data;
+/// The JSON body of an envelope, keys in `serde_json`'s order. Takes `data` out of `parts` (the journal,
+/// which reads the parts later, needs only the code and the rule), so a voice list is not kept twice.
+pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> String {
+    let data = parts.data.take();
+    let msg = serde_json::Value::from(parts.msg.as_str());
+    let mut body =
+        String::with_capacity(80 + data.as_ref().map_or(0, String::len) + parts.msg.len());
+    // Writing to a `String` cannot fail; a logid is digits and hex, so it needs no escaping.
+    let _ = write!(body, "{{\"code\":{}", parts.code);
+    if let Some(data) = data {
+        let _ = write!(body, ",\"data\":{data}");
     }
+    let _ = write!(
+        body,
+        ",\"detail\":{{\"logid\":\"{logid}\"}},\"msg\":{msg}}}"
+    );
     body
 }
 
@@ -156,7 +167,7 @@ pub async fn logid_layer(mut request: Request, next: Next) -> Response {
                 .insert(RULE_HEADER, HeaderValue::from_static(rule));
         }
         head.extensions.insert(parts);
-        response = Response::from_parts(head, axum::body::Body::from(body.to_string()));
+        response = Response::from_parts(head, axum::body::Body::from(body));
     }
     if let Ok(value) = HeaderValue::from_str(logid.as_str()) {
         response.headers_mut().insert(LOGID_HEADER, value);
@@ -177,6 +188,15 @@ mod tests {
     }
 
     #[test]
+    fn a_logid_starts_with_beijing_time() {
+        let id = LogId::generate();
+        let stamp =
+            chrono::NaiveDateTime::parse_from_str(&id.as_str()[..14], "%Y%m%d%H%M%S").unwrap();
+        let beijing_now = chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(8);
+        assert!((beijing_now - stamp).num_seconds().abs() <= 2, "{id}");
+    }
+
+    #[test]
     fn logids_quoted_from_the_real_api_are_well_formed() {
         assert!(LogId::is_well_formed("2025110522060859DE7DB648C2DCC379B3"));
         assert!(LogId::is_well_formed("20241015100256FA70F619ED86EC262A80"));
@@ -193,9 +213,23 @@ mod tests {
             rule: Some("r"),
         };
         let body = render_body(&mut parts, &LogId("L".into()));
+        assert_eq!(body, r#"{"code":4000,"detail":{"logid":"L"},"msg":"x"}"#);
+    }
+
+    #[test]
+    fn a_success_body_carries_data_and_an_escaped_msg() {
+        let mut parts = EnvelopeParts {
+            code: 0,
+            msg: "say \"hi\"\n".into(),
+            data: Some(r#"{"voice_id":"7"}"#.into()),
+            rule: None,
+        };
+        let body = render_body(&mut parts, &LogId("L".into()));
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(
-            body,
-            json!({"code": 4000, "msg": "x", "detail": {"logid": "L"}})
+            parsed,
+            serde_json::json!({"code": 0, "msg": "say \"hi\"\n", "data": {"voice_id": "7"}, "detail": {"logid": "L"}})
         );
+        assert!(parts.data.is_none(), "data moved into the body");
     }
 }
