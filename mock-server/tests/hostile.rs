@@ -469,3 +469,30 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     .expect("the server dropped the connection within the bound");
     assert!(matches!(end, End::Closed), "{end:?}");
 }
+
+/// The read buffer of a connection is 128 KiB (`READ_BUFFER_MAX_BYTES`): headers that do not fit are
+/// refused with 431 at once, not buffered for as long as the client sends.
+#[tokio::test]
+async fn headers_longer_than_the_read_buffer_are_refused_with_431() {
+    let server = Server::start();
+    let filler = "a".repeat(mock_server::server::READ_BUFFER_MAX_BYTES);
+    let head =
+        format!("POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\nX-Filler: {filler}\r\n\r\n");
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let answer = timeout(CASE_BOUND, async {
+        // The server may answer and close before it has read the whole head.
+        let _ = stream.write_all(head.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        answer
+    })
+    .await
+    .expect("answered within the bound");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 431"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    server.assert_serves_others().await;
+    server.assert_memory_bounded();
+}
