@@ -25,12 +25,6 @@ pub const BODY_SLOW_GRACE: Duration = Duration::from_secs(10);
 /// one byte a second is cut off after about ten seconds, a 10 MB upload at this rate would take three hours.
 pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 
-/// The most body bytes handed on before the reader is made to stop and parse what it holds. multer reads
-/// every chunk that is ready before it parses any, so from a fast client its buffer would otherwise grow
-/// towards the whole upload: megabytes allocated and freed for each request, which glibc's allocator hands
-/// back to the kernel and takes again (80 page faults per 1 MiB upload instead of 4; bench/README.md).
-pub const BODY_READ_AHEAD_BYTES: usize = 64 * 1024;
-
 /// Why a body was cut off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SlowBody {
@@ -42,8 +36,7 @@ pub enum SlowBody {
     Trickling,
 }
 
-/// `body`, cut off with a [`SlowBody`] error when it stalls or trickles, and pausing once a turn after
-/// [`BODY_READ_AHEAD_BYTES`] so its reader parses as it goes.
+/// `body`, cut off with a [`SlowBody`] error when it stalls or trickles.
 ///
 /// One alarm per body, not one timer per chunk: the alarm is set [`BODY_IDLE_TIMEOUT`] ahead, and when it
 /// rings while bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in
@@ -58,15 +51,10 @@ pub fn guarded(
         last_arrival: started,
         alarm: Box::pin(tokio::time::sleep(BODY_IDLE_TIMEOUT)),
         cut: false,
-        since_pause: 0,
     };
     futures_util::stream::unfold(guard, move |mut g| async move {
         if g.cut {
             return None;
-        }
-        if g.since_pause >= BODY_READ_AHEAD_BYTES {
-            g.since_pause = 0;
-            tokio::task::yield_now().await;
         }
         let next = loop {
             tokio::select! {
@@ -75,7 +63,6 @@ pub fn guarded(
                     Some(Err(e)) => break Err(e.into()),
                     Some(Ok(chunk)) => {
                         g.seen += chunk.len() as u64;
-                        g.since_pause += chunk.len();
                         g.last_arrival = Instant::now();
                         let elapsed = started.elapsed();
                         if elapsed > BODY_SLOW_GRACE
@@ -107,7 +94,6 @@ struct Guard<'b> {
     last_arrival: Instant,
     alarm: std::pin::Pin<Box<tokio::time::Sleep>>,
     cut: bool,
-    since_pause: usize,
 }
 
 /// The most bytes read and dropped after an error: enough for a 50 MB upload.
@@ -201,29 +187,6 @@ mod tests {
     async fn a_body_whose_gaps_stay_under_the_idle_timeout_is_read_whole_however_long() {
         let result = outcome(chunked(7, 20 * 1024, Duration::from_secs(6))).await;
         assert_eq!(result, Ok(7 * 20 * 1024));
-    }
-
-    #[tokio::test]
-    async fn a_body_whose_chunks_are_all_ready_pauses_after_the_read_ahead() {
-        let chunk = 8 * 1024;
-        let ready = (0..64).map(move |_| Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; chunk])));
-        let mut body = Body::from_stream(futures_util::stream::iter(ready)).into_data_stream();
-        let mut guarded = std::pin::pin!(guarded(&mut body));
-        let mut cx = std::task::Context::from_waker(futures_util::task::noop_waker_ref());
-        let mut before_pause = 0;
-        while let std::task::Poll::Ready(Some(Ok(c))) = guarded.as_mut().poll_next(&mut cx) {
-            before_pause += c.len();
-        }
-        assert_eq!(before_pause, BODY_READ_AHEAD_BYTES);
-        let mut rest = 0;
-        while let Some(c) = guarded.next().await {
-            rest += c.unwrap().len();
-        }
-        assert_eq!(
-            before_pause + rest,
-            64 * chunk,
-            "every byte after the pauses"
-        );
     }
 
     #[tokio::test(start_paused = true)]
