@@ -118,10 +118,17 @@ macro_rules! voice_params {
     };
 }
 
-/// Newest first; the rowid breaks ties between voices created in the same second.
-macro_rules! newest_first {
-    () => {
-        "ORDER BY create_time DESC, rowid DESC"
+/// `SELECT`s the voices matching `$filter`, newest first; the rowid breaks ties between voices created in
+/// the same second.
+macro_rules! select_voices_newest_first {
+    ($filter:literal) => {
+        concat!(
+            "SELECT ",
+            voice_columns!(),
+            " FROM voices ",
+            $filter,
+            " ORDER BY create_time DESC, rowid DESC"
+        )
     };
 }
 
@@ -469,27 +476,14 @@ impl SqliteStore {
     /// Every voice of `space_id`, newest first.
     pub fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
         self.with_conn(|conn| {
-            let sql = concat!(
-                "SELECT ",
-                voice_columns!(),
-                " FROM voices WHERE space_id = ?1 ",
-                newest_first!()
-            );
+            let sql = select_voices_newest_first!("WHERE space_id = ?1");
             query_voices(conn, sql, [space_id])
         })
     }
 
     /// Every voice of every workspace, newest first (admin inspection).
     pub fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
-        self.with_conn(|conn| {
-            let sql = concat!(
-                "SELECT ",
-                voice_columns!(),
-                " FROM voices ",
-                newest_first!()
-            );
-            query_voices(conn, sql, [])
-        })
+        self.with_conn(|conn| query_voices(conn, select_voices_newest_first!(""), []))
     }
 
     /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
