@@ -158,9 +158,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     for &size in &args.sizes {
         let body = upload::clone_body(size);
         for &concurrency in &args.concurrency {
-            for &target in &targets {
-                let mut rounds = Vec::new();
-                for _ in 0..args.rounds {
+            // The targets take turns round by round, so a cell's figures are minutes apart at most and a
+            // machine that speeds up or slows down meanwhile moves them all.
+            let mut rounds: Vec<Vec<Cell>> = targets.iter().map(|_| Vec::new()).collect();
+            for _ in 0..args.rounds {
+                for (&target, cells) in targets.iter().zip(&mut rounds) {
                     let fresh;
                     let server = match (&wiremock, target) {
                         (Some(w), Target::WireMock) => w,
@@ -171,10 +173,12 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                     };
                     let cell = measure(&runtime, server, target, size, concurrency, &body, &args)?;
                     eprintln!("{}", cell.line());
-                    rounds.push(cell);
+                    cells.push(cell);
                 }
-                rounds.sort_by(|a, b| a.outcome.req_per_sec().total_cmp(&b.outcome.req_per_sec()));
-                run.cells.push(rounds.swap_remove(rounds.len() / 2));
+            }
+            for mut cells in rounds {
+                cells.sort_by(|a, b| a.outcome.req_per_sec().total_cmp(&b.outcome.req_per_sec()));
+                run.cells.push(cells.swap_remove(cells.len() / 2));
             }
         }
     }
