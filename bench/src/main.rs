@@ -174,6 +174,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                     let cell = measure(&runtime, server, target, size, concurrency, &body, &args)?;
                     eprintln!("{}", cell.line());
                     cells.push(cell);
+                    // The other targets are stopped after their round; WireMock stays up.
+                    server.settle()?;
                 }
             }
             for mut cells in rounds {

@@ -161,6 +161,21 @@ impl Server {
             ticks as f64 / clock_ticks_per_sec(),
         ))
     }
+
+    /// Waits until the process has gone quiet (under 5 % of a core over 200 ms), at most 15 s. A JVM goes
+    /// on compiling and collecting garbage after its load stops, and would take CPU from the next target.
+    pub(crate) fn settle(&self) -> anyhow::Result<()> {
+        const WINDOW: Duration = Duration::from_millis(200);
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            let before = self.cpu_time()?;
+            std::thread::sleep(WINDOW);
+            if self.cpu_time()? - before < WINDOW / 20 {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Server {
