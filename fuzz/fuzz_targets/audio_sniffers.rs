@@ -2,6 +2,8 @@
 //! file name. Any verdict is fine; a panic, a hang or unbounded memory is not.
 #![no_main]
 
+mod chunks;
+
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use mock_server::audio::{AudioSniffer, PcmHint};
@@ -20,17 +22,8 @@ fuzz_target!(|input: Input| {
     let declared = AudioFormat::ALL.get(usize::from(input.declared)).copied();
     let mut sniffer =
         AudioSniffer::new(declared).with_pcm_hint(PcmHint::from_file_name(&input.file_name));
-    let mut at: Vec<usize> = input
-        .cuts
-        .iter()
-        .map(|&c| usize::from(c) % (input.bytes.len() + 1))
-        .collect();
-    at.push(input.bytes.len());
-    at.sort_unstable();
-    let mut from = 0;
-    for to in at {
-        sniffer.feed(&input.bytes[from..to]);
-        from = to;
+    for chunk in chunks::split(&input.bytes, &input.cuts) {
+        sniffer.feed(chunk);
     }
     let _verdict = sniffer.finish();
 });

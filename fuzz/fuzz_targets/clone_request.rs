@@ -2,6 +2,8 @@
 //! body and chunk edges. The server must answer every one with a well-formed envelope, in bounded time.
 #![no_main]
 
+mod chunks;
+
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -82,21 +84,9 @@ fuzz_target!(|input: Input| {
     if let Some(len) = input.content_length {
         request = request.header(http::header::CONTENT_LENGTH, len);
     }
-    let mut at: Vec<usize> = input
-        .cuts
-        .iter()
-        .map(|&c| usize::from(c) % (input.body.len() + 1))
-        .collect();
-    at.push(input.body.len());
-    at.sort_unstable();
-    let mut from = 0;
-    let chunks: Vec<Result<Bytes, Infallible>> = at
+    let chunks: Vec<Result<Bytes, Infallible>> = chunks::split(&input.body, &input.cuts)
         .into_iter()
-        .map(|to| {
-            let chunk = Bytes::copy_from_slice(&input.body[from..to]);
-            from = to;
-            Ok(chunk)
-        })
+        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
         .collect();
     let Ok(request) = request.body(Body::from_stream(futures_util::stream::iter(chunks))) else {
         return; // a header `http` refuses never reaches a server
