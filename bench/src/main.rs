@@ -9,6 +9,7 @@
 //! `bench/results/<date>-<time>.md`. See `bench/README.md` for what is measured and the latest figures.
 
 mod bare;
+mod figures;
 mod load;
 mod report;
 mod servers;
@@ -54,6 +55,19 @@ enum Command {
         concurrency: usize,
         #[arg(long, default_value = "5s", value_parser = seconds)]
         duration: Duration,
+    },
+    /// In process: `MockServer::start()` to the first answer, and the voice-list page cost as the
+    /// workspace grows (seeded through the admin API).
+    Figures {
+        /// Start-ups to time.
+        #[arg(long, default_value_t = 51)]
+        runs: usize,
+        /// Workspace sizes, in voices.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000, 20_000])]
+        voices: Vec<usize>,
+        /// Reads of each page per size.
+        #[arg(long, default_value_t = 50)]
+        repeats: usize,
     },
 }
 
@@ -123,6 +137,23 @@ fn main() -> anyhow::Result<()> {
                     .map(|f| format!(" (first: {f})"))
                     .unwrap_or_default()
             );
+            Ok(())
+        }
+        Some(Command::Figures {
+            runs,
+            voices,
+            repeats,
+        }) => {
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build measures its own slowness: use --release");
+            }
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let start = runtime.block_on(figures::start_to_first_answer(runs))?;
+            let rows = runtime.block_on(figures::list_growth(&voices, repeats))?;
+            println!("{}", figures::markdown(&start, runs, &rows, repeats));
             Ok(())
         }
         None => run(cli.run),
