@@ -1,11 +1,12 @@
-use crate::helpers::{clone_request, spawn_app, Answer};
+use crate::support::answer::Answer;
+use crate::support::team::{clone_request, spawn_app};
 
 #[tokio::test]
 async fn a_request_without_authorization_is_refused_with_4100() {
     let app = spawn_app().await;
-    let answer = clone_request().no_token().send(&app).await;
+    let answer = clone_request().no_token().send(&app.api).await;
     answer.assert_refused(4100, "auth.header_missing");
-    assert_eq!(answer.body["msg"], "authentication is invalid");
+    assert_eq!(answer.body()["msg"], "authentication is invalid");
     assert_eq!(answer.status, 401);
 }
 
@@ -13,7 +14,8 @@ async fn a_request_without_authorization_is_refused_with_4100() {
 async fn an_authorization_that_is_not_bearer_is_refused_with_4100() {
     let app = spawn_app().await;
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .header("Authorization", "Token pat_team")
         .multipart(reqwest::multipart::Form::new().text("voice_name", "jay"))
@@ -28,24 +30,30 @@ async fn an_authorization_that_is_not_bearer_is_refused_with_4100() {
 #[tokio::test]
 async fn an_unknown_token_is_refused_with_4100() {
     let app = spawn_app().await;
-    let answer = clone_request().token("pat_nobody").send(&app).await;
+    let answer = clone_request().token("pat_nobody").send(&app.api).await;
     answer.assert_refused(4100, "auth.token_unknown");
-    assert_eq!(answer.body["msg"], "authentication is invalid");
+    assert_eq!(answer.body()["msg"], "authentication is invalid");
 }
 
 #[tokio::test]
 async fn an_expired_token_is_refused_with_4100() {
     let app = spawn_app().await;
-    let answer = clone_request().token("pat_expired").send(&app).await;
+    let answer = clone_request().token("pat_expired").send(&app.api).await;
     answer.assert_refused(4100, "auth.token_expired");
 }
 
 #[tokio::test]
 async fn a_token_without_create_voice_is_refused_with_4101() {
     let app = spawn_app().await;
-    let answer = clone_request().token("pat_no_permission").send(&app).await;
+    let answer = clone_request()
+        .token("pat_no_permission")
+        .send(&app.api)
+        .await;
     answer.assert_refused(4101, "auth.permission_missing");
-    assert!(answer.body["msg"].as_str().unwrap().contains("createVoice"));
+    assert!(answer.body()["msg"]
+        .as_str()
+        .unwrap()
+        .contains("createVoice"));
     assert_eq!(answer.status, 403);
 }
 
@@ -53,7 +61,7 @@ async fn a_token_without_create_voice_is_refused_with_4101() {
 #[tokio::test]
 async fn a_personal_plan_account_may_not_clone() {
     let app = spawn_app().await;
-    let answer = clone_request().token("pat_solo").send(&app).await;
+    let answer = clone_request().token("pat_solo").send(&app.api).await;
     answer.assert_refused(4101, "account.plan_cannot_clone");
 }
 
@@ -64,7 +72,8 @@ async fn the_default_configuration_accepts_pat_mock() {
         .text("voice_name", "jay")
         .part(
             "file",
-            reqwest::multipart::Part::bytes(crate::helpers::wav(12.0, 24_000)).file_name("a.wav"),
+            reqwest::multipart::Part::bytes(crate::support::wav::wav(12.0, 24_000))
+                .file_name("a.wav"),
         );
     let response = reqwest::Client::new()
         .post(format!("{}/v1/audio/voices/clone", server.uri()))

@@ -5,19 +5,20 @@
 //! that it serves an ordinary clone meanwhile.
 
 use std::net::SocketAddr;
-use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-#[path = "support/binary.rs"]
-mod binary;
-use binary::spawn_coze_mock;
+use crate::support::answer::Answer;
+use crate::support::binary::Binary;
+use crate::support::clone_form::CloneForm;
+use crate::support::defaults::TOKEN;
+use crate::support::raw::{read_answer, Cut};
+use crate::support::wav::wav_of_len;
 
 /// The most any hostile case may take before the test fails.
 const CASE_BOUND: Duration = Duration::from_secs(30);
@@ -29,111 +30,31 @@ const PEAK_RSS_BOUND: u64 = 128 * 1024 * 1024;
 /// The largest accepted file, 10 MiB: 「最大不超过 10MB」.
 const FILE_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
-/// The `coze-mock` binary on 127.0.0.1, in memory; killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+fn assert_memory_bounded(server: &Binary) {
+    let peak = server.peak_rss();
+    assert!(
+        peak < PEAK_RSS_BOUND,
+        "peak RSS {} MiB over the bound",
+        peak / (1024 * 1024)
+    );
 }
 
-impl Server {
-    fn start() -> Server {
-        let (child, addr) = spawn_coze_mock(&["--in-memory"]);
-        Server { child, addr }
-    }
-
-    /// The server's peak resident set size so far (VmHWM), in bytes.
-    fn peak_rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/PID/status");
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmHWM");
-        kb * 1024
-    }
-
-    fn assert_memory_bounded(&self) {
-        let peak = self.peak_rss();
-        assert!(
-            peak < PEAK_RSS_BOUND,
-            "peak RSS {} MiB over the bound",
-            peak / (1024 * 1024)
-        );
-    }
-
-    /// Sends an ordinary clone and asserts it succeeds within the case bound.
-    async fn assert_serves_others(&self) {
-        let form = reqwest::multipart::Form::new()
-            .text("voice_name", "bystander")
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(wav(48_000)).file_name("b.wav"),
-            );
-        let answer = timeout(
-            CASE_BOUND,
-            reqwest::Client::new()
-                .post(format!("http://{}/v1/audio/voices/clone", self.addr))
-                .bearer_auth("pat_mock")
-                .multipart(form)
-                .send(),
-        )
+/// Sends an ordinary clone and asserts it succeeds within the case bound.
+async fn assert_serves_others(server: &Binary) {
+    let bystander = CloneForm::valid(TOKEN)
+        .field("voice_name", "bystander")
+        .file(wav_of_len(48_000), Some("b.wav"))
+        .send(&server.api);
+    timeout(CASE_BOUND, bystander)
         .await
         .expect("an ordinary clone answered within the bound meanwhile")
-        .expect("an ordinary clone sent");
-        let body: Value = answer.json().await.expect("an envelope");
-        assert_eq!(
-            body["code"], 0,
-            "an ordinary clone succeeds meanwhile: {body}"
-        );
-    }
+        .assert_ok();
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A WAV of `len` bytes: a canonical header and silence.
-fn wav(len: usize) -> Vec<u8> {
-    let data = (len - 44) as u32;
-    let mut w = Vec::with_capacity(len);
-    w.extend_from_slice(b"RIFF");
-    w.extend_from_slice(&(36 + data).to_le_bytes());
-    w.extend_from_slice(b"WAVEfmt ");
-    for v in [16u32, 0x0001_0001, 24_000, 48_000, 0x0010_0002] {
-        w.extend_from_slice(&v.to_le_bytes());
-    }
-    w.extend_from_slice(b"data");
-    w.extend_from_slice(&data.to_le_bytes());
-    w.resize(len, 0);
-    w
-}
-
-/// How a hostile exchange ended.
-#[derive(Debug)]
-enum End {
-    /// A well-formed envelope arrived.
-    Envelope { status: u16, body: Value },
-    /// The server closed the connection without (or before the client could read) an answer.
-    Closed,
-}
-
-impl End {
-    /// Asserts the exchange ended with envelope `code`, or with a closed connection.
-    fn assert_code_or_closed(&self, code: i64) {
-        if let End::Envelope { body, .. } = self {
-            assert_eq!(body["code"], code, "{body}");
-        }
-    }
-
-    fn code(&self) -> Option<i64> {
-        match self {
-            End::Envelope { body, .. } => body["code"].as_i64(),
-            End::Closed => None,
-        }
+/// Asserts the exchange ended with envelope `code`, or with a closed connection.
+fn assert_code_or_closed(end: &Result<Answer, Cut>, code: i64) {
+    if let Ok(answer) = end {
+        assert_eq!(answer.code(), code, "{}", answer.body());
     }
 }
 
@@ -156,7 +77,7 @@ enum Body {
 
 /// Sends `head` and `body` on a fresh connection while reading the answer; returns how the exchange
 /// ended and how many body bytes the server took.
-async fn exchange(addr: SocketAddr, head: &str, body: Body) -> (End, u64) {
+async fn exchange(addr: SocketAddr, head: &str, body: Body) -> (Result<Answer, Cut>, u64) {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut reader, mut writer) = stream.into_split();
     let head = head.to_owned();
@@ -227,52 +148,6 @@ async fn exchange(addr: SocketAddr, head: &str, body: Body) -> (End, u64) {
     (end, taken.load(Ordering::Relaxed))
 }
 
-/// Reads one HTTP/1.1 answer; an envelope must be JSON with `code`, `msg`, `detail.logid` and the same
-/// logid in `x-tt-logid`.
-async fn read_answer(reader: &mut tokio::net::tcp::OwnedReadHalf) -> End {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        match reader.read(&mut chunk).await {
-            Ok(0) | Err(_) => return End::Closed,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}:")))
-            .map(|v| v.trim().to_owned())
-    };
-    let length: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("an answer without Content-Length: {head}"));
-    while buf.len() < head_end + length {
-        match reader.read(&mut chunk).await {
-            Ok(0) | Err(_) => return End::Closed,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let body: Value = serde_json::from_slice(&buf[head_end..head_end + length])
-        .unwrap_or_else(|e| panic!("status {status}: not a JSON envelope ({e})"));
-    let logid = body["detail"]["logid"].as_str().expect("detail.logid");
-    assert!(body["code"].is_i64() && body["msg"].is_string(), "{body}");
-    assert_eq!(
-        header("x-tt-logid").as_deref(),
-        Some(logid.to_lowercase().as_str()),
-        "x-tt-logid equals detail.logid"
-    );
-    End::Envelope { status, body }
-}
-
 /// A request head for the clone endpoint, with `framing` (a `Content-Length` or chunked).
 fn clone_head(framing: &str) -> String {
     format!(
@@ -290,7 +165,7 @@ fn file_part_head() -> String {
 }
 
 /// Runs a hostile exchange within [`CASE_BOUND`] while an ordinary clone is served, then checks memory.
-async fn hostile(server: &Server, head: String, body: Body) -> (End, u64) {
+async fn hostile(server: &Binary, head: String, body: Body) -> (Result<Answer, Cut>, u64) {
     let started = Instant::now();
     let attack = exchange(server.addr, &head, body);
     let (outcome, ()) = tokio::join!(
@@ -301,31 +176,31 @@ async fn hostile(server: &Server, head: String, body: Body) -> (End, u64) {
         },
         async {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            server.assert_serves_others().await;
+            assert_serves_others(server).await;
         }
     );
-    server.assert_memory_bounded();
+    assert_memory_bounded(server);
     assert!(started.elapsed() < CASE_BOUND);
     outcome
 }
 
 #[tokio::test]
 async fn a_body_cut_short_by_the_client_is_refused_as_malformed() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let mut body = part("voice_name", "cut").into_bytes();
     body.extend_from_slice(file_part_head().as_bytes());
-    body.extend_from_slice(&wav(4096));
+    body.extend_from_slice(&wav_of_len(4096));
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len() + 100_000));
     let (end, _) = hostile(&server, head, Body::ThenShut(body)).await;
-    end.assert_code_or_closed(4000);
+    assert_code_or_closed(&end, 4000);
 }
 
 #[tokio::test]
 async fn a_body_that_never_ends_is_cut_at_the_file_limit() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let mut prefix = part("voice_name", "endless").into_bytes();
     prefix.extend_from_slice(file_part_head().as_bytes());
-    prefix.extend_from_slice(&wav(44));
+    prefix.extend_from_slice(&wav_of_len(44));
     let body = Body::Stream {
         prefix,
         filler: 0,
@@ -333,7 +208,7 @@ async fn a_body_that_never_ends_is_cut_at_the_file_limit() {
         chunked: true,
     };
     let (end, sent) = hostile(&server, clone_head("Transfer-Encoding: chunked\r\n"), body).await;
-    end.assert_code_or_closed(4302);
+    assert_code_or_closed(&end, 4302);
     assert!(
         sent < FILE_MAX_BYTES + 256 * 1024 * 1024,
         "the server stopped reading: {sent} bytes taken"
@@ -342,7 +217,7 @@ async fn a_body_that_never_ends_is_cut_at_the_file_limit() {
 
 #[tokio::test]
 async fn a_1_gb_text_field_is_refused_without_reading_a_gigabyte() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let body = Body::Stream {
         prefix: b"--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\n".to_vec(),
         filler: b'a',
@@ -352,13 +227,13 @@ async fn a_1_gb_text_field_is_refused_without_reading_a_gigabyte() {
     let head = clone_head(&format!("Content-Length: {}\r\n", 1u64 << 30));
     let (end, sent) = hostile(&server, head, body).await;
     // Declared: refused before the body is read.
-    end.assert_code_or_closed(4302);
+    assert_code_or_closed(&end, 4302);
     assert!(sent < 1 << 30, "{sent} bytes taken");
 }
 
 #[tokio::test]
 async fn a_1_gb_text_field_without_a_length_is_refused_at_the_field_limit() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let body = Body::Stream {
         prefix: b"--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\n".to_vec(),
         filler: b'a',
@@ -366,42 +241,39 @@ async fn a_1_gb_text_field_without_a_length_is_refused_at_the_field_limit() {
         chunked: true,
     };
     let (end, sent) = hostile(&server, clone_head("Transfer-Encoding: chunked\r\n"), body).await;
-    end.assert_code_or_closed(4000);
+    assert_code_or_closed(&end, 4000);
     assert!(sent < 1 << 30, "{sent} bytes taken");
 }
 
 #[tokio::test]
 async fn thousands_of_tiny_parts_are_refused() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let mut body: Vec<u8> = (0..5_000)
         .flat_map(|i| part(&format!("p{i}"), "x").into_bytes())
         .collect();
     body.extend_from_slice(b"--B--\r\n");
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len()));
     let (end, _) = hostile(&server, head, Body::Then(body)).await;
-    end.assert_code_or_closed(4000);
-    assert!(
-        end.code().is_some(),
-        "a complete body gets its envelope: {end:?}"
-    );
+    assert_code_or_closed(&end, 4000);
+    assert!(end.is_ok(), "a complete body gets its envelope: {end:?}");
 }
 
 #[tokio::test]
 async fn a_content_length_shorter_than_the_body_is_judged_on_what_it_declares() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let mut body = part("voice_name", "liar").into_bytes();
     body.extend_from_slice(file_part_head().as_bytes());
-    body.extend_from_slice(&wav(4096));
+    body.extend_from_slice(&wav_of_len(4096));
     body.extend_from_slice(b"\r\n--B--\r\n");
     // Declares half: the server sees a multipart body cut in the file part; the rest is not a request.
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len() / 2));
     let (end, _) = hostile(&server, head, Body::Then(body)).await;
-    assert_eq!(end.code(), Some(4000), "{end:?}");
+    assert_eq!(end.map(|a| a.code()).ok(), Some(4000));
 }
 
 #[tokio::test]
 async fn a_client_sending_one_byte_a_second_does_not_stop_others_being_served() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let body = part("voice_name", "slow").into_bytes();
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len() + 1000));
     let slow = exchange(
@@ -416,29 +288,29 @@ async fn a_client_sending_one_byte_a_second_does_not_stop_others_being_served() 
         (end, _) = slow => panic!("the slow request ended early: {end:?}"),
         () = async {
             for _ in 0..3 {
-                server.assert_serves_others().await;
+                assert_serves_others(&server).await;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         } => {}
     }
-    server.assert_memory_bounded();
+    assert_memory_bounded(&server);
 }
 
 /// Asserts the exchange ended within [`CASE_BOUND`] with a 408 envelope (the server's body deadline:
 /// 10 s without a byte, or under 1 KiB/s after 10 s), or with a closed connection.
-async fn assert_cut_off_by_the_deadline(server: &Server, head: String, body: Body) {
+async fn assert_cut_off_by_the_deadline(server: &Binary, head: String, body: Body) {
     let (end, _) = timeout(CASE_BOUND, exchange(server.addr, &head, body))
         .await
         .expect("the server's deadline ended the request within the bound");
-    if let End::Envelope { status, body } = &end {
-        assert_eq!(*status, 408, "{body}");
+    if let Ok(answer) = &end {
+        assert_eq!(answer.status, 408, "{}", answer.body());
     }
-    server.assert_memory_bounded();
+    assert_memory_bounded(server);
 }
 
 #[tokio::test]
 async fn a_client_sending_one_byte_a_second_is_cut_off_by_the_servers_deadline() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     // 250 bytes at one a second would take four minutes.
     let body = part("voice_name", &"s".repeat(200)).into_bytes();
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len()));
@@ -451,7 +323,7 @@ async fn a_client_sending_one_byte_a_second_is_cut_off_by_the_servers_deadline()
 
 #[tokio::test]
 async fn a_content_length_longer_than_the_body_sent_is_cut_off_by_the_servers_deadline() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let body = part("voice_name", "waits").into_bytes();
     let head = clone_head(&format!("Content-Length: {}\r\n", body.len() + 1000));
     assert_cut_off_by_the_deadline(&server, head, Body::Then(body)).await;
@@ -459,7 +331,7 @@ async fn a_content_length_longer_than_the_body_sent_is_cut_off_by_the_servers_de
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_headers_is_disconnected() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let head = "POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\n".to_owned();
     let (end, _) = timeout(
         CASE_BOUND,
@@ -467,14 +339,20 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     )
     .await
     .expect("the server dropped the connection within the bound");
-    assert!(matches!(end, End::Closed), "{end:?}");
+    match end {
+        Err(Cut {
+            received,
+            error: None,
+        }) => assert!(received.is_empty(), "{received:?}"),
+        other => panic!("expected an orderly close without an answer, got {other:?}"),
+    }
 }
 
 /// The read buffer of a connection is 128 KiB (`READ_BUFFER_MAX_BYTES`): headers that do not fit are
 /// refused with 431 at once, not buffered for as long as the client sends.
 #[tokio::test]
 async fn headers_longer_than_the_read_buffer_are_refused_with_431() {
-    let server = Server::start();
+    let server = Binary::in_memory();
     let filler = "a".repeat(mock_server::server::READ_BUFFER_MAX_BYTES);
     let head =
         format!("POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\nX-Filler: {filler}\r\n\r\n");
@@ -493,6 +371,6 @@ async fn headers_longer_than_the_read_buffer_are_refused_with_431() {
         "{}",
         String::from_utf8_lossy(&answer)
     );
-    server.assert_serves_others().await;
-    server.assert_memory_bounded();
+    assert_serves_others(&server).await;
+    assert_memory_bounded(&server);
 }

@@ -3,7 +3,9 @@ use mock_server::rules::Plan;
 use mock_server::MockServer;
 use serde_json::json;
 
-use crate::helpers::{Api, Binary, SPACE, SYSTEM_VOICE, TOKEN};
+use crate::support::api::Api;
+use crate::support::binary::Binary;
+use crate::support::defaults::{SPACE, SYSTEM_VOICE, TOKEN};
 
 #[tokio::test]
 async fn the_journal_records_each_request_with_its_verdict_and_rule() {
@@ -136,7 +138,7 @@ async fn an_envelope_fault_for_two_requests_answers_exactly_two() {
         faulted.assert_refused(4013, "fault.envelope");
         assert_eq!(faulted.status, 429);
         assert_eq!(
-            faulted.json()["detail"]["logid"],
+            faulted.body()["detail"]["logid"],
             faulted.header("x-tt-logid"),
             "an injected envelope has a logid like any answer"
         );

@@ -1,7 +1,8 @@
 use mock_server::rules::Plan;
 use mock_server::MockServer;
 
-use crate::helpers::{Api, SPACE, TOKEN};
+use crate::support::api::Api;
+use crate::support::defaults::{SPACE, TOKEN};
 
 const ACME_SPACE: &str = "7100000000000000001";
 const ACME_OTHER_SPACE: &str = "7100000000000000002";

@@ -73,18 +73,8 @@ fn audio_head() -> impl Strategy<Value = Vec<u8>> {
 
 /// A well-formed 24 kHz mono 16-bit WAV of arbitrary samples.
 fn wav() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(any::<u8>(), 0..2048).prop_map(|mut samples| {
-        samples.truncate(samples.len() & !1);
-        let data = samples.len() as u32;
-        let mut w = b"RIFF".to_vec();
-        w.extend_from_slice(&(36 + data).to_le_bytes());
-        w.extend_from_slice(
-            b"WAVEfmt \x10\0\0\0\x01\0\x01\0\xc0\x5d\0\0\x80\xbb\0\0\x02\0\x10\0data",
-        );
-        w.extend_from_slice(&data.to_le_bytes());
-        w.extend(samples);
-        w
-    })
+    prop::collection::vec(any::<i16>(), 0..1024)
+        .prop_map(|samples| mock_server::synth::wav(&samples, 24_000))
 }
 
 /// Audio-looking bytes: a well-formed WAV, or a known head then arbitrary bytes.

@@ -1,8 +1,5 @@
-//! Over-the-wire tests of the clone endpoint: each starts the real server on 127.0.0.1 port 0 and talks
-//! HTTP to it with reqwest. One binary; each module groups the rules of one part of the page.
-
-/// Spawning the server and building requests.
-mod helpers;
+//! `POST /v1/audio/voices/clone` over the wire, against an in-process server with the team
+//! configuration ([`crate::support::team`]); each module groups the rules of one part of the page.
 
 /// Every audio fixture, judged by its bytes.
 mod audio;

@@ -2,12 +2,6 @@
 //! Every test talks HTTP to a real server: an in-process [`mock_server::MockServer`], or the `coze-mock`
 //! binary where a restart or a `kill -9` is the point.
 
-/// The `coze-mock` binary, started for a test (shared with other test binaries).
-#[path = "../support/binary.rs"]
-mod binary;
-/// Clients, audio and the binary, shared by the modules below.
-mod helpers;
-
 /// `/__admin/*`: journal, reset, seed, faults, access; and the builder.
 mod admin;
 /// `GET /v1/audio/voices`: fields, filters, paging, workspaces.

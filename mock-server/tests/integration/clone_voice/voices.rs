@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::helpers::{
+use crate::support::team::{
     clone_request, spawn_app, COLLEAGUE_SPACE, SHARED_SPACE, TEAM_PERSONAL_SPACE,
 };
 
@@ -8,17 +8,17 @@ use crate::helpers::{
 #[tokio::test]
 async fn a_clone_without_space_id_lands_in_the_personal_workspace() {
     let app = spawn_app().await;
-    let id = clone_request().send(&app).await.voice_id();
+    let id = clone_request().send(&app.api).await.voice_id();
     clone_request()
         .field("voice_id", &id)
         .field("space_id", TEAM_PERSONAL_SPACE)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     clone_request()
         .field("voice_id", &id)
         .field("space_id", SHARED_SPACE)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4200, "voice_id.not_found");
 }
@@ -28,12 +28,12 @@ async fn a_workspace_the_token_is_not_a_member_of_is_refused() {
     let app = spawn_app().await;
     let answer = clone_request()
         .field("space_id", COLLEAGUE_SPACE)
-        .send(&app)
+        .send(&app.api)
         .await;
     answer.assert_refused(4101, "space.not_member");
     clone_request()
         .field("space_id", "7999999999999999999")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4101, "space.not_member");
 }
@@ -44,7 +44,7 @@ async fn voices_are_invisible_across_workspaces_of_the_same_team() {
     let app = spawn_app().await;
     let id = clone_request()
         .field("space_id", SHARED_SPACE)
-        .send(&app)
+        .send(&app.api)
         .await
         .voice_id();
     // A colleague in the shared workspace may retrain it…
@@ -52,14 +52,14 @@ async fn voices_are_invisible_across_workspaces_of_the_same_team() {
         .token("pat_colleague")
         .field("space_id", SHARED_SPACE)
         .field("voice_id", &id)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     // …but not from their personal workspace of the same team.
     clone_request()
         .token("pat_colleague")
         .field("voice_id", &id)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4200, "voice_id.not_found");
 }
@@ -69,7 +69,7 @@ async fn retraining_an_unknown_voice_id_is_refused() {
     let app = spawn_app().await;
     clone_request()
         .field("voice_id", "7348293334459310000")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4200, "voice_id.not_found");
 }
@@ -78,39 +78,39 @@ async fn retraining_an_unknown_voice_id_is_refused() {
 #[tokio::test]
 async fn retraining_keeps_the_id_and_replaces_the_voice() {
     let app = spawn_app().await;
-    let first = clone_request().send(&app).await;
+    let first = clone_request().send(&app.api).await;
     let id = first.voice_id();
     let again = clone_request()
         .field("voice_id", &id)
         .field("voice_name", "jay v2")
         .field("language", "ja")
-        .send(&app)
+        .send(&app.api)
         .await;
     again.assert_ok();
     assert_eq!(again.voice_id(), id);
-    assert_eq!(again.body["data"]["name"], "jay v2");
-    assert_eq!(again.body["data"]["language_code"], "ja");
-    assert_eq!(again.body["data"]["available_training_times"], 8);
+    assert_eq!(again.body()["data"]["name"], "jay v2");
+    assert_eq!(again.body()["data"]["language_code"], "ja");
+    assert_eq!(again.body()["data"]["available_training_times"], 8);
 }
 
 /// 「同一个音色 ID 最多复刻 10 次」: the first clone counts, nine retrains follow, the eleventh fails.
 #[tokio::test]
 async fn the_eleventh_clone_of_a_voice_id_is_refused() {
     let app = spawn_app().await;
-    let id = clone_request().send(&app).await.voice_id();
+    let id = clone_request().send(&app.api).await.voice_id();
     for left in (0..9).rev() {
-        let answer = clone_request().field("voice_id", &id).send(&app).await;
+        let answer = clone_request().field("voice_id", &id).send(&app.api).await;
         answer.assert_ok();
-        assert_eq!(answer.body["data"]["available_training_times"], left);
+        assert_eq!(answer.body()["data"]["available_training_times"], left);
     }
-    let answer = clone_request().field("voice_id", &id).send(&app).await;
+    let answer = clone_request().field("voice_id", &id).send(&app.api).await;
     answer.assert_refused(4101, "voice_id.clone_limit");
 }
 
 #[tokio::test]
 async fn concurrent_retrains_of_one_voice_id_stop_exactly_at_the_cap() {
     let app = Arc::new(spawn_app().await);
-    let id = clone_request().send(&app).await.voice_id();
+    let id = clone_request().send(&app.api).await.voice_id();
     let tasks: Vec<_> = (0..24)
         .map(|_| {
             let app = app.clone();
@@ -118,7 +118,7 @@ async fn concurrent_retrains_of_one_voice_id_stop_exactly_at_the_cap() {
             tokio::spawn(async move {
                 clone_request()
                     .field("voice_id", &id)
-                    .send(&app)
+                    .send(&app.api)
                     .await
                     .code()
             })
@@ -140,16 +140,16 @@ async fn a_new_voice_needs_a_free_slot() {
     let app = spawn_app().await;
     let id = clone_request()
         .token("pat_small")
-        .send(&app)
+        .send(&app.api)
         .await
         .voice_id();
-    let answer = clone_request().token("pat_small").send(&app).await;
+    let answer = clone_request().token("pat_small").send(&app.api).await;
     answer.assert_refused(4101, "account.no_voice_slots");
     // Retraining the voice it has needs no new slot.
     clone_request()
         .token("pat_small")
         .field("voice_id", &id)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
 }
@@ -159,7 +159,7 @@ async fn an_account_in_arrears_is_refused() {
     let app = spawn_app().await;
     clone_request()
         .token("pat_debtor")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4019, "account.in_arrears");
 }

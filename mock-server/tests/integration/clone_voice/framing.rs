@@ -1,10 +1,13 @@
-use crate::helpers::{spawn_app, wav, Answer};
+use crate::support::answer::Answer;
+use crate::support::team::spawn_app;
+use crate::support::wav::wav;
 
 #[tokio::test]
 async fn a_wrong_method_answers_an_envelope() {
     let app = spawn_app().await;
     let response = app
-        .client
+        .api
+        .http
         .get(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .bearer_auth("pat_team")
         .send()
@@ -19,7 +22,8 @@ async fn a_wrong_method_answers_an_envelope() {
 async fn a_wrong_path_answers_an_envelope() {
     let app = spawn_app().await;
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voice/clone", app.server.uri()))
         .send()
         .await
@@ -34,7 +38,8 @@ async fn a_wrong_path_answers_an_envelope() {
 async fn a_json_body_is_refused_as_not_multipart() {
     let app = spawn_app().await;
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .bearer_auth("pat_team")
         .json(&serde_json::json!({"voice_name": "jay"}))
@@ -49,7 +54,8 @@ async fn a_json_body_is_refused_as_not_multipart() {
 async fn post_raw(content_type: &str, body: Vec<u8>) -> Answer {
     let app = spawn_app().await;
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .bearer_auth("pat_team")
         .header("Content-Type", content_type)
@@ -112,7 +118,8 @@ async fn an_oversized_content_length_is_refused_with_an_envelope() {
     let app = spawn_app().await;
     let body = vec![b'x'; 11 * 1024 * 1024];
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .bearer_auth("pat_team")
         .header("Content-Type", "multipart/form-data; boundary=XYZ")
@@ -131,11 +138,12 @@ async fn a_50_mb_upload_receives_the_envelope() {
     let mut body =
         b"--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
             .to_vec();
-    body.extend_from_slice(&crate::helpers::wav_of_len(50 * 1000 * 1000));
+    body.extend_from_slice(&crate::support::wav::wav_of_len(50 * 1000 * 1000));
     body.extend_from_slice(b"\r\n--XYZ--\r\n");
     let stream = futures_chunks(body);
     let response = app
-        .client
+        .api
+        .http
         .post(format!("{}/v1/audio/voices/clone", app.server.uri()))
         .bearer_auth("pat_team")
         .header("Content-Type", "multipart/form-data; boundary=XYZ")

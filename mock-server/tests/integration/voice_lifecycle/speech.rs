@@ -2,7 +2,9 @@ use mock_server::rules::Plan;
 use mock_server::MockServer;
 use serde_json::json;
 
-use crate::helpers::{wav_secs, Api, SYSTEM_VOICE, TOKEN};
+use crate::support::api::Api;
+use crate::support::defaults::{SYSTEM_VOICE, TOKEN};
+use crate::support::wav::wav_secs;
 
 #[tokio::test]
 async fn each_sdk_format_answers_audio_of_that_format_and_content_type() {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::helpers::{clone_request, spawn_app_with, TestApp};
+use crate::support::team::{clone_request, spawn_app_with, TestApp};
 
 #[derive(Debug, serde::Deserialize)]
 struct Table {
@@ -55,7 +55,7 @@ async fn check_every_fixture(app: &TestApp, strict: bool) {
         if let Some(text) = &f.text {
             request = request.field("text", text);
         }
-        let answer = request.send(app).await;
+        let answer = request.send(&app.api).await;
         let verdict = if strict { &f.expect_strict } else { &f.expect };
         match answer_for(verdict) {
             None => {
@@ -64,7 +64,7 @@ async fn check_every_fixture(app: &TestApp, strict: bool) {
                     0,
                     "{} should be accepted: {}",
                     f.file,
-                    answer.body
+                    answer.body()
                 )
             }
             Some((code, rule)) => {
@@ -74,7 +74,7 @@ async fn check_every_fixture(app: &TestApp, strict: bool) {
                     "{} (audio_format {}): {}",
                     f.file,
                     f.audio_format,
-                    answer.body
+                    answer.body()
                 );
             }
         }
@@ -108,8 +108,11 @@ async fn a_text_far_from_the_transcript_is_refused_with_1109_wer_error() {
             "text",
             "nothing like the recording at all, about the weather",
         )
-        .send(&app)
+        .send(&app.api)
         .await;
     answer.assert_refused(1109, "text.wer");
-    assert!(answer.body["msg"].as_str().unwrap().starts_with("WERError"));
+    assert!(answer.body()["msg"]
+        .as_str()
+        .unwrap()
+        .starts_with("WERError"));
 }

@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 
 use mock_server::MockServer;
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+use crate::support::answer::Answer;
+use crate::support::raw::read_answer;
 
 /// The id the recorded retrain vectors carry; replaced by the id the fake assigned (same length).
 const RECORDED_VOICE_ID: &[u8] = b"7468518753626652713";
@@ -18,31 +20,13 @@ fn vector(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Sends raw request bytes and reads one answer: (status, JSON body, x-tt-logid header).
-async fn replay(server: &MockServer, request: &[u8]) -> (u16, Value, String) {
+/// Sends raw request bytes on a fresh connection and reads the answer.
+async fn replay(server: &MockServer, request: &[u8]) -> Answer {
     let mut stream = TcpStream::connect(server.address()).await.unwrap();
     stream.write_all(request).await.unwrap();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "connection closed before a whole answer");
-        buf.extend_from_slice(&chunk[..n]);
-        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-        let header = |name: &str| {
-            head.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
-        };
-        let len: usize = header("content-length").unwrap().parse().unwrap();
-        if buf.len() >= end + 4 + len {
-            let status = head[9..12].parse().unwrap();
-            let body = serde_json::from_slice(&buf[end + 4..end + 4 + len]).unwrap();
-            return (status, body, header("x-tt-logid").unwrap().to_uppercase());
-        }
-    }
+    read_answer(&mut stream)
+        .await
+        .unwrap_or_else(|cut| panic!("no whole answer: {cut:?}"))
 }
 
 fn with_voice_id(mut request: Vec<u8>, voice_id: &str) -> Vec<u8> {
@@ -66,18 +50,15 @@ async fn every_recorded_clone_request_of_the_official_clients_succeeds() {
         "curl_doc_example_clone.http",
         "curl_form_clone.http",
     ] {
-        let (status, body, logid) = replay(&server, &vector(name)).await;
+        // The envelope and its logid header are checked as the answer is read.
+        let answer = replay(&server, &vector(name)).await;
         assert_eq!(
-            (status, &body["code"]),
-            (200, &Value::from(0)),
-            "{name}: {body}"
+            (answer.status, answer.code()),
+            (200, 0),
+            "{name}: {}",
+            answer.body()
         );
-        assert_eq!(body["detail"]["logid"], Value::from(logid), "{name}");
-        assert_eq!(
-            body["data"]["voice_id"].as_str().unwrap().len(),
-            19,
-            "{name}"
-        );
+        assert_eq!(answer.voice_id().len(), 19, "{name}");
     }
 }
 
@@ -88,12 +69,15 @@ async fn recorded_retrains_keep_the_voice_id() {
         ("cozepy_clone.http", "cozepy_retrain.http"),
         ("coze_js_clone.http", "coze_js_retrain.http"),
     ] {
-        let (_, cloned, _) = replay(&server, &vector(clone)).await;
-        let id = cloned["data"]["voice_id"].as_str().unwrap();
-        let (status, body, _) = replay(&server, &with_voice_id(vector(retrain), id)).await;
-        assert_eq!(status, 200, "{retrain}: {body}");
-        assert_eq!(body["data"]["voice_id"], id, "{retrain}");
-        assert_eq!(body["data"]["available_training_times"], 8, "{retrain}");
+        let id = replay(&server, &vector(clone)).await.voice_id();
+        let answer = replay(&server, &with_voice_id(vector(retrain), &id)).await;
+        assert_eq!(answer.status, 200, "{retrain}: {}", answer.body());
+        assert_eq!(answer.voice_id(), id, "{retrain}");
+        assert_eq!(
+            answer.body()["data"]["available_training_times"],
+            8,
+            "{retrain}"
+        );
     }
 }
 
@@ -106,7 +90,7 @@ async fn recorded_bad_requests_get_the_documented_codes() {
         ("cozepy_clone_long_name.http", 4000),
         ("coze_js_clone_long_name.http", 4000),
     ] {
-        let (_, body, _) = replay(&server, &vector(name)).await;
-        assert_eq!(body["code"], code, "{name}: {body}");
+        let answer = replay(&server, &vector(name)).await;
+        assert_eq!(answer.code(), code, "{name}: {}", answer.body());
     }
 }

@@ -1,4 +1,4 @@
-use crate::helpers::{clone_request, spawn_app};
+use crate::support::team::{clone_request, spawn_app};
 
 #[tokio::test]
 async fn a_valid_clone_answers_the_whole_voice() {
@@ -6,10 +6,10 @@ async fn a_valid_clone_answers_the_whole_voice() {
     let answer = clone_request()
         .field("language", "en")
         .field("preview_text", "hello there")
-        .send(&app)
+        .send(&app.api)
         .await;
     answer.assert_ok();
-    let data = &answer.body["data"];
+    let data = &answer.body()["data"];
     let id = answer.voice_id();
     assert_eq!(id.len(), 19, "voice ids have 19 digits: {id}");
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
@@ -28,7 +28,7 @@ async fn a_valid_clone_answers_the_whole_voice() {
 #[tokio::test]
 async fn voice_name_is_required() {
     let app = spawn_app().await;
-    let answer = clone_request().without("voice_name").send(&app).await;
+    let answer = clone_request().without("voice_name").send(&app.api).await;
     answer.assert_refused(4000, "voice_name.required");
     assert_eq!(answer.status, 400);
 }
@@ -41,15 +41,15 @@ async fn voice_name_is_limited_to_128_bytes_not_characters() {
     assert_eq!(at_limit.len(), 128);
     clone_request()
         .field("voice_name", &at_limit)
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     let answer = clone_request()
         .field("voice_name", &"名".repeat(43))
-        .send(&app)
+        .send(&app.api)
         .await;
     answer.assert_refused(4000, "voice_name.max_bytes");
-    assert!(answer.body["msg"].as_str().unwrap().contains("129 bytes"));
+    assert!(answer.body()["msg"].as_str().unwrap().contains("129 bytes"));
 }
 
 /// 「最大长度为 1024 字节」.
@@ -58,17 +58,17 @@ async fn text_is_limited_to_1024_bytes() {
     let app = spawn_app().await;
     clone_request()
         .field("text", &"你".repeat(341))
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     clone_request()
         .field("text", &"a".repeat(1024))
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     clone_request()
         .field("text", &"a".repeat(1025))
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4000, "text.max_bytes");
 }
@@ -77,9 +77,9 @@ async fn text_is_limited_to_1024_bytes() {
 async fn each_documented_language_is_accepted() {
     let app = spawn_app().await;
     for code in ["zh", "en", "ja", "es", "id", "pt"] {
-        let answer = clone_request().field("language", code).send(&app).await;
+        let answer = clone_request().field("language", code).send(&app.api).await;
         answer.assert_ok();
-        assert_eq!(answer.body["data"]["language_code"], code);
+        assert_eq!(answer.body()["data"]["language_code"], code);
     }
 }
 
@@ -89,7 +89,7 @@ async fn an_undocumented_language_is_refused() {
     for code in ["fr", "ZH", "zh-CN", "中文"] {
         clone_request()
             .field("language", code)
-            .send(&app)
+            .send(&app.api)
             .await
             .assert_refused(4000, "language.supported");
     }
@@ -99,9 +99,9 @@ async fn an_undocumented_language_is_refused() {
 #[tokio::test]
 async fn preview_text_defaults_to_the_documented_text() {
     let app = spawn_app().await;
-    let answer = clone_request().send(&app).await;
+    let answer = clone_request().send(&app.api).await;
     assert_eq!(
-        answer.body["data"]["preview_text"],
+        answer.body()["data"]["preview_text"],
         "你好，我是你的专属AI克隆声音，希望未来可以一起好好相处哦"
     );
 }
@@ -113,12 +113,12 @@ async fn fields_real_clients_send_beyond_the_table_are_accepted_and_checked() {
     clone_request()
         .field("audio_format", "wav")
         .field("description", "a calm voice")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_ok();
     clone_request()
         .field("audio_format", "flac")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4303, "audio_format.supported");
 }
@@ -128,7 +128,7 @@ async fn a_field_sent_twice_is_refused() {
     let app = spawn_app().await;
     clone_request()
         .extra_field("voice_name", "jay2")
-        .send(&app)
+        .send(&app.api)
         .await
         .assert_refused(4000, "body.duplicate_field");
 }

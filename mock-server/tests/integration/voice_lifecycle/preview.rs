@@ -1,6 +1,8 @@
 use mock_server::MockServer;
 
-use crate::helpers::{wav_secs, Api, TOKEN};
+use crate::support::api::Api;
+use crate::support::defaults::TOKEN;
+use crate::support::wav::wav_secs;
 
 #[tokio::test]
 async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {

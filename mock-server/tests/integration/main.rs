@@ -1,0 +1,21 @@
+//! The integration tests of `mock-server`, one binary: each test starts a real server on 127.0.0.1 port
+//! 0 (an in-process [`mock_server::MockServer`], or the `coze-mock` binary where a signal, a restart or
+//! the server's own memory is the point) and talks HTTP to it. [`support`] holds what the areas share.
+
+/// Clients, answers, audio and the binary, shared by every area below.
+mod support;
+
+/// Every fixture of `fixtures/audio` through the sniffers, against `fixtures/audio/verdicts.toml`.
+mod audio_fixtures;
+/// `POST /v1/audio/voices/clone`, one module per part of the documentation page.
+mod clone_voice;
+/// The stateful rules (clone cap, voice slots) under 64 concurrent requests.
+mod concurrency;
+/// Bounded fuzzing: arbitrary requests through the router, arbitrary bytes through the sniffers.
+mod fuzz_props;
+/// Hostile clients against the binary: truncated, endless, slow and lying requests.
+mod hostile;
+/// Graceful shutdown of the binary on SIGTERM.
+mod shutdown;
+/// A cloned voice afterwards: listed, spoken, previewed, persisted, steered by the admin API.
+mod voice_lifecycle;

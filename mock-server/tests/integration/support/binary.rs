@@ -1,0 +1,119 @@
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use super::api::Api;
+
+/// The `coze-mock` binary on 127.0.0.1, started for a test and killed (SIGKILL) when dropped if still
+/// running.
+pub(crate) struct Binary {
+    child: Child,
+    pub(crate) addr: SocketAddr,
+    pub(crate) api: Api,
+}
+
+impl Binary {
+    /// Starts `coze-mock serve` with `args` (on 127.0.0.1 port 0 unless they say `--addr`), waits for
+    /// its `listening on` line, and keeps draining its stdout so it never blocks on a full pipe.
+    pub(crate) fn start(args: &[&str]) -> Binary {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_coze-mock"));
+        command.arg("serve");
+        if !args.contains(&"--addr") {
+            command.args(["--addr", "127.0.0.1:0"]);
+        }
+        let mut child = command
+            .args(args)
+            .env("COZE_MOCK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn coze-mock");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let addr: SocketAddr = loop {
+            let line = lines
+                .next()
+                .expect("coze-mock exited before listening")
+                .expect("stdout line");
+            if let Some(addr) = line.strip_prefix("coze-mock listening on http://") {
+                break addr.parse().expect("an address");
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Binary {
+            child,
+            addr,
+            api: Api::new(format!("http://{addr}")),
+        }
+    }
+
+    /// Starts the binary in memory.
+    pub(crate) fn in_memory() -> Binary {
+        Binary::start(&["--in-memory"])
+    }
+
+    /// Starts the binary on the database at `db`.
+    pub(crate) fn on_db(db: &Path) -> Binary {
+        Binary::start(&["--db", db.to_str().expect("UTF-8 path")])
+    }
+
+    /// `kill -9`: no chance to flush or checkpoint anything.
+    pub(crate) fn kill_9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+
+    /// Sends SIGTERM.
+    pub(crate) fn sigterm(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success());
+    }
+
+    /// SIGTERM, then waits for the graceful exit.
+    pub(crate) fn stop(mut self) {
+        self.sigterm();
+        let exit = self.child.wait().expect("reap");
+        assert!(exit.success(), "graceful exit, got {exit}");
+    }
+
+    pub(crate) fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    /// Waits for the process to exit; fails the test if it is still running after `bound`.
+    pub(crate) async fn exit_within(&mut self, bound: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < bound,
+                "coze-mock still running after {bound:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The process's peak resident set size so far (VmHWM), in bytes.
+    pub(crate) fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/PID/status");
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM");
+        kb * 1024
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
