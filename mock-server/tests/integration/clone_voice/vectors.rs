@@ -1,5 +1,6 @@
 //! Requests exactly as the official SDKs and the page's curl example put them on the wire
-//! (`fixtures/requests/`, recorded by `compat/capture_vectors.py`), replayed byte for byte.
+//! (`fixtures/requests/`: recorded by `compat/capture_vectors.py`, or for coze-go and coze-java assembled
+//! from their sources by `compat/sdk_source_vectors.py`), replayed byte for byte.
 
 use std::path::PathBuf;
 
@@ -49,6 +50,9 @@ async fn every_recorded_clone_request_of_the_official_clients_succeeds() {
         "coze_js_clone_buffer.http",
         "curl_doc_example_clone.http",
         "curl_form_clone.http",
+        "coze_go_clone.http",
+        "coze_go_clone_reader.http",
+        "coze_java_clone.http",
     ] {
         // The envelope and its logid header are checked as the answer is read.
         let answer = replay(&server, &vector(name)).await;
@@ -68,6 +72,8 @@ async fn recorded_retrains_keep_the_voice_id() {
     for (clone, retrain) in [
         ("cozepy_clone.http", "cozepy_retrain.http"),
         ("coze_js_clone.http", "coze_js_retrain.http"),
+        ("coze_go_clone.http", "coze_go_retrain.http"),
+        ("coze_java_clone.http", "coze_java_retrain.http"),
     ] {
         let id = replay(&server, &vector(clone)).await.voice_id();
         let answer = replay(&server, &with_voice_id(vector(retrain), &id)).await;
@@ -93,4 +99,44 @@ async fn recorded_bad_requests_get_the_documented_codes() {
         let answer = replay(&server, &vector(name)).await;
         assert_eq!(answer.code(), code, "{name}: {}", answer.body());
     }
+}
+
+#[tokio::test]
+async fn the_list_requests_of_every_sdk_answer_a_page() {
+    let server = MockServer::start().await;
+    replay(&server, &vector("cozepy_clone.http")).await;
+    for name in [
+        "cozepy_list.http",
+        "cozepy_list_default.http",
+        "coze_js_list.http",
+        "coze_go_list.http",
+        "coze_java_list.http",
+    ] {
+        let answer = replay(&server, &vector(name)).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (200, 0),
+            "{name}: {}",
+            answer.body()
+        );
+        let voices = answer.body()["data"]["voice_list"].as_array().unwrap();
+        assert!(
+            voices.iter().any(|v| v["is_system_voice"] == false),
+            "{name}: the cloned voice is listed: {}",
+            answer.body()
+        );
+    }
+}
+
+/// coze-go sends every unset optional speech field as JSON `null`: each means "not given".
+#[tokio::test]
+async fn the_coze_go_speech_request_with_null_fields_answers_mp3() {
+    let server = MockServer::start().await;
+    let id = replay(&server, &vector("coze_go_clone.http"))
+        .await
+        .voice_id();
+    let answer = replay(&server, &with_voice_id(vector("coze_go_speech.http"), &id)).await;
+    assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.bytes));
+    assert_eq!(answer.header("content-type"), "audio/mpeg");
+    assert!(!answer.bytes.is_empty());
 }
