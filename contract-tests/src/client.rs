@@ -20,7 +20,8 @@ use serde_json::Value;
 use crate::contract::{is_logid, is_voice_id};
 use crate::record::Recorder;
 use crate::request::{
-    BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, RETRAIN_VOICE_ID,
+    BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, FOREIGN_VOICE_ID,
+    RETRAIN_VOICE_ID,
 };
 use crate::target::{Settings, SpendBudget, Target};
 
@@ -205,6 +206,24 @@ impl Api {
         ok
     }
 
+    /// Whether the target is a fake (in-process or at a URL); if not, says the test is skipped and why.
+    pub fn is_fake(&self, why: &str) -> bool {
+        let ok = !self.settings.is_real();
+        if !ok {
+            notice(&format!("skipped on the real API: {why}"));
+        }
+        ok
+    }
+
+    /// Whether a voice of a foreign workspace is available; if not, says the test is skipped and why.
+    pub fn has_foreign_voice(&self) -> bool {
+        let ok = self.settings.foreign_voice_id.is_some();
+        if !ok {
+            notice("skipped: set COZE_CONTRACT_FOREIGN_VOICE_ID to run it");
+        }
+        ok
+    }
+
     /// Whether this test may spend up to `clones` clones (new voices or retrains). Always on a fake;
     /// on the real API only with the spend opt-in, and only while the budget covers all of them (they
     /// are reserved now). When it may not, says the test is skipped and why.
@@ -381,6 +400,11 @@ impl Api {
                 .foreign_space_id
                 .clone()
                 .expect("no foreign workspace: check has_foreign_space first"),
+            FOREIGN_VOICE_ID => self
+                .settings
+                .foreign_voice_id
+                .clone()
+                .expect("no foreign voice: check has_foreign_voice first"),
             // Boxed: cloning the voice to retrain goes through `clone_voice`, which resolves values.
             RETRAIN_VOICE_ID => Box::pin(self.voice_to_retrain()).await,
             other => other.to_owned(),

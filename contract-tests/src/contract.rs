@@ -78,6 +78,26 @@ pub const CODE_FILE_TOO_LARGE: i64 = 4302;
 /// 4303 「文件类型不支持」: 「文件格式问题，暂不支持上传此类型的文件」.
 pub const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
 
+/// 4304 「文件无效」: 「文件故障等问题」: a file of a listed format that is broken, or pcm that is not
+/// 24 kHz mono (「pcm 仅支持 24k 采样率，单通道」, **documented**; the code **inferred**).
+pub const CODE_FILE_INVALID: i64 = 4304;
+
+/// An empty file part: 4300 「上传文件时文件为空」 (error-code page). **documented** there; applying it to
+/// a file part with no bytes is its own words.
+pub const EMPTY_FILE_CODE: i64 = CODE_FILE_MISSING;
+
+/// Retraining a `voice_id` cloned in another workspace of the same team: 「即使在同一个企业或团队中，不同
+/// 工作空间复刻的音色资源是独立的，不允许跨空间使用。」 **documented** (the refusal); its code is
+/// **inferred**: 4200 「资源未找到」, whose causes include 「此资源并非由当前账号创建」, since the voice is
+/// invisible from the caller's workspace.
+pub const FOREIGN_VOICE_RETRAIN_CODE: i64 = CODE_NOT_FOUND;
+
+/// Characters of a logid: 「X-Tt-Logid 字段值，例如 20240708143040790E78F9318B35A2910B」 (error-code page,
+/// 34 characters), like the unmasked logids of the voice-list page (`2024102916355736DC98FBC4D32FD7E59C`)
+/// and of a real clone refusal (`20250220140502E94519CAF2285CA7581E`, coze-dev/coze-js#100).
+/// **reference**: a 14-digit timestamp and 20 upper-case hex digits.
+pub const LOGID_LEN: usize = 34;
+
 /// The message of every 4100 answer. **reference** (quoted by users of cozepy).
 pub const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
 
@@ -127,12 +147,9 @@ impl Outcome {
     }
 }
 
-/// Whether `s` has the shape of a Coze logid: a 14-digit `YYYYMMDDhhmmss` timestamp and upper-case hex.
-///
-/// The clone page's examples are masked (`20241210152726467C48D89D6DB2****`, 32 characters); the
-/// error-code page's example 「X-Tt-Logid 字段值，例如 20240708143040790E78F9318B35A2910B」 and logids
-/// quoted from the real API (`2025110522060859DE7DB648C2DCC379B3`, coze-dev/coze-js#314) are 34. The
-/// hex part is accepted from 16 to 24 digits so that either length passes and a wrong alphabet does not.
+/// Whether `s` is a Coze logid: [`LOGID_LEN`] characters, a 14-digit `YYYYMMDDhhmmss` timestamp then
+/// upper-case hex. The clone page's examples are masked (`20241210152726467C48D89D6DB2****`) and are not
+/// logids a server sends.
 pub fn is_logid(s: &str) -> bool {
     let (Some(stamp), Some(hex)) = (s.get(..14), s.get(14..)) else {
         return false;
@@ -140,7 +157,7 @@ pub fn is_logid(s: &str) -> bool {
     let month = stamp.get(4..6).and_then(|m| m.parse::<u8>().ok());
     stamp.bytes().all(|b| b.is_ascii_digit())
         && month.is_some_and(|m| (1..=12).contains(&m))
-        && (16..=24).contains(&hex.len())
+        && s.len() == LOGID_LEN
         && hex
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
@@ -160,8 +177,8 @@ mod tests {
     fn logids_quoted_from_the_real_api_have_the_logid_shape() {
         assert!(is_logid("2025110522060859DE7DB648C2DCC379B3"));
         assert!(is_logid("20241015100256FA70F619ED86EC262A80"));
-        assert!(is_logid("20241210152726467C48D89D6DB20000"));
         assert!(is_logid("20240708143040790E78F9318B35A2910B"));
+        assert!(is_logid("20250220140502E94519CAF2285CA7581E"));
     }
 
     #[test]
@@ -170,6 +187,14 @@ mod tests {
         assert!(!is_logid("20241315100256FA70F619ED86EC262A80"));
         assert!(!is_logid("2024101510025"));
         assert!(!is_logid(""));
+        assert!(
+            !is_logid("20241210152726467C48D89D6DB20000"),
+            "32 characters, as the masked examples"
+        );
+        assert!(
+            !is_logid("2025110522060859DE7DB648C2DCC379B3A"),
+            "35 characters"
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::audio::{AudioSpec, SPEECH_TRANSCRIPT};
 /// A placeholder for the id of a workspace of the same team that the main token is not a member of.
 /// The client replaces it when sending; recorded requests keep it, so no account's ids are stored.
 pub const FOREIGN_SPACE_ID: &str = "${FOREIGN_SPACE_ID}";
+/// A placeholder for a voice cloned in a workspace of the same team that the main token is not a
+/// member of (on the real API, `COZE_CONTRACT_FOREIGN_VOICE_ID`).
+pub const FOREIGN_VOICE_ID: &str = "${FOREIGN_VOICE_ID}";
 /// A placeholder for the voice to retrain (on the real API, `COZE_CONTRACT_RETRAIN_VOICE_ID`).
 pub const RETRAIN_VOICE_ID: &str = "${RETRAIN_VOICE_ID}";
 

@@ -25,6 +25,8 @@ pub const DEFAULT_REAL_DELAY: Duration = Duration::from_millis(1500);
 pub const FAKE_MAIN_TOKEN: &str = "pat_contract_main";
 /// The workspace of `fixtures/contract.toml` that the main token is not a member of.
 pub const FAKE_FOREIGN_SPACE_ID: &str = "7000000000000000002";
+/// A voice of `fixtures/contract.toml` cloned in [`FAKE_FOREIGN_SPACE_ID`].
+pub const FAKE_FOREIGN_VOICE_ID: &str = "7000000000000000201";
 
 /// Where the requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,8 @@ pub struct Settings {
     pub role_tokens: HashMap<Role, String>,
     /// A workspace of the same team the main token may not use, if available.
     pub foreign_space_id: Option<String>,
+    /// A voice cloned in a workspace of the same team the main token may not use, if available.
+    pub foreign_voice_id: Option<String>,
     /// Present only on the real target with every opt-in given.
     pub spend: Option<SpendOptIn>,
     /// Pause between requests (real target only).
@@ -83,6 +87,7 @@ impl fmt::Debug for Settings {
             .field("target", &self.target)
             .field("roles", &roles)
             .field("foreign_space_id", &self.foreign_space_id.is_some())
+            .field("foreign_voice_id", &self.foreign_voice_id.is_some())
             .field("spend", &self.spend)
             .field("delay", &self.delay)
             .finish_non_exhaustive()
@@ -190,6 +195,7 @@ impl Settings {
                     .map(|r| (r, r.fake_token().to_owned()))
                     .collect(),
                 foreign_space_id: Some(FAKE_FOREIGN_SPACE_ID.to_owned()),
+                foreign_voice_id: Some(FAKE_FOREIGN_VOICE_ID.to_owned()),
                 spend: None,
                 delay: Duration::ZERO,
             }),
@@ -206,6 +212,10 @@ impl Settings {
                 foreign_space_id: Some(
                     get("COZE_CONTRACT_FOREIGN_SPACE_ID")
                         .unwrap_or_else(|| FAKE_FOREIGN_SPACE_ID.to_owned()),
+                ),
+                foreign_voice_id: Some(
+                    get("COZE_CONTRACT_FOREIGN_VOICE_ID")
+                        .unwrap_or_else(|| FAKE_FOREIGN_VOICE_ID.to_owned()),
                 ),
                 spend: None,
                 delay: Duration::ZERO,
@@ -231,6 +241,7 @@ impl Settings {
                         .filter_map(|r| get(r.env_var()).map(|t| (r, t)))
                         .collect(),
                     foreign_space_id: get("COZE_CONTRACT_FOREIGN_SPACE_ID"),
+                    foreign_voice_id: get("COZE_CONTRACT_FOREIGN_VOICE_ID"),
                     spend: spend_opt_in(&get)?,
                     delay,
                 })

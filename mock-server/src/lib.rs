@@ -14,6 +14,7 @@
 //! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
 //! - [`journal`]: the middleware that records every request with its verdict and rule.
+//! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
 //! - [`api`]: one module per endpoint, and the router.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod faults;
+pub mod fidelity;
 pub mod journal;
 pub mod multipart;
 pub mod request_body;

@@ -2,11 +2,13 @@
 //! multipart, and the two successes (a new voice, a retrain). Requests the page rejects run against the
 //! real API by default; those that succeed there spend a clone and need the spend opt-in.
 
+use contract_tests::client::LOGID_HEADER;
 use contract_tests::contract::{
     CODE_FILE_MISSING, CODE_FILE_TYPE_UNSUPPORTED, CODE_INVALID_PARAMETER, CODE_NOT_FOUND,
-    CODE_TOO_MANY_FILES, CODE_WER_ERROR, LANGUAGES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+    CODE_TOO_MANY_FILES, CODE_WER_ERROR, EMPTY_FILE_CODE, FOREIGN_VOICE_RETRAIN_CODE, LANGUAGES,
+    LOGID_LEN, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
-use contract_tests::request::RETRAIN_VOICE_ID;
+use contract_tests::request::{FOREIGN_VOICE_ID, RETRAIN_VOICE_ID};
 use contract_tests::{assert_contract_snapshot, Api, CloneRequest};
 
 #[tokio::test]
@@ -51,6 +53,37 @@ async fn retraining_a_voice_id_that_does_not_exist_is_refused_with_4200() {
     let resp = api.clone_voice(&req).await;
     assert_eq!(resp.code(), Some(CODE_NOT_FOUND), "{resp:#?}");
     assert_contract_snapshot!("retrain_voice_not_found", req, resp);
+}
+
+/// 「即使在同一个企业或团队中，不同工作空间复刻的音色资源是独立的，不允许跨空间使用。」: a voice cloned in
+/// another workspace of the same team cannot be retrained from this one (code: `FOREIGN_VOICE_RETRAIN_CODE`).
+#[tokio::test]
+async fn retraining_a_voice_of_another_workspace_of_the_team_is_refused() {
+    let api = Api::from_env().await;
+    if !api.has_foreign_voice() {
+        return;
+    }
+    let req = CloneRequest::valid_sample().voice_id(FOREIGN_VOICE_ID);
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(FOREIGN_VOICE_RETRAIN_CODE), "{resp:#?}");
+    assert_contract_snapshot!("retrain_foreign_workspace_voice", req, resp);
+}
+
+/// The logid of every answer is 34 characters (`LOGID_LEN`, the error-code page's example), in the body
+/// and in the `X-Tt-Logid` header alike.
+#[tokio::test]
+async fn the_logid_is_34_characters_in_body_and_header() {
+    let api = Api::from_env().await;
+    let resp = api
+        .clone_voice(&CloneRequest::valid_sample().without("voice_name"))
+        .await;
+    let body = resp.logid().expect("detail.logid");
+    assert_eq!(body.len(), LOGID_LEN, "{body:?}");
+    assert_eq!(
+        resp.headers.get(LOGID_HEADER).map(String::as_str),
+        Some(body)
+    );
+    resp.check_envelope().unwrap();
 }
 
 /// 「长度限制为 128 字节」: 43 × 「名」 is 129 bytes though only 43 characters.
@@ -166,6 +199,21 @@ async fn a_request_without_a_file_is_rejected_with_4300() {
     let resp = api.clone_voice(&req).await;
     assert_eq!(resp.code(), Some(CODE_FILE_MISSING), "{resp:#?}");
     assert_contract_snapshot!("file_missing", req, resp);
+}
+
+/// 4300 「上传文件时文件为空」 (error-code page): a file part without a byte.
+#[tokio::test]
+async fn an_empty_file_is_rejected_with_4300() {
+    let api = Api::from_env().await;
+    let req = CloneRequest::valid_sample().file(
+        contract_tests::audio::AudioSpec::Raw {
+            text: String::new(),
+        },
+        "speech.wav",
+    );
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(EMPTY_FILE_CODE), "{resp:#?}");
+    assert_contract_snapshot!("file_empty", req, resp);
 }
 
 /// 「每次最多上传1个音频文件。」

@@ -6,7 +6,7 @@
 
 use contract_tests::audio::AudioSpec;
 use contract_tests::contract::{
-    CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, FILE_SIZE_SURELY_ACCEPTED,
+    CODE_FILE_INVALID, CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, FILE_SIZE_SURELY_ACCEPTED,
     FILE_SIZE_SURELY_REJECTED, FORMATS,
 };
 use contract_tests::{assert_contract_snapshot, Api, CloneRequest};
@@ -81,4 +81,23 @@ async fn a_wav_just_over_10_mib_is_rejected_with_4302() {
     let resp = api.clone_voice(&req).await;
     assert_eq!(resp.code(), Some(CODE_FILE_TOO_LARGE), "{resp:#?}");
     assert_contract_snapshot!("file_over_10_mb", req, resp);
+}
+
+/// 「其中 pcm 仅支持 24k 采样率，单通道」: pcm at another rate is refused with 4304 (`CODE_FILE_INVALID`).
+///
+/// Fake targets only. Raw pcm has no header, so nothing in its bytes says its rate: the real service
+/// would read 16 kHz samples as 24 kHz ones and (most likely) clone, spending a voice. The fake reads the
+/// rate from a label in the file name (`speech.16k.pcm`), its own convention, which this test checks.
+#[tokio::test]
+async fn pcm_labelled_16_khz_is_rejected_with_4304_by_the_fake() {
+    let api = Api::from_env().await;
+    if !api.is_fake("the real service cannot tell a pcm file's rate from its bytes") {
+        return;
+    }
+    let req = CloneRequest::valid_sample()
+        .audio_format("pcm")
+        .file(AudioSpec::speech("pcm"), "speech.16k.pcm");
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(CODE_FILE_INVALID), "{resp:#?}");
+    assert_contract_snapshot!("pcm_not_24_khz", req, resp);
 }

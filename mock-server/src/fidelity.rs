@@ -1,0 +1,392 @@
+//! The fidelity ledger: every behaviour where the fake had to choose between its sources, or where they
+//! are silent, with what it does, the evidence, how sure that evidence is, and the setting that changes it.
+//!
+//! One table ([`LEDGER`]), read by `coze-mock fidelity`, by `GET /__admin/fidelity` (JSON), and by the
+//! test that keeps the README's "Fidelity notes" equal to [`markdown`]. Sources are public: the clone
+//! page (<https://www.coze.cn/open/docs/developer_guides/clone_voices>), the current pages and OpenAPI
+//! description in coze-dev/coze-sdk-gen, Coze's generated service types in coze-dev/coze-studio, the
+//! official SDKs (cozepy, @coze/api, coze-go, coze-java), Coze's error-code page, and public issues.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// How sure the evidence for a choice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Certainty {
+    /// Read in an official page or an official SDK's source, or captured from a real client.
+    Verified,
+    /// Seen in public issues or write-ups quoting real answers.
+    Reported,
+    /// Reasoned from related evidence; a real run may correct it.
+    Inferred,
+    /// Unknown: the fake picked a default.
+    Open,
+}
+
+impl Certainty {
+    /// The word the ledger prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Certainty::Verified => "verified",
+            Certainty::Reported => "reported",
+            Certainty::Inferred => "inferred",
+            Certainty::Open => "open",
+        }
+    }
+}
+
+/// One row of the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Point {
+    /// A stable, short name.
+    pub id: &'static str,
+    /// What the fake does.
+    pub behaviour: &'static str,
+    /// Where the evidence comes from.
+    pub evidence: &'static str,
+    /// How sure that evidence is.
+    pub certainty: Certainty,
+    /// The configuration or flag that changes the behaviour, if any.
+    pub setting: Option<&'static str>,
+}
+
+const fn point(
+    id: &'static str,
+    behaviour: &'static str,
+    evidence: &'static str,
+    certainty: Certainty,
+    setting: Option<&'static str>,
+) -> Point {
+    Point {
+        id,
+        behaviour,
+        evidence,
+        certainty,
+        setting,
+    }
+}
+
+use Certainty::{Inferred, Open, Reported, Verified};
+
+/// Every choice the fake made, in the order the README lists them.
+pub const LEDGER: &[Point] = &[
+    point(
+        "clone.answer",
+        "A clone answers the whole 12-field voice (`voice_id`, `name`, `is_system_voice`, `language_code`, `language_name`, `preview_text`, `preview_audio`, `available_training_times`, `create_time`, `update_time`, `model_type`, `state`), so cozepy 0.20.0's `clone()` parses it; a client reading only `voice_id` sees no difference.",
+        "The page, coze-go (`CloneAudioVoicesResp`), coze-java (`CloneVoiceResp`), coze-js (`CloneVoiceData`), the current page and Coze's service types (coze-dev/coze-studio `CloneVoiceData`) all say `data` is `{\"voice_id\"}` only; cozepy 0.20.0 alone parses it as a full `Voice`.",
+        Verified,
+        None,
+    ),
+    point(
+        "clone.audio_format.values",
+        "`audio_format` accepts the six formats of the page (`wav`, `mp3`, `ogg`, `m4a`, `aac`, `pcm`); any other value is 4303. An empty value counts as not given.",
+        "The page lists six formats; the SDK enums send `ogg_opus` too (cozepy, coze-go, coze-java).",
+        Verified,
+        None,
+    ),
+    point(
+        "clone.audio_format.required",
+        "`audio_format` is optional whatever the format: the bytes decide.",
+        "Coze's OpenAPI description (coze-dev/coze-sdk-gen `coze-openapi.yaml`, `PublicCloneVoice`) requires it; the service types say 「pcm、m4a必传，其余可选」.",
+        Verified,
+        None,
+    ),
+    point(
+        "clone.plans",
+        "Team and enterprise accounts may clone (the page this project was given); a personal account is refused with 4101. The default `pat_mock` account is a team account.",
+        "The page given: 「仅扣子团队版和企业版用户可以使用音色复刻功能」; the current page (coze-dev/coze-sdk-gen `docs/api-markdown/clone_voices.md`): enterprise only.",
+        Verified,
+        None,
+    ),
+    point(
+        "errors.codes",
+        "4000, 4100, 4101 and 4200 as @coze/api pairs them; 4019 for arrears; 4300–4304 for the file (missing or empty, too many, too large, unsupported, invalid); 4101 with a message saying which for \"no voice slot left\" and \"clone limit reached\".",
+        "@coze/api `APIError.generate`; Coze's error-code page (coze_error_codes); no public source gives codes for slots or the clone cap.",
+        Inferred,
+        None,
+    ),
+    point(
+        "errors.messages",
+        "4100 is the real `authentication is invalid`; 4101 starts \"Your token does not have permission to access resource.\" and says which rule refused; 4000 follows the real pattern \"The field X provided is not valid … Please check your input.\"",
+        "coze-dev/coze-py#78 and coze-dev/coze-js#314 (4100); coze-dev/coze-py#227 (4101); a real clone 4101 in coze-dev/coze-js#100 names `CloneVoice` instead.",
+        Reported,
+        None,
+    ),
+    point(
+        "errors.status",
+        "Errors use HTTP 400/401/403/404/405/408/413/500 by kind; bodies carry the code.",
+        "The one real clone 4101 (coze-dev/coze-js#100) came on a non-2xx status; real 4100/4101 on chat endpoints came on HTTP 200 (coze-dev/coze-js#314, coze-dev/coze-go#56).",
+        Open,
+        None,
+    ),
+    point(
+        "errors.limit_codes",
+        "The fake never answers a rate limit by itself; inject one with `POST /__admin/faults` (4008 daily usage, 4009 system limit, 4020 RPM; 4013 is 模型错误, not a limit).",
+        "Coze's error-code page.",
+        Verified,
+        Some("POST /__admin/faults"),
+    ),
+    point(
+        "file.max_size",
+        "「最大不超过 10MB」 is read as 10 MiB (10,485,760 bytes).",
+        "The page does not say which megabyte.",
+        Open,
+        None,
+    ),
+    point(
+        "file.empty",
+        "An empty file part is 4300, as no file.",
+        "Coze's error-code page: 4300 「上传文件时文件为空」.",
+        Verified,
+        None,
+    ),
+    point(
+        "file.format_by_bytes",
+        "The bytes decide the format, not `audio_format`, the file name or the part's Content-Type; declared pcm whose bytes are a container is 4303.",
+        "The page's own example uploads `jay.MP3`; decoders probe content.",
+        Inferred,
+        None,
+    ),
+    point(
+        "file.pcm_spec",
+        "Raw pcm is read as 24 kHz mono s16le unless its file name says otherwise (`voice.16k.pcm`, `voice.stereo.pcm`); anything but 24 kHz mono is 4304.",
+        "The page: 「pcm 仅支持 24k 采样率，单通道」; pcm has no header, so the real service cannot tell either: the file-name labels are the fake's own.",
+        Inferred,
+        None,
+    ),
+    point(
+        "file.mp4_video",
+        "An MP4 with a video track and an AAC track is accepted as m4a (its audio track is read); an MP4 without an audio track is 4303.",
+        "The page lists m4a; nothing says whether a video container is refused.",
+        Open,
+        None,
+    ),
+    point(
+        "file.duration",
+        "Audio of any length is accepted; the 10–30 s of the page is only a recommendation.",
+        "The page: 「音频时长: 建议 10s~30s」.",
+        Verified,
+        Some("[audio] strict_duration, min_duration_secs, max_duration_secs"),
+    ),
+    point(
+        "file.wer",
+        "1109 WERError compares `text` with a transcript carried in the file's metadata (the fake runs no speech recognition); a file without one passes.",
+        "The page: 「若差异过大会报错 1109 WERError」; the threshold is not published.",
+        Open,
+        Some("[audio] wer_threshold"),
+    ),
+    point(
+        "clone.curl_example",
+        "A body whose Content-Type carries a `boundary` is read as multipart, and `Content-Disposition: attachment` parts are accepted, so the page's curl example (`Content-Type: application/json` with `--form`) works.",
+        "What curl 7.88 sends for the page's example, captured (fixtures/requests/curl_doc_example_clone.http).",
+        Verified,
+        None,
+    ),
+    point(
+        "clone.sdk_wire_shapes",
+        "Every shape the official SDKs send is accepted: cozepy's file-first form, @coze/api's Buffer without a file name, coze-go's `filename=\"\"` and `audio_format=\"\"`, coze-java's `text/plain; charset=utf-8` parts and its file part typed `multipart/form-data`.",
+        "Captured (cozepy, @coze/api, curl) and assembled from the sources (coze-go, coze-java): fixtures/requests/.",
+        Verified,
+        None,
+    ),
+    point(
+        "clone.voice_name_length",
+        "Any non-empty `voice_name` up to 128 bytes is accepted.",
+        "cozepy's docstring says \"greater than 6\"; the page's own examples (`jay`) are shorter.",
+        Open,
+        None,
+    ),
+    point(
+        "clone.empty_fields",
+        "An empty optional form field (`language=\"\"`) counts as not sent; a missing `language` is stored as `zh`.",
+        "coze-go sends unset strings as empty fields.",
+        Inferred,
+        None,
+    ),
+    point(
+        "clone.unknown_fields",
+        "Unknown form fields are ignored; a field sent twice is refused with 4000.",
+        "Not documented.",
+        Open,
+        None,
+    ),
+    point(
+        "clone.cross_workspace_retrain",
+        "Retraining a `voice_id` of another workspace of the same team is 4200, as if the voice did not exist.",
+        "The page: 「不同工作空间复刻的音色资源是独立的，不允许跨空间使用」; the code is not documented.",
+        Inferred,
+        None,
+    ),
+    point(
+        "auth.bearer_case",
+        "The `Bearer` scheme is matched case-insensitively.",
+        "RFC 9110 §11.1.",
+        Inferred,
+        None,
+    ),
+    point(
+        "auth.permissions",
+        "Cloning needs `createVoice`; listing and speech need only a valid token.",
+        "The page names `createVoice`; the current list and speech pages name `listVoice` and `createSpeech`.",
+        Verified,
+        None,
+    ),
+    point(
+        "http.slow_clients",
+        "A body that stalls 10 s, or arrives under 1 KiB/s after its first 10 s, is cut off with 4000 and HTTP 408; request headers must arrive within 10 s.",
+        "The real service's timeouts are not known.",
+        Open,
+        None,
+    ),
+    point(
+        "logid.format",
+        "Every answer carries a 34-character logid (a 14-digit Beijing-time stamp and 20 upper-case hex digits) in `detail.logid` and the `x-tt-logid` header.",
+        "Real logids on Coze's error-code page, the voice-list page and coze-dev/coze-js#100 are 34 characters; cozepy reads the header.",
+        Verified,
+        None,
+    ),
+    point(
+        "list.scope_and_order",
+        "A token lists the voices of every workspace it belongs to: cloned voices newest first, then system voices in configuration order.",
+        "The list takes no `space_id`; its order is not documented.",
+        Open,
+        None,
+    ),
+    point(
+        "list.system_voices",
+        "The four default system voices are invented.",
+        "The real catalogue is not published in a stable form.",
+        Open,
+        Some("[[system_voices]]"),
+    ),
+    point(
+        "list.parameters",
+        "`page_num` ≥ 1 (default 1), `page_size` 1–100 (default 100); `voice_state` `init`, `cloned` or `all` (default `all`); an empty value is refused.",
+        "@coze/api `ListVoiceReq`; the current list page: `voice_state` defaults to `cloned`.",
+        Verified,
+        None,
+    ),
+    point(
+        "speech.input_limit",
+        "`input` is limited to 1024 characters.",
+        "The current speech page and the OpenAPI description: 1024 bytes of UTF-8; cozepy and @coze/api say characters.",
+        Verified,
+        None,
+    ),
+    point(
+        "speech.parameters",
+        "`speed` 0.2–3 for every voice; `sample_rate` one of 8000–48000 as listed (0 refused); `emotion`, `emotion_scale`, `loudness_rate` and `context_texts` are not checked.",
+        "The current speech page: speed 0.5–2 for large-model voices, 0.2–3 for small-model ones; loudness_rate −50…100; emotion enum; emotion_scale 1–5.",
+        Verified,
+        None,
+    ),
+    point(
+        "speech.audio",
+        "WAV and PCM answers carry a tone (one beep a character); MP3 and Ogg Opus answers are silence of the same length, built without an encoder.",
+        "The fake's own audio: real speech cannot be made offline.",
+        Verified,
+        None,
+    ),
+    point(
+        "speech.voice_errors",
+        "An unknown voice is 4200; another workspace's voice is 4101.",
+        "The page's workspace rule; the codes are not documented.",
+        Inferred,
+        None,
+    ),
+    point(
+        "preview.audio",
+        "Preview audio is served by the fake at `/__mock/preview_audio/{voice_id}.wav` and needs no token (the real one is a CDN URL).",
+        "The list page shows a CDN URL in `preview_audio`.",
+        Verified,
+        None,
+    ),
+];
+
+/// The ledger as the README's "Fidelity notes" list: one bullet a row.
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for p in LEDGER {
+        let _ = write!(
+            out,
+            "- **{}** ({}). {} *Evidence:* {}",
+            p.id,
+            p.certainty.name(),
+            p.behaviour,
+            p.evidence
+        );
+        if let Some(setting) = p.setting {
+            let _ = write!(out, " *Setting:* `{setting}`.");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The ledger as plain text for a terminal (`coze-mock fidelity`).
+pub fn text() -> String {
+    let mut out = String::new();
+    for p in LEDGER {
+        let _ = writeln!(out, "{} [{}]", p.id, p.certainty.name());
+        let _ = writeln!(out, "  does:     {}", p.behaviour);
+        let _ = writeln!(out, "  evidence: {}", p.evidence);
+        if let Some(setting) = p.setting {
+            let _ = writeln!(out, "  setting:  {setting}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_every_row_is_filled() {
+        let mut ids = std::collections::HashSet::new();
+        for p in LEDGER {
+            assert!(ids.insert(p.id), "{} is listed twice", p.id);
+            assert!(
+                !p.behaviour.is_empty() && !p.evidence.is_empty(),
+                "{}",
+                p.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_point_of_the_fidelity_issue_has_a_row() {
+        for id in [
+            "clone.answer",
+            "clone.audio_format.values",
+            "clone.audio_format.required",
+            "clone.plans",
+            "auth.permissions",
+            "errors.messages",
+            "speech.input_limit",
+            "speech.parameters",
+            "list.parameters",
+            "errors.status",
+            "clone.sdk_wire_shapes",
+            "file.mp4_video",
+            "speech.audio",
+            "errors.limit_codes",
+            "file.empty",
+            "clone.cross_workspace_retrain",
+            "file.pcm_spec",
+            "logid.format",
+        ] {
+            assert!(LEDGER.iter().any(|p| p.id == id), "no row {id}");
+        }
+    }
+
+    #[test]
+    fn the_text_and_markdown_views_show_every_row() {
+        let (text, markdown) = (text(), markdown());
+        for p in LEDGER {
+            assert!(text.contains(p.id) && markdown.contains(p.id), "{}", p.id);
+        }
+    }
+}
