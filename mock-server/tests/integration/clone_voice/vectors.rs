@@ -136,7 +136,12 @@ async fn the_coze_go_speech_request_with_null_fields_answers_mp3() {
         .await
         .voice_id();
     let answer = replay(&server, &with_voice_id(vector("coze_go_speech.http"), &id)).await;
-    assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.bytes));
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.bytes)
+    );
     assert_eq!(answer.header("content-type"), "audio/mpeg");
     assert!(!answer.bytes.is_empty());
 }
