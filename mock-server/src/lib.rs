@@ -16,6 +16,7 @@
 //! - [`journal`]: the middleware that records every request with its verdict and rule.
 //! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
+//! - [`report`]: the conformance report: findings per request and per sequence, coverage per client.
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
 //! - [`api`]: one module per endpoint, and the router.
 //! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
@@ -32,6 +33,7 @@ pub mod faults;
 pub mod fidelity;
 pub mod journal;
 pub mod multipart;
+pub mod report;
 pub mod request_body;
 pub mod rules;
 pub mod server;

@@ -1,0 +1,355 @@
+//! Coverage: which documented outcomes each client has been served, per endpoint, and the sentence a
+//! client author needs ("never saw 4302, 1109, a 5xx or a dropped connection").
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::summary::{Endpoint, FaultKind, Outcome};
+use crate::error::{
+    CODE_ACCOUNT_IN_ARREARS, CODE_AUTHENTICATION_INVALID, CODE_FILE_INVALID, CODE_FILE_MISSING,
+    CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, CODE_INTERNAL, CODE_INVALID_PARAMETER,
+    CODE_NOT_FOUND, CODE_PERMISSION_DENIED, CODE_TOO_MANY_FILES, CODE_WER_ERROR,
+};
+
+/// One outcome a client can be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Served {
+    /// A plain success.
+    Success,
+    /// An error envelope with this code.
+    Code(i64),
+    /// HTTP 429.
+    TooManyRequests,
+    /// An HTTP 5xx.
+    ServerError,
+    /// An answer delayed by a latency fault.
+    Latency,
+    /// A connection closed before the answer was complete.
+    Dropped,
+}
+
+impl Served {
+    /// The outcome's name: `success`, `4302`, `429`, `5xx`, `latency`, `dropped`.
+    pub fn name(self) -> String {
+        match self {
+            Served::Success => "success".to_owned(),
+            Served::Code(c) => c.to_string(),
+            Served::TooManyRequests => "429".to_owned(),
+            Served::ServerError => "5xx".to_owned(),
+            Served::Latency => "latency".to_owned(),
+            Served::Dropped => "dropped".to_owned(),
+        }
+    }
+
+    /// Parses a name.
+    pub fn from_name(name: &str) -> Option<Served> {
+        Some(match name {
+            "success" => Served::Success,
+            "429" => Served::TooManyRequests,
+            "5xx" => Served::ServerError,
+            "latency" => Served::Latency,
+            "dropped" => Served::Dropped,
+            code => Served::Code(code.parse().ok()?),
+        })
+    }
+
+    /// How a sentence names it: `4302`, `a 5xx`, `a dropped connection`.
+    pub fn phrase(self) -> String {
+        match self {
+            Served::Success => "a success".to_owned(),
+            Served::Code(c) => c.to_string(),
+            Served::TooManyRequests => "a 429".to_owned(),
+            Served::ServerError => "a 5xx".to_owned(),
+            Served::Latency => "a slow answer".to_owned(),
+            Served::Dropped => "a dropped connection".to_owned(),
+        }
+    }
+
+    /// Every outcome one answer served: a delayed success is both `latency` and `success`.
+    pub fn of(outcome: &Outcome) -> Vec<Served> {
+        let mut served = Vec::new();
+        match outcome.fault {
+            Some(FaultKind::Drop) => return vec![Served::Dropped],
+            Some(FaultKind::Latency { .. }) => served.push(Served::Latency),
+            _ => {}
+        }
+        let Some(status) = outcome.status else {
+            served.push(Served::Dropped);
+            return served;
+        };
+        if outcome.succeeded() {
+            served.push(Served::Success);
+        }
+        if let Some(code) = outcome.code.filter(|c| *c != 0) {
+            served.push(Served::Code(code));
+        }
+        if status == 429 {
+            served.push(Served::TooManyRequests);
+        }
+        if status >= 500 {
+            served.push(Served::ServerError);
+        }
+        served
+    }
+}
+
+impl fmt::Display for Served {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for Served {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Served {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Served::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown outcome {name:?}")))
+    }
+}
+
+/// The transport faults every endpoint can be served through the admin API's faults.
+const TRANSPORT: [Served; 4] = [
+    Served::TooManyRequests,
+    Served::ServerError,
+    Served::Latency,
+    Served::Dropped,
+];
+
+/// The outcomes the fake can serve on `endpoint`: success, the codes its handler answers, 5000
+/// (an injected envelope, or the fake's own failure), and the transport faults.
+pub fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
+    let codes: &[i64] = match endpoint {
+        Endpoint::Clone => &[
+            CODE_INVALID_PARAMETER,
+            CODE_AUTHENTICATION_INVALID,
+            CODE_PERMISSION_DENIED,
+            CODE_ACCOUNT_IN_ARREARS,
+            CODE_NOT_FOUND,
+            CODE_FILE_MISSING,
+            CODE_TOO_MANY_FILES,
+            CODE_FILE_TOO_LARGE,
+            CODE_FILE_TYPE_UNSUPPORTED,
+            CODE_FILE_INVALID,
+            CODE_WER_ERROR,
+            CODE_INTERNAL,
+        ],
+        Endpoint::List => &[
+            CODE_INVALID_PARAMETER,
+            CODE_AUTHENTICATION_INVALID,
+            CODE_INTERNAL,
+        ],
+        Endpoint::Speech => &[
+            CODE_INVALID_PARAMETER,
+            CODE_AUTHENTICATION_INVALID,
+            CODE_PERMISSION_DENIED,
+            CODE_NOT_FOUND,
+            CODE_INTERNAL,
+        ],
+        Endpoint::Preview | Endpoint::Other => return Vec::new(),
+    };
+    std::iter::once(Served::Success)
+        .chain(codes.iter().map(|c| Served::Code(*c)))
+        .chain(TRANSPORT)
+        .collect()
+}
+
+/// One cell of the coverage grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The outcome.
+    pub outcome: Served,
+    /// How many answers served it.
+    pub seen: u64,
+}
+
+/// One endpoint's row of the grid for one client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointCoverage {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Requests the client sent to it.
+    pub requests: u64,
+    /// Each documented outcome, in [`documented_outcomes`]' order.
+    pub outcomes: Vec<Cell>,
+    /// Codes served that the endpoint does not document (an injected envelope's, say).
+    pub other: Vec<Cell>,
+}
+
+impl EndpointCoverage {
+    /// An empty row.
+    pub fn new(endpoint: Endpoint) -> EndpointCoverage {
+        EndpointCoverage {
+            endpoint,
+            requests: 0,
+            outcomes: documented_outcomes(endpoint)
+                .into_iter()
+                .map(|outcome| Cell { outcome, seen: 0 })
+                .collect(),
+            other: Vec::new(),
+        }
+    }
+
+    /// Counts one answer.
+    pub fn count(&mut self, outcome: &Outcome) {
+        self.requests += 1;
+        for served in Served::of(outcome) {
+            let cells = if self.outcomes.iter().any(|c| c.outcome == served) {
+                &mut self.outcomes
+            } else {
+                &mut self.other
+            };
+            match cells.iter_mut().find(|c| c.outcome == served) {
+                Some(cell) => cell.seen += 1,
+                None => cells.push(Cell {
+                    outcome: served,
+                    seen: 1,
+                }),
+            }
+        }
+    }
+
+    /// The documented outcomes never served.
+    pub fn never_seen(&self) -> Vec<Served> {
+        self.outcomes
+            .iter()
+            .filter(|c| c.seen == 0)
+            .map(|c| c.outcome)
+            .collect()
+    }
+
+    /// "clone never saw 4302, 1109, a 5xx or a dropped connection", or `None` when everything was seen.
+    pub fn sentence(&self) -> Option<String> {
+        let missing = self.never_seen();
+        if self.requests == 0 {
+            return Some(format!("never called {}", self.endpoint.name()));
+        }
+        if missing.is_empty() {
+            return None;
+        }
+        let phrases: Vec<String> = missing.iter().map(|s| s.phrase()).collect();
+        Some(format!(
+            "{} never saw {}",
+            self.endpoint.name(),
+            join_or(&phrases)
+        ))
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(status: Option<u16>, code: Option<i64>, fault: Option<FaultKind>) -> Outcome {
+        Outcome {
+            status,
+            code,
+            rule: None,
+            fault,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn each_answer_serves_what_the_client_saw() {
+        let cases = [
+            (outcome(Some(200), Some(0), None), vec![Served::Success]),
+            (outcome(Some(200), None, None), vec![Served::Success]),
+            (
+                outcome(Some(200), Some(4302), None),
+                vec![Served::Code(4302)],
+            ),
+            (
+                outcome(Some(500), Some(5000), None),
+                vec![Served::Code(5000), Served::ServerError],
+            ),
+            (
+                outcome(Some(429), None, Some(FaultKind::HttpStatus)),
+                vec![Served::TooManyRequests],
+            ),
+            (
+                outcome(Some(200), Some(0), Some(FaultKind::Latency { ms: 10 })),
+                vec![Served::Latency, Served::Success],
+            ),
+            (
+                outcome(None, None, Some(FaultKind::Drop)),
+                vec![Served::Dropped],
+            ),
+        ];
+        for (o, served) in cases {
+            assert_eq!(Served::of(&o), served, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn the_clone_endpoint_documents_every_code_the_fake_answers_there() {
+        let names: Vec<String> = documented_outcomes(Endpoint::Clone)
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "success", "4000", "4100", "4101", "4019", "4200", "4300", "4301", "4302", "4303",
+                "4304", "1109", "5000", "429", "5xx", "latency", "dropped"
+            ]
+        );
+        assert!(documented_outcomes(Endpoint::Other).is_empty());
+    }
+
+    #[test]
+    fn the_sentence_names_what_was_never_served() {
+        let mut row = EndpointCoverage::new(Endpoint::List);
+        assert_eq!(row.sentence().as_deref(), Some("never called list"));
+        row.count(&outcome(Some(200), Some(0), None));
+        row.count(&outcome(Some(200), Some(4000), None));
+        row.count(&outcome(Some(200), Some(4100), None));
+        row.count(&outcome(Some(200), Some(5000), Some(FaultKind::Envelope)));
+        row.count(&outcome(Some(200), Some(4008), Some(FaultKind::Envelope)));
+        assert_eq!(
+            row.sentence().as_deref(),
+            Some("list never saw a 429, a 5xx, a slow answer or a dropped connection")
+        );
+        assert_eq!(
+            row.other,
+            [Cell {
+                outcome: Served::Code(4008),
+                seen: 1
+            }]
+        );
+        for o in [
+            outcome(Some(429), None, Some(FaultKind::HttpStatus)),
+            outcome(Some(502), None, Some(FaultKind::HttpStatus)),
+            outcome(Some(200), Some(0), Some(FaultKind::Latency { ms: 1 })),
+            outcome(None, None, Some(FaultKind::Drop)),
+        ] {
+            row.count(&o);
+        }
+        assert_eq!(row.sentence(), None);
+    }
+
+    #[test]
+    fn outcome_names_round_trip() {
+        for endpoint in Endpoint::API {
+            for served in documented_outcomes(endpoint) {
+                assert_eq!(Served::from_name(&served.name()), Some(served));
+            }
+        }
+        assert_eq!(Served::from_name("often"), None);
+    }
+}
