@@ -17,7 +17,6 @@
 
 use std::sync::Mutex;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,10 +31,11 @@ use crate::auth::bearer_token;
 use crate::config::{Config, Directory};
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
 use crate::journal::JournalRecord;
 use crate::store::SqliteStore;
-use crate::system_voices::{configured_voice, internal};
+use crate::system_voices::configured_voice;
 
 /// Most journal records one read returns.
 pub const JOURNAL_PAGE_MAX: u32 = 1000;
@@ -143,12 +143,12 @@ struct Done {
 }
 
 async fn reset(State(app): State<AppState>) -> Result<Envelope<Done>, ApiError> {
-    app.store.reset().map_err(internal)?;
+    app.store.reset()?;
     app.faults.clear();
     let directory = load(&app.admin.config, app.store.as_ref())
         .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
     app.directory.replace(directory);
-    let voices = app.store.all_voices().map_err(internal)?.len();
+    let voices = app.store.all_voices()?.len();
     Ok(Envelope(Done { voices }))
 }
 
@@ -164,9 +164,8 @@ fn invalid(reason: impl Into<String>) -> ApiError {
 async fn seed(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
+    Input(Json(body), _): AdminJson<serde_json::Value>,
 ) -> Result<Envelope<SeededVoices>, ApiError> {
-    let Json(body) = body.map_err(|e| invalid(e.body_text()))?;
     if body.get("system_voices").is_some() {
         return Err(invalid(
             "system_voices come from the configuration file and cannot be seeded",
@@ -183,14 +182,14 @@ async fn seed(
     config.extend(seed.clone());
     let directory = config.validate().map_err(|e| invalid(format!("{e:#}")))?;
     let json = serde_json::to_string(&seed).map_err(|e| ApiError::Internal(e.to_string()))?;
-    app.store.add_seed(&json).map_err(internal)?;
+    app.store.add_seed(&json)?;
     let base = base_url(&headers);
     let time = now();
     let mut views = Vec::new();
     for v in &seed.voices {
         let owner = config.workspace_owner(&v.space_id).unwrap_or_default();
         let voice = configured_voice(v, owner, time);
-        app.store.put_voice(&voice).map_err(internal)?;
+        app.store.put_voice(&voice)?;
         views.push(VoiceView::of(&voice, &base));
     }
     app.directory.replace(directory);
@@ -218,7 +217,7 @@ async fn voices(
     headers: HeaderMap,
 ) -> Result<Envelope<Vec<AdminVoice>>, ApiError> {
     let base = base_url(&headers);
-    let voices = app.store.all_voices().map_err(internal)?;
+    let voices = app.store.all_voices()?;
     Ok(Envelope(
         voices
             .into_iter()
@@ -252,11 +251,10 @@ struct JournalPage {
 
 async fn journal(
     State(app): State<AppState>,
-    query: Result<Query<JournalQuery>, QueryRejection>,
+    Input(Query(q), _): AdminQuery<JournalQuery>,
 ) -> Result<Envelope<JournalPage>, ApiError> {
-    let Query(q) = query.map_err(|e| invalid(e.body_text()))?;
     let limit = q.limit.unwrap_or(JOURNAL_PAGE_MAX).min(JOURNAL_PAGE_MAX);
-    let records = app.store.journal(q.after, limit).map_err(internal)?;
+    let records = app.store.journal(q.after, limit)?;
     Ok(Envelope(JournalPage { records }))
 }
 
@@ -274,9 +272,8 @@ async fn list_faults(State(app): State<AppState>) -> Envelope<FaultList> {
 
 async fn add_fault(
     State(app): State<AppState>,
-    body: Result<Json<FaultSpec>, JsonRejection>,
+    Input(Json(spec), _): AdminJson<FaultSpec>,
 ) -> Result<Envelope<Fault>, ApiError> {
-    let Json(spec) = body.map_err(|e| invalid(e.body_text()))?;
     app.faults
         .add(spec, chrono::Utc::now().timestamp_millis())
         .map(Envelope)

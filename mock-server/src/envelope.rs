@@ -114,13 +114,14 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
         }
+        let row = self.row();
         parts_response(
-            self.status(),
+            row.status,
             EnvelopeParts {
-                code: self.code(),
-                msg: self.msg(),
+                code: row.code,
+                msg: row.msg,
                 data: None,
-                rule: Some(self.rule()),
+                rule: Some(row.rule),
             },
         )
     }

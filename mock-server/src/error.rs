@@ -1,12 +1,13 @@
-//! [`ApiError`]: every way a request fails, and the one table that maps each to the API's code, message
-//! and HTTP status.
+//! [`ApiError`]: every way a request fails, and the one table ([`ApiError::row`]) that maps each to the
+//! API's code, HTTP status, rule name and message.
 //!
-//! Codes come from the reference (`../shared/reference/voice-clone-api.md`, "Known codes") and Coze's
-//! error-code page (coze.cn/open/docs/developer_guides/coze_error_codes, as scraped in
-//! KianaMei/coze-chat-alone `coze_docs/md/coze_error_codes.md`); messages are the real English texts users
-//! quote in public issues, cited beside each. Where the real code for a case is not known, the closest real
-//! one is used and the README's fidelity notes list the choice. `code()`, `msg()` and `status()` are exhaustive matches: adding a variant
-//! without deciding its answer does not compile.
+//! Codes come from the official SDKs (@coze/api `APIError.generate` pairs 4000, 4100, 4101 and 4200 with
+//! their HTTP statuses), the clone page (<https://www.coze.cn/open/docs/developer_guides/clone_voices>:
+//! 1109 WERError) and Coze's error-code page (<https://www.coze.cn/open/docs/developer_guides/coze_error_codes>,
+//! as scraped in KianaMei/coze-chat-alone `coze_docs/md/coze_error_codes.md`); messages are the real English
+//! texts users quote in public issues, cited beside each. Where the real code for a case is not known, the
+//! closest real one is used and the README's fidelity notes list the choice. The table is one exhaustive
+//! `match`: adding a variant without deciding its row does not compile.
 
 use http::StatusCode;
 
@@ -16,6 +17,7 @@ use crate::rules::{
     AudioFormat, Language, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, SPEECH_INPUT_MAX_CHARS,
     SPEECH_SPEED_RANGE, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
+use crate::store::StoreError;
 
 /// 4000: "invalid parameter" (@coze/api `APIError.generate`: 400 or 4000 → BadRequestError).
 pub const CODE_INVALID_PARAMETER: i64 = 4000;
@@ -276,275 +278,255 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl ApiError {
+/// One row of the error table: how an [`ApiError`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
     /// The envelope's `code`.
-    pub fn code(&self) -> i64 {
-        use ApiError::*;
-        match self {
-            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
-                CODE_AUTHENTICATION_INVALID
-            }
-            MissingPermission { .. } | PlanCannotClone | SpaceNotAllowed { .. } => {
-                CODE_PERMISSION_DENIED
-            }
-            NoVoiceSlots { .. } | CloneLimitReached { .. } => CODE_PERMISSION_DENIED,
-            AccountInArrears => CODE_ACCOUNT_IN_ARREARS,
-            VoiceNotFound { .. } | RouteNotFound { .. } | UnknownVoice { .. } => CODE_NOT_FOUND,
-            VoiceOfOtherSpace { .. } => CODE_PERMISSION_DENIED,
-            AdminUnauthorized { .. } => CODE_AUTHENTICATION_INVALID,
-            ListParamInvalid { .. }
-            | SpeechBodyInvalid { .. }
-            | SpeechInputTooLong { .. }
-            | SpeechFormatUnsupported { .. }
-            | SpeechSpeedOutOfRange { .. }
-            | SpeechSampleRateUnsupported { .. }
-            | AdminInvalid { .. } => CODE_INVALID_PARAMETER,
-            InjectedFault { code, .. } => *code,
-            MalformedMultipart { .. }
-            | DuplicateField { .. }
-            | InvalidField { .. }
-            | VoiceNameMissing
-            | VoiceNameTooLong { .. }
-            | TextTooLong { .. }
-            | LanguageUnsupported { .. }
-            | MalformedId { .. }
-            | MethodNotAllowed { .. }
-            | BodyTooSlow(_) => CODE_INVALID_PARAMETER,
-            NotMultipart { .. } | FileMissing => CODE_FILE_MISSING,
-            TooManyFiles => CODE_TOO_MANY_FILES,
-            FileTooLarge => CODE_FILE_TOO_LARGE,
-            AudioFormatUnsupported { .. } => CODE_FILE_TYPE_UNSUPPORTED,
-            Audio(e) => match e {
-                AudioError::Empty => CODE_FILE_MISSING,
-                AudioError::Unrecognised | AudioError::Unsupported { .. } => {
-                    CODE_FILE_TYPE_UNSUPPORTED
-                }
-                AudioError::FormatMismatch { .. } => CODE_FILE_TYPE_UNSUPPORTED,
-                AudioError::Truncated { .. }
-                | AudioError::Corrupt { .. }
-                | AudioError::PcmSpec { .. }
-                | AudioError::DurationOutOfRange { .. } => CODE_FILE_INVALID,
-                AudioError::TextMismatch { .. } => CODE_WER_ERROR,
-            },
-            Internal(_) => CODE_INTERNAL,
-        }
-    }
-
-    /// The envelope's `msg`: the real text where it is known, and always what the client sent wrong.
-    pub fn msg(&self) -> String {
-        use ApiError::*;
-        match self {
-            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
-                MSG_AUTHENTICATION_INVALID.to_owned()
-            }
-            MissingPermission { permission } => {
-                format!("{MSG_PERMISSION_DENIED} The token lacks the {permission} permission.")
-            }
-            PlanCannotClone => format!(
-                "{MSG_PERMISSION_DENIED} Voice cloning is only available on Coze team and enterprise plans."
-            ),
-            SpaceNotAllowed { space_id } => format!(
-                "{MSG_PERMISSION_DENIED} The token is not a member of workspace space_id={space_id}."
-            ),
-            NoVoiceSlots { used, total } => format!(
-                "{MSG_PERMISSION_DENIED} No voice slot is left ({used} of {total} used); buy a voice clone expansion pack to clone more voices."
-            ),
-            CloneLimitReached { voice_id } => format!(
-                "{MSG_PERMISSION_DENIED} voice_id={voice_id} has been cloned {CLONES_PER_VOICE_ID} times, the most one voice id allows."
-            ),
-            AccountInArrears => "Your account is in arrears. Please top up your resource points or balance to resume service.".to_owned(),
-            VoiceNotFound { voice_id, space_id } => format!(
-                "Requested resource voice_id={voice_id} does not exist in space_id={space_id}. Ensure you are the correct resource identifier."
-            ),
-            RouteNotFound { path } => format!(
-                "Requested resource path={path} does not exist. Ensure you are the correct resource identifier."
-            ),
-            NotMultipart { content_type } => format!(
-                "No file was uploaded: the body must be multipart/form-data with a boundary, not Content-Type {content_type:?}."
-            ),
-            MalformedMultipart { reason } => invalid_field("http body", &format!("a valid multipart/form-data body: {reason}")),
-            DuplicateField { field } => invalid_field(field, "sent once: it is sent more than once"),
-            InvalidField { field, reason } => invalid_field(field, reason),
-            VoiceNameMissing => invalid_field("voice_name", "present: it is required"),
-            VoiceNameTooLong { bytes } => invalid_field(
-                "voice_name",
-                &format!("at most {VOICE_NAME_MAX_BYTES} bytes: it is {bytes} bytes"),
-            ),
-            TextTooLong { bytes } => invalid_field(
-                "text",
-                &format!("at most {TEXT_MAX_BYTES} bytes: it is {bytes} bytes"),
-            ),
-            LanguageUnsupported { value } => invalid_field(
-                "language",
-                &format!(
-                    "one of {}: it is {value:?}",
-                    Language::ALL.map(Language::code).join(", ")
-                ),
-            ),
-            MalformedId { field, value } => {
-                invalid_field(field, &format!("a numeric id: it is {value:?}"))
-            }
-            BodyTooSlow(why) => format!(
-                "The request body was not received in time: {why}. Please check your input."
-            ),
-            MethodNotAllowed { method } => format!(
-                "The method {method} is not allowed on this path. Please check your input."
-            ),
-            FileMissing => "No file was uploaded: the audio goes in the multipart part named file.".to_owned(),
-            TooManyFiles => "Only 1 audio file may be uploaded per request.".to_owned(),
-            FileTooLarge => format!(
-                "The file is too large: the audio file may be at most 10MB ({FILE_MAX_BYTES} bytes)."
-            ),
-            AudioFormatUnsupported { value } => format!(
-                "The file type is not supported: audio_format {value:?} is not one of {}.",
-                AudioFormat::ALL.map(AudioFormat::name).join(", ")
-            ),
-            Audio(e @ AudioError::TextMismatch { .. }) => format!("WERError: {e}."),
-            Audio(e @ (AudioError::Unrecognised | AudioError::Unsupported { .. } | AudioError::FormatMismatch { .. })) => {
-                format!("The file type is not supported: {e}.")
-            }
-            Audio(e) => format!("The file is not valid: {e}."),
-            ListParamInvalid {
-                param,
-                expected,
-                value,
-            } => invalid_field(param, &format!("{expected}: it is {value:?}")),
-            SpeechBodyInvalid { reason } => invalid_field("http body", reason),
-            SpeechInputTooLong { chars } => invalid_field(
-                "input",
-                &format!("at most {SPEECH_INPUT_MAX_CHARS} characters: it is {chars} characters"),
-            ),
-            SpeechFormatUnsupported { value } => invalid_field(
-                "response_format",
-                &format!("one of wav, pcm, ogg_opus, mp3: it is {value:?}"),
-            ),
-            SpeechSpeedOutOfRange { value } => {
-                let (min, max) = SPEECH_SPEED_RANGE;
-                invalid_field("speed", &format!("in [{min}, {max}]: it is {value}"))
-            }
-            SpeechSampleRateUnsupported { value } => invalid_field(
-                "sample_rate",
-                &format!(
-                    "one of 8000, 16000, 22050, 24000, 32000, 44100, 48000: it is {value}"
-                ),
-            ),
-            UnknownVoice { voice_id } => format!(
-                "Requested resource voice_id={voice_id} does not exist. Ensure you are the correct resource identifier."
-            ),
-            VoiceOfOtherSpace { voice_id } => format!(
-                "{MSG_PERMISSION_DENIED} voice_id={voice_id} belongs to a workspace the token is not a member of."
-            ),
-            AdminUnauthorized { reason } => format!("coze-mock admin API: {reason}"),
-            AdminInvalid { reason } => format!("coze-mock admin API: {reason}"),
-            InjectedFault { msg, .. } => msg.clone(),
-            Internal(_) => MSG_INTERNAL.to_owned(),
-        }
-    }
-
+    pub code: i64,
     /// The HTTP status. The SDKs judge by `code`; statuses follow @coze/api's pairing (400/4000,
     /// 401/4100, 403/4101, 404/4200), which also makes @coze/api's `speech.create` throw (it ignores a
     /// JSON error on HTTP 200). Listed as a fidelity note: one real 4100 was seen on a 2xx status.
-    pub fn status(&self) -> StatusCode {
+    pub status: StatusCode,
+    /// The name of the rule that decided the answer, sent in the `x-coze-mock-rule` header and kept in the
+    /// request journal so a test author sees precisely which rule fired.
+    pub rule: &'static str,
+    /// The envelope's `msg`: the real text where it is known, and always what the client sent wrong.
+    pub msg: String,
+}
+
+fn row(code: i64, status: StatusCode, rule: &'static str, msg: impl Into<String>) -> Row {
+    Row {
+        code,
+        status,
+        rule,
+        msg: msg.into(),
+    }
+}
+
+impl ApiError {
+    /// The error table: one row per variant, so adding a variant without deciding its answer does not
+    /// compile.
+    #[rustfmt::skip]
+    pub fn row(&self) -> Row {
         use ApiError::*;
         match self {
-            MissingAuthorization | MalformedAuthorization | UnknownToken | ExpiredToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            MissingPermission { .. }
-            | PlanCannotClone
-            | SpaceNotAllowed { .. }
-            | NoVoiceSlots { .. }
-            | CloneLimitReached { .. }
-            | AccountInArrears => StatusCode::FORBIDDEN,
-            VoiceNotFound { .. } | RouteNotFound { .. } | UnknownVoice { .. } => {
-                StatusCode::NOT_FOUND
-            }
-            VoiceOfOtherSpace { .. } => StatusCode::FORBIDDEN,
-            AdminUnauthorized { .. } => StatusCode::UNAUTHORIZED,
-            ListParamInvalid { .. }
-            | SpeechBodyInvalid { .. }
-            | SpeechInputTooLong { .. }
-            | SpeechFormatUnsupported { .. }
-            | SpeechSpeedOutOfRange { .. }
-            | SpeechSampleRateUnsupported { .. }
-            | AdminInvalid { .. } => StatusCode::BAD_REQUEST,
-            InjectedFault { status, .. } => *status,
-            MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
-            FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            NotMultipart { .. }
-            | MalformedMultipart { .. }
-            | DuplicateField { .. }
-            | InvalidField { .. }
-            | VoiceNameMissing
-            | VoiceNameTooLong { .. }
-            | TextTooLong { .. }
-            | LanguageUnsupported { .. }
-            | AudioFormatUnsupported { .. }
-            | MalformedId { .. }
-            | FileMissing
-            | TooManyFiles
-            | Audio(_) => StatusCode::BAD_REQUEST,
-            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            MissingAuthorization => row(
+                CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "auth.header_missing",
+                MSG_AUTHENTICATION_INVALID,
+            ),
+            MalformedAuthorization => row(
+                CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "auth.not_bearer",
+                MSG_AUTHENTICATION_INVALID,
+            ),
+            UnknownToken => row(
+                CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "auth.token_unknown",
+                MSG_AUTHENTICATION_INVALID,
+            ),
+            ExpiredToken => row(
+                CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "auth.token_expired",
+                MSG_AUTHENTICATION_INVALID,
+            ),
+            MissingPermission { permission } => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "auth.permission_missing",
+                format!("{MSG_PERMISSION_DENIED} The token lacks the {permission} permission."),
+            ),
+            PlanCannotClone => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "account.plan_cannot_clone",
+                format!("{MSG_PERMISSION_DENIED} Voice cloning is only available on Coze team and enterprise plans."),
+            ),
+            SpaceNotAllowed { space_id } => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "space.not_member",
+                format!("{MSG_PERMISSION_DENIED} The token is not a member of workspace space_id={space_id}."),
+            ),
+            AccountInArrears => row(
+                CODE_ACCOUNT_IN_ARREARS, StatusCode::FORBIDDEN, "account.in_arrears",
+                "Your account is in arrears. Please top up your resource points or balance to resume service.",
+            ),
+            NoVoiceSlots { used, total } => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "account.no_voice_slots",
+                format!("{MSG_PERMISSION_DENIED} No voice slot is left ({used} of {total} used); buy a voice clone expansion pack to clone more voices."),
+            ),
+            CloneLimitReached { voice_id } => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "voice_id.clone_limit",
+                format!("{MSG_PERMISSION_DENIED} voice_id={voice_id} has been cloned {CLONES_PER_VOICE_ID} times, the most one voice id allows."),
+            ),
+            VoiceNotFound { voice_id, space_id } => row(
+                CODE_NOT_FOUND, StatusCode::NOT_FOUND, "voice_id.not_found",
+                format!("Requested resource voice_id={voice_id} does not exist in space_id={space_id}. Ensure you are the correct resource identifier."),
+            ),
+            NotMultipart { content_type } => row(
+                CODE_FILE_MISSING, StatusCode::BAD_REQUEST, "body.not_multipart",
+                format!("No file was uploaded: the body must be multipart/form-data with a boundary, not Content-Type {content_type:?}."),
+            ),
+            MalformedMultipart { reason } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "body.malformed_multipart",
+                invalid_field("http body", &format!("a valid multipart/form-data body: {reason}")),
+            ),
+            DuplicateField { field } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "body.duplicate_field",
+                invalid_field(field, "sent once: it is sent more than once"),
+            ),
+            InvalidField { field, reason } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "body.invalid_field",
+                invalid_field(field, reason),
+            ),
+            VoiceNameMissing => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "voice_name.required",
+                invalid_field("voice_name", "present: it is required"),
+            ),
+            VoiceNameTooLong { bytes } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "voice_name.max_bytes",
+                invalid_field("voice_name", &format!("at most {VOICE_NAME_MAX_BYTES} bytes: it is {bytes} bytes")),
+            ),
+            TextTooLong { bytes } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "text.max_bytes",
+                invalid_field("text", &format!("at most {TEXT_MAX_BYTES} bytes: it is {bytes} bytes")),
+            ),
+            LanguageUnsupported { value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "language.supported",
+                invalid_field("language", &format!("one of {}: it is {value:?}", Language::ALL.map(Language::code).join(", "))),
+            ),
+            AudioFormatUnsupported { value } => row(
+                CODE_FILE_TYPE_UNSUPPORTED, StatusCode::BAD_REQUEST, "audio_format.supported",
+                format!("The file type is not supported: audio_format {value:?} is not one of {}.", AudioFormat::ALL.map(AudioFormat::name).join(", ")),
+            ),
+            MalformedId { field, value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "id.malformed",
+                invalid_field(field, &format!("a numeric id: it is {value:?}")),
+            ),
+            FileMissing => row(
+                CODE_FILE_MISSING, StatusCode::BAD_REQUEST, "file.required",
+                "No file was uploaded: the audio goes in the multipart part named file.",
+            ),
+            TooManyFiles => row(
+                CODE_TOO_MANY_FILES, StatusCode::BAD_REQUEST, "file.at_most_one",
+                "Only 1 audio file may be uploaded per request.",
+            ),
+            FileTooLarge => row(
+                CODE_FILE_TOO_LARGE, StatusCode::PAYLOAD_TOO_LARGE, "file.max_size",
+                format!("The file is too large: the audio file may be at most 10MB ({FILE_MAX_BYTES} bytes)."),
+            ),
+            Audio(e) => audio_row(e),
+            RouteNotFound { path } => row(
+                CODE_NOT_FOUND, StatusCode::NOT_FOUND, "route.not_found",
+                format!("Requested resource path={path} does not exist. Ensure you are the correct resource identifier."),
+            ),
+            MethodNotAllowed { method } => row(
+                CODE_INVALID_PARAMETER, StatusCode::METHOD_NOT_ALLOWED, "route.method_not_allowed",
+                format!("The method {method} is not allowed on this path. Please check your input."),
+            ),
+            ListParamInvalid { param, expected, value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "list.param_invalid",
+                invalid_field(param, &format!("{expected}: it is {value:?}")),
+            ),
+            SpeechBodyInvalid { reason } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.body_invalid",
+                invalid_field("http body", reason),
+            ),
+            SpeechInputTooLong { chars } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.input_max_chars",
+                invalid_field("input", &format!("at most {SPEECH_INPUT_MAX_CHARS} characters: it is {chars} characters")),
+            ),
+            SpeechFormatUnsupported { value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.response_format",
+                invalid_field("response_format", &format!("one of wav, pcm, ogg_opus, mp3: it is {value:?}")),
+            ),
+            SpeechSpeedOutOfRange { value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.speed_range",
+                invalid_field("speed", &format!("in [{}, {}]: it is {value}", SPEECH_SPEED_RANGE.0, SPEECH_SPEED_RANGE.1)),
+            ),
+            SpeechSampleRateUnsupported { value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.sample_rate",
+                invalid_field("sample_rate", &format!("one of 8000, 16000, 22050, 24000, 32000, 44100, 48000: it is {value}")),
+            ),
+            UnknownVoice { voice_id } => row(
+                CODE_NOT_FOUND, StatusCode::NOT_FOUND, "voice.unknown",
+                format!("Requested resource voice_id={voice_id} does not exist. Ensure you are the correct resource identifier."),
+            ),
+            VoiceOfOtherSpace { voice_id } => row(
+                CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "voice.other_space",
+                format!("{MSG_PERMISSION_DENIED} voice_id={voice_id} belongs to a workspace the token is not a member of."),
+            ),
+            AdminUnauthorized { reason } => row(
+                CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "admin.unauthorized",
+                format!("coze-mock admin API: {reason}"),
+            ),
+            AdminInvalid { reason } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "admin.invalid",
+                format!("coze-mock admin API: {reason}"),
+            ),
+            InjectedFault { code, msg, status } => row(*code, *status, "fault.envelope", msg.clone()),
+            BodyTooSlow(why) => row(
+                CODE_INVALID_PARAMETER, StatusCode::REQUEST_TIMEOUT,
+                match why {
+                    SlowBody::Stalled => "body.stalled",
+                    SlowBody::Trickling => "body.trickling",
+                },
+                format!("The request body was not received in time: {why}. Please check your input."),
+            ),
+            Internal(_) => row(CODE_INTERNAL, StatusCode::INTERNAL_SERVER_ERROR, "internal", MSG_INTERNAL),
         }
     }
 
-    /// The name of the rule that decided this answer, sent in the `x-coze-mock-rule` header and kept in the
-    /// request journal so a test author sees precisely which rule fired.
+    /// The name of the rule that decided this answer ([`Row::rule`]).
     pub fn rule(&self) -> &'static str {
-        use ApiError::*;
-        match self {
-            MissingAuthorization => "auth.header_missing",
-            MalformedAuthorization => "auth.not_bearer",
-            UnknownToken => "auth.token_unknown",
-            ExpiredToken => "auth.token_expired",
-            MissingPermission { .. } => "auth.permission_missing",
-            PlanCannotClone => "account.plan_cannot_clone",
-            SpaceNotAllowed { .. } => "space.not_member",
-            AccountInArrears => "account.in_arrears",
-            NoVoiceSlots { .. } => "account.no_voice_slots",
-            CloneLimitReached { .. } => "voice_id.clone_limit",
-            VoiceNotFound { .. } => "voice_id.not_found",
-            NotMultipart { .. } => "body.not_multipart",
-            MalformedMultipart { .. } => "body.malformed_multipart",
-            DuplicateField { .. } => "body.duplicate_field",
-            InvalidField { .. } => "body.invalid_field",
-            VoiceNameMissing => "voice_name.required",
-            VoiceNameTooLong { .. } => "voice_name.max_bytes",
-            TextTooLong { .. } => "text.max_bytes",
-            LanguageUnsupported { .. } => "language.supported",
-            AudioFormatUnsupported { .. } => "audio_format.supported",
-            MalformedId { .. } => "id.malformed",
-            FileMissing => "file.required",
-            TooManyFiles => "file.at_most_one",
-            FileTooLarge => "file.max_size",
-            Audio(e) => match e {
-                AudioError::Empty => "audio.empty",
-                AudioError::Unrecognised => "audio.format_unrecognised",
-                AudioError::Unsupported { .. } => "audio.format_unsupported",
-                AudioError::FormatMismatch { .. } => "audio.format_mismatch",
-                AudioError::Truncated { .. } => "audio.truncated",
-                AudioError::Corrupt { .. } => "audio.corrupt",
-                AudioError::PcmSpec { .. } => "audio.pcm_24k_mono",
-                AudioError::DurationOutOfRange { .. } => "audio.duration",
-                AudioError::TextMismatch { .. } => "text.wer",
-            },
-            RouteNotFound { .. } => "route.not_found",
-            MethodNotAllowed { .. } => "route.method_not_allowed",
-            BodyTooSlow(SlowBody::Stalled) => "body.stalled",
-            BodyTooSlow(SlowBody::Trickling) => "body.trickling",
-            ListParamInvalid { .. } => "list.param_invalid",
-            SpeechBodyInvalid { .. } => "speech.body_invalid",
-            SpeechInputTooLong { .. } => "speech.input_max_chars",
-            SpeechFormatUnsupported { .. } => "speech.response_format",
-            SpeechSpeedOutOfRange { .. } => "speech.speed_range",
-            SpeechSampleRateUnsupported { .. } => "speech.sample_rate",
-            UnknownVoice { .. } => "voice.unknown",
-            VoiceOfOtherSpace { .. } => "voice.other_space",
-            AdminUnauthorized { .. } => "admin.unauthorized",
-            AdminInvalid { .. } => "admin.invalid",
-            InjectedFault { .. } => "fault.envelope",
-            Internal(_) => "internal",
+        self.row().rule
+    }
+}
+
+/// The rows of the uploaded bytes' failures: one per [`AudioError`] variant.
+#[rustfmt::skip]
+fn audio_row(e: &AudioError) -> Row {
+    match e {
+        AudioError::Empty => row(
+            CODE_FILE_MISSING, StatusCode::BAD_REQUEST, "audio.empty",
+            format!("The file is not valid: {e}."),
+        ),
+        AudioError::Unrecognised => row(
+            CODE_FILE_TYPE_UNSUPPORTED, StatusCode::BAD_REQUEST, "audio.format_unrecognised",
+            format!("The file type is not supported: {e}."),
+        ),
+        AudioError::Unsupported { .. } => row(
+            CODE_FILE_TYPE_UNSUPPORTED, StatusCode::BAD_REQUEST, "audio.format_unsupported",
+            format!("The file type is not supported: {e}."),
+        ),
+        AudioError::FormatMismatch { .. } => row(
+            CODE_FILE_TYPE_UNSUPPORTED, StatusCode::BAD_REQUEST, "audio.format_mismatch",
+            format!("The file type is not supported: {e}."),
+        ),
+        AudioError::Truncated { .. } => row(
+            CODE_FILE_INVALID, StatusCode::BAD_REQUEST, "audio.truncated",
+            format!("The file is not valid: {e}."),
+        ),
+        AudioError::Corrupt { .. } => row(
+            CODE_FILE_INVALID, StatusCode::BAD_REQUEST, "audio.corrupt",
+            format!("The file is not valid: {e}."),
+        ),
+        AudioError::PcmSpec { .. } => row(
+            CODE_FILE_INVALID, StatusCode::BAD_REQUEST, "audio.pcm_24k_mono",
+            format!("The file is not valid: {e}."),
+        ),
+        AudioError::DurationOutOfRange { .. } => row(
+            CODE_FILE_INVALID, StatusCode::BAD_REQUEST, "audio.duration",
+            format!("The file is not valid: {e}."),
+        ),
+        AudioError::TextMismatch { .. } => row(
+            CODE_WER_ERROR, StatusCode::BAD_REQUEST, "text.wer",
+            format!("WERError: {e}."),
+        ),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    /// The store's refusals, as the API answers them; a storage failure is an internal error.
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NoVoiceSlots { used, total } => ApiError::NoVoiceSlots { used, total },
+            StoreError::CloneLimitReached(voice_id) => ApiError::CloneLimitReached { voice_id },
+            StoreError::VoiceNotFound { voice_id, space_id } => {
+                ApiError::VoiceNotFound { voice_id, space_id }
+            }
+            StoreError::Backend(cause) => ApiError::Internal(cause),
         }
     }
 }
@@ -559,7 +541,230 @@ fn invalid_field(field: &str, expected: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
+    use crate::rules::SPEECH_SAMPLE_RATES;
+
+    /// The name of each pattern a value matches, and all the names: a `match` without a wildcard, so a
+    /// new variant stops the tests compiling until it is listed, and then fails them until
+    /// [`one_of_each`] has an example of it.
+    macro_rules! variants {
+        ($ty:ty: $($p:pat),+ $(,)?) => {
+            (|e: &$ty| match e { $($p => stringify!($p)),+ }, [$(stringify!($p)),+])
+        };
+    }
+
+    fn one_of_each_audio() -> Vec<AudioError> {
+        vec![
+            AudioError::Empty,
+            AudioError::Unrecognised,
+            AudioError::Unsupported { kind: "flac" },
+            AudioError::Truncated {
+                format: AudioFormat::Wav,
+            },
+            AudioError::Corrupt {
+                format: AudioFormat::Mp3,
+                reason: "the frame chain breaks",
+            },
+            AudioError::PcmSpec {
+                sample_rate: 16_000,
+                channels: 2,
+            },
+            AudioError::FormatMismatch {
+                declared: AudioFormat::Pcm,
+                detected: AudioFormat::Wav,
+            },
+            AudioError::DurationOutOfRange {
+                secs: 3.0,
+                min: Some(10.0),
+                max: Some(30.0),
+            },
+            AudioError::TextMismatch {
+                error_rate: 0.8,
+                threshold: 0.5,
+            },
+        ]
+    }
+
+    fn one_of_each() -> Vec<ApiError> {
+        let text = |s: &str| s.to_owned();
+        let mut all = vec![
+            ApiError::MissingAuthorization,
+            ApiError::MalformedAuthorization,
+            ApiError::UnknownToken,
+            ApiError::ExpiredToken,
+            ApiError::MissingPermission {
+                permission: "createVoice",
+            },
+            ApiError::PlanCannotClone,
+            ApiError::SpaceNotAllowed {
+                space_id: text("7"),
+            },
+            ApiError::AccountInArrears,
+            ApiError::NoVoiceSlots { used: 1, total: 1 },
+            ApiError::CloneLimitReached {
+                voice_id: text("7"),
+            },
+            ApiError::VoiceNotFound {
+                voice_id: text("7"),
+                space_id: text("8"),
+            },
+            ApiError::NotMultipart {
+                content_type: text("application/json"),
+            },
+            ApiError::MalformedMultipart {
+                reason: text("the body ends early"),
+            },
+            ApiError::DuplicateField {
+                field: text("voice_name"),
+            },
+            ApiError::InvalidField {
+                field: text("text"),
+                reason: "valid UTF-8",
+            },
+            ApiError::VoiceNameMissing,
+            ApiError::VoiceNameTooLong { bytes: 129 },
+            ApiError::TextTooLong { bytes: 1025 },
+            ApiError::LanguageUnsupported { value: text("fr") },
+            ApiError::AudioFormatUnsupported {
+                value: text("flac"),
+            },
+            ApiError::MalformedId {
+                field: "voice_id",
+                value: text("x"),
+            },
+            ApiError::FileMissing,
+            ApiError::TooManyFiles,
+            ApiError::FileTooLarge,
+            ApiError::RouteNotFound {
+                path: text("/v1/x"),
+            },
+            ApiError::MethodNotAllowed {
+                method: text("PUT"),
+            },
+            ApiError::ListParamInvalid {
+                param: "page_size",
+                expected: "in (0, 100]",
+                value: text("0"),
+            },
+            ApiError::SpeechBodyInvalid {
+                reason: text("a JSON object with a non-empty input"),
+            },
+            ApiError::SpeechInputTooLong { chars: 1025 },
+            ApiError::SpeechFormatUnsupported {
+                value: text("flac"),
+            },
+            ApiError::SpeechSpeedOutOfRange { value: 3.5 },
+            ApiError::SpeechSampleRateUnsupported { value: 11_025 },
+            ApiError::UnknownVoice {
+                voice_id: text("7"),
+            },
+            ApiError::VoiceOfOtherSpace {
+                voice_id: text("7"),
+            },
+            ApiError::AdminUnauthorized {
+                reason: "send the admin token",
+            },
+            ApiError::AdminInvalid {
+                reason: text("unknown field"),
+            },
+            ApiError::InjectedFault {
+                code: 4000,
+                msg: text("injected"),
+                status: StatusCode::BAD_REQUEST,
+            },
+            ApiError::BodyTooSlow(SlowBody::Stalled),
+            ApiError::BodyTooSlow(SlowBody::Trickling),
+            ApiError::Internal(text("disk I/O error")),
+        ];
+        all.extend(one_of_each_audio().into_iter().map(ApiError::Audio));
+        all
+    }
+
+    #[test]
+    fn every_variant_has_an_example() {
+        use ApiError::*;
+        let (variant, all) = variants!(ApiError:
+            MissingAuthorization, MalformedAuthorization, UnknownToken, ExpiredToken,
+            MissingPermission { .. }, PlanCannotClone, SpaceNotAllowed { .. }, AccountInArrears,
+            NoVoiceSlots { .. }, CloneLimitReached { .. }, VoiceNotFound { .. }, NotMultipart { .. },
+            MalformedMultipart { .. }, DuplicateField { .. }, InvalidField { .. }, VoiceNameMissing,
+            VoiceNameTooLong { .. }, TextTooLong { .. }, LanguageUnsupported { .. },
+            AudioFormatUnsupported { .. }, MalformedId { .. }, FileMissing, TooManyFiles,
+            FileTooLarge, Audio(_), RouteNotFound { .. }, MethodNotAllowed { .. },
+            ListParamInvalid { .. }, SpeechBodyInvalid { .. }, SpeechInputTooLong { .. },
+            SpeechFormatUnsupported { .. }, SpeechSpeedOutOfRange { .. },
+            SpeechSampleRateUnsupported { .. }, UnknownVoice { .. }, VoiceOfOtherSpace { .. },
+            AdminUnauthorized { .. }, AdminInvalid { .. }, InjectedFault { .. }, BodyTooSlow(_),
+            Internal(_),
+        );
+        let seen: BTreeSet<_> = one_of_each().iter().map(variant).collect();
+        assert_eq!(seen, BTreeSet::from(all));
+
+        let (variant, all) = variants!(AudioError:
+            AudioError::Empty, AudioError::Unrecognised, AudioError::Unsupported { .. },
+            AudioError::Truncated { .. }, AudioError::Corrupt { .. }, AudioError::PcmSpec { .. },
+            AudioError::FormatMismatch { .. }, AudioError::DurationOutOfRange { .. },
+            AudioError::TextMismatch { .. },
+        );
+        let seen: BTreeSet<_> = one_of_each_audio().iter().map(variant).collect();
+        assert_eq!(seen, BTreeSet::from(all));
+    }
+
+    #[test]
+    fn every_row_pairs_its_code_with_a_status_of_the_same_class() {
+        for e in one_of_each() {
+            let Row { code, status, .. } = e.row();
+            match code {
+                CODE_INTERNAL => assert!(status.is_server_error(), "{e:?}"),
+                CODE_WER_ERROR | 4000..=4999 => assert!(status.is_client_error(), "{e:?}"),
+                _ => panic!("{e:?} answers code {code}, which no row should"),
+            }
+            // @coze/api's pairing, which its SDK relies on to pick the error class.
+            let paired = match code {
+                CODE_AUTHENTICATION_INVALID => Some(StatusCode::UNAUTHORIZED),
+                CODE_PERMISSION_DENIED => Some(StatusCode::FORBIDDEN),
+                CODE_NOT_FOUND => Some(StatusCode::NOT_FOUND),
+                _ => None,
+            };
+            assert!(
+                paired.is_none_or(|p| p == status),
+                "{e:?}: {code} on {status}"
+            );
+        }
+    }
+
+    #[test]
+    fn rule_names_are_unique_and_dotted_lower_case() {
+        let mut seen = BTreeSet::new();
+        for e in one_of_each() {
+            let rule = e.rule();
+            assert!(seen.insert(rule), "rule {rule} is used twice");
+            assert!(
+                rule.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)),
+                "rule {rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_are_sentences_not_rust_debug_output() {
+        for e in one_of_each() {
+            let msg = e.row().msg;
+            assert!(!msg.trim().is_empty(), "{e:?}");
+            let debug = format!("{e:?}");
+            let variant_name = debug.split(['(', ' ']).next().unwrap_or_default();
+            for leak in ["Some(", "None", "Ok(", "Err(", "::", " { ", variant_name] {
+                assert!(!msg.contains(leak), "{e:?} says {leak:?}: {msg}");
+            }
+            for format in AudioFormat::ALL {
+                let debug = format!(" {format:?} ");
+                assert!(!msg.contains(&debug), "{e:?} says {debug:?}: {msg}");
+            }
+        }
+    }
 
     #[test]
     fn every_authentication_failure_answers_the_real_4100_message() {
@@ -569,22 +774,69 @@ mod tests {
             ApiError::UnknownToken,
             ApiError::ExpiredToken,
         ] {
-            assert_eq!(e.code(), 4100, "{e}");
-            assert_eq!(e.msg(), "authentication is invalid", "{e}");
-            assert_eq!(e.status(), StatusCode::UNAUTHORIZED, "{e}");
+            let row = e.row();
+            assert_eq!(row.code, 4100, "{e}");
+            assert_eq!(row.msg, "authentication is invalid", "{e}");
+            assert_eq!(row.status, StatusCode::UNAUTHORIZED, "{e}");
         }
     }
 
     #[test]
     fn internal_errors_never_leak_their_cause_to_the_client() {
-        let e = ApiError::Internal("disk I/O error at /var/lib/x".into());
-        assert!(!e.msg().contains("disk"), "{}", e.msg());
-        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let row = ApiError::Internal("disk I/O error at /var/lib/x".into()).row();
+        assert!(!row.msg.contains("disk"), "{}", row.msg);
+        assert_eq!(row.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
-    fn voice_name_error_says_the_limit_and_what_was_sent() {
-        let msg = ApiError::VoiceNameTooLong { bytes: 129 }.msg();
-        assert!(msg.contains("129") && msg.contains("128"), "{msg}");
+    fn store_refusals_keep_their_meaning_and_storage_failures_are_internal() {
+        let slots = ApiError::from(StoreError::NoVoiceSlots { used: 2, total: 2 });
+        assert_eq!(slots.rule(), "account.no_voice_slots");
+        let limit = ApiError::from(StoreError::CloneLimitReached("7".into()));
+        assert_eq!(limit.rule(), "voice_id.clone_limit");
+        let missing = ApiError::from(StoreError::VoiceNotFound {
+            voice_id: "7".into(),
+            space_id: "8".into(),
+        });
+        assert_eq!(missing.rule(), "voice_id.not_found");
+        let backend = ApiError::from(StoreError::Backend("database is locked".into()));
+        assert_eq!(backend.rule(), "internal");
+        assert!(!backend.row().msg.contains("locked"));
+    }
+
+    #[test]
+    fn limit_messages_state_the_rules_and_what_was_sent() {
+        let msg = ApiError::VoiceNameTooLong {
+            bytes: VOICE_NAME_MAX_BYTES + 1,
+        }
+        .row()
+        .msg;
+        assert!(
+            msg.contains(&format!("at most {VOICE_NAME_MAX_BYTES} bytes"))
+                && msg.contains(&format!("it is {} bytes", VOICE_NAME_MAX_BYTES + 1)),
+            "{msg}"
+        );
+        let msg = ApiError::TextTooLong { bytes: 2000 }.row().msg;
+        assert!(
+            msg.contains(&format!("at most {TEXT_MAX_BYTES} bytes")),
+            "{msg}"
+        );
+        let msg = ApiError::FileTooLarge.row().msg;
+        assert!(msg.contains(&format!("({FILE_MAX_BYTES} bytes)")), "{msg}");
+        let msg = ApiError::SpeechInputTooLong { chars: 2000 }.row().msg;
+        assert!(
+            msg.contains(&format!("at most {SPEECH_INPUT_MAX_CHARS} characters")),
+            "{msg}"
+        );
+        let msg = ApiError::SpeechSampleRateUnsupported { value: 1 }.row().msg;
+        for rate in SPEECH_SAMPLE_RATES {
+            assert!(msg.contains(&rate.to_string()), "{rate}: {msg}");
+        }
+        let msg = ApiError::LanguageUnsupported { value: "fr".into() }
+            .row()
+            .msg;
+        for language in Language::ALL {
+            assert!(msg.contains(language.code()), "{language}: {msg}");
+        }
     }
 }

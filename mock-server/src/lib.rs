@@ -29,6 +29,7 @@ pub mod clone_request;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod extract;
 pub mod faults;
 pub mod fidelity;
 pub mod journal;

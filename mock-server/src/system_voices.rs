@@ -5,7 +5,7 @@ use crate::api::voice_view::{preview_audio_path, VoiceView};
 use crate::config::{Principal, SystemVoiceConfig, VoiceConfig};
 use crate::error::ApiError;
 use crate::rules::{AudioFormat, CLONES_PER_VOICE_ID, DEFAULT_PREVIEW_TEXT};
-use crate::store::{SqliteStore, StoreError, Voice, VoiceSample};
+use crate::store::{SqliteStore, Voice, VoiceSample};
 
 /// `create_time` and `update_time` of every system voice (2024-10-15, when Coze's voice API appeared in
 /// the SDKs): the real values are not known and only need to be stable.
@@ -68,7 +68,7 @@ pub fn find_voice<'a>(
     if let Some(v) = system.iter().find(|v| v.voice_id == voice_id) {
         return Ok(SpeakingVoice::System(v));
     }
-    match store.voice_anywhere(voice_id).map_err(internal)? {
+    match store.voice_anywhere(voice_id)? {
         None => Err(ApiError::UnknownVoice {
             voice_id: voice_id.to_owned(),
         }),
@@ -79,11 +79,6 @@ pub fn find_voice<'a>(
         }
         Some(v) => Ok(SpeakingVoice::Cloned(Box::new(v))),
     }
-}
-
-/// A storage failure, as the API answers it.
-pub fn internal(e: StoreError) -> ApiError {
-    ApiError::Internal(e.to_string())
 }
 
 /// The id of a configured voice: its own, or one derived from its workspace and name (FNV-1a), so the

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
 use crate::request_body::{content_length, drain};
 use crate::rules::CREATE_VOICE_PERMISSION;
-use crate::store::{StoreError, VoiceSample};
+use crate::store::VoiceSample;
 
 /// Clones a voice, or retrains one when `voice_id` is given. Whatever the outcome, the body has been read
 /// (within bounds) before the answer goes out.
@@ -89,19 +89,6 @@ async fn clone(
                 )
                 .await
         }
-    }
-    .map_err(store_error)?;
+    }?;
     Ok(VoiceView::of(&voice, &base_url(&head.headers)))
-}
-
-/// The store's refusals, as the API answers them.
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NoVoiceSlots { used, total } => ApiError::NoVoiceSlots { used, total },
-        StoreError::CloneLimitReached(voice_id) => ApiError::CloneLimitReached { voice_id },
-        StoreError::VoiceNotFound { voice_id, space_id } => {
-            ApiError::VoiceNotFound { voice_id, space_id }
-        }
-        StoreError::Backend(cause) => ApiError::Internal(cause),
-    }
 }

@@ -10,7 +10,6 @@
 //! takes no `space_id`. No permission is required beyond a valid token: the permission name Coze checks
 //! here is not known (README, fidelity notes).
 
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use http::HeaderMap;
 use serde::Serialize;
@@ -20,8 +19,9 @@ use crate::api::{base_url, now, AppState};
 use crate::auth::authenticate;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::extract::{Input, VoiceListQuery};
 use crate::rules::PAGE_SIZE_MAX;
-use crate::system_voices::{internal, system_view};
+use crate::system_voices::system_view;
 
 /// The answer's `data`.
 #[derive(Debug, Serialize)]
@@ -132,19 +132,15 @@ impl ListQuery {
 pub async fn list_voices(
     State(app): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: Result<VoiceListQuery, ApiError>,
 ) -> Result<Envelope<VoiceList>, ApiError> {
     let principal = authenticate(&headers, &app.directory, now())?;
-    let Query(pairs) = query.map_err(|e| ApiError::ListParamInvalid {
-        param: "query",
-        expected: "a valid query string",
-        value: e.body_text(),
-    })?;
+    let Input(Query(pairs), _) = query?;
     let query = ListQuery::parse(&pairs)?;
     let base = base_url(&headers);
     let mut cloned = Vec::new();
     for space in &principal.spaces {
-        cloned.extend(app.store.voices(space).map_err(internal)?);
+        cloned.extend(app.store.voices(space)?);
     }
     cloned.sort_by(|a, b| (b.create_time, &b.voice_id).cmp(&(a.create_time, &a.voice_id)));
     let views = cloned

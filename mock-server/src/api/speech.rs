@@ -8,8 +8,6 @@
 //! `emotion_scale` are accepted and ignored. Checks run in that order, after the token. No permission is
 //! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
@@ -19,6 +17,7 @@ use serde::Deserialize;
 use crate::api::{now, AppState};
 use crate::auth::authenticate;
 use crate::error::ApiError;
+use crate::extract::{Input, SpeechBody};
 use crate::rules::{SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE};
 use crate::synth::{self, SpeechFormat};
 use crate::system_voices::find_voice;
@@ -96,12 +95,10 @@ impl SpeechRequest {
 pub async fn speech(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<SpeechBody, ApiError>,
 ) -> Result<Response, ApiError> {
     let principal = authenticate(&headers, &app.directory, now())?;
-    let body = body.map_err(|e| ApiError::SpeechBodyInvalid {
-        reason: format!("a readable body: {}", e.body_text()),
-    })?;
+    let Input(body, _) = body?;
     let request = SpeechRequest::parse(&body)?;
     find_voice(
         &app.system_voices,
