@@ -23,7 +23,7 @@ use crate::request::{
     BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, FOREIGN_VOICE_ID,
     RETRAIN_VOICE_ID,
 };
-use crate::target::{Settings, SpendBudget, Target};
+use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
 /// The path of the endpoint under test.
 pub const CLONE_PATH: &str = "/v1/audio/voices/clone";
@@ -119,6 +119,8 @@ static REAL_GATE: LazyLock<tokio::sync::Mutex<Option<Instant>>> =
 static REAL_BUDGET: OnceLock<SpendBudget> = OnceLock::new();
 /// Clones the real run has made (answers with `code` 0).
 static REAL_SPENT: AtomicU32 = AtomicU32::new(0);
+/// The URL target's tokens are checked once per run, before the first test's first request.
+static URL_TOKENS_CHECKED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
 
 /// The target, ready to take requests.
 pub struct Api {
@@ -168,6 +170,17 @@ impl Api {
             .timeout(Duration::from_secs(120))
             .build()
             .expect("an HTTP client");
+        if matches!(settings.target, Target::Url(_)) {
+            URL_TOKENS_CHECKED
+                .get_or_init(|| async {
+                    if let Err(message) = check_url_tokens(&http, &base, &settings).await {
+                        // One failure for the run, not one per test: the tests cannot mean anything.
+                        let _ = writeln!(std::io::stderr(), "contract-tests: {message}");
+                        std::process::exit(1);
+                    }
+                })
+                .await;
+        }
         Api {
             settings,
             base,

@@ -23,6 +23,10 @@ pub const DEFAULT_REAL_BASE: &str = "https://api.coze.cn";
 pub const DEFAULT_REAL_DELAY: Duration = Duration::from_millis(1500);
 /// The main token of `fixtures/contract.toml`, used by the Fake target and by default for a URL.
 pub const FAKE_MAIN_TOKEN: &str = "pat_contract_main";
+/// How to start a fake the URL target's default tokens work with.
+pub const URL_TARGET_HINT: &str = "start the fake with --config contract-tests/fixtures/contract.toml \
+     (cargo run -p mock-server -- serve --in-memory --config contract-tests/fixtures/contract.toml), \
+     or set COZE_CONTRACT_TOKEN and the COZE_CONTRACT_TOKEN_* variables to tokens it accepts";
 /// The workspace of `fixtures/contract.toml` that the main token is not a member of.
 pub const FAKE_FOREIGN_SPACE_ID: &str = "7000000000000000002";
 /// A voice of `fixtures/contract.toml` cloned in [`FAKE_FOREIGN_SPACE_ID`].
@@ -255,12 +259,55 @@ impl Settings {
         matches!(self.target, Target::Real(_))
     }
 
+    /// The tokens a server at a URL must accept before any test runs, with the variable that sets
+    /// each: the main token and every role's but the expired one's (which is meant to be refused).
+    pub fn tokens_to_check(&self) -> Vec<(&'static str, &str)> {
+        let mut tokens = vec![("COZE_CONTRACT_TOKEN", self.main_token.as_str())];
+        tokens.extend(
+            Role::ALL
+                .into_iter()
+                .filter(|&r| r != Role::Expired)
+                .filter_map(|r| Some((r.env_var(), self.role_tokens.get(&r)?.as_str()))),
+        );
+        tokens
+    }
+
     /// Every secret the settings hold, for the recorder to scrub.
     pub fn secrets(&self) -> Vec<String> {
         let mut s = vec![self.main_token.clone()];
         s.extend(self.role_tokens.values().cloned());
         s
     }
+}
+
+/// Asks the server at `base` to list voices with each of [`Settings::tokens_to_check`] (a request that
+/// creates nothing) and refuses, with [`URL_TARGET_HINT`], when it answers any of them 4100: the suite
+/// would otherwise fail test after test on authentication alone.
+pub async fn check_url_tokens(
+    http: &reqwest::Client,
+    base: &str,
+    settings: &Settings,
+) -> Result<(), String> {
+    let mut refused = Vec::new();
+    for (var, token) in settings.tokens_to_check() {
+        let answer = http
+            .get(format!("{base}/v1/audio/voices"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("COZE_CONTRACT_BASE_URL={base} does not answer: {e}"))?;
+        let body: serde_json::Value = answer.json().await.unwrap_or_default();
+        if body.get("code").and_then(serde_json::Value::as_i64) == Some(4100) {
+            refused.push(format!("{token} ({var})"));
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the server at {base} refuses the suite's tokens with 4100: {}; {URL_TARGET_HINT}",
+        refused.join(", ")
+    ))
 }
 
 /// The spend opt-in: all three variables, or none of them.
@@ -485,6 +532,47 @@ mod tests {
             Err(BudgetExhausted { asked: 7, left: 6 })
         );
         assert_eq!(budget.try_reserve(6), Ok(10));
+    }
+
+    #[test]
+    fn a_url_target_checks_the_main_token_and_every_role_but_the_expired_one() {
+        let s = settings(&[("COZE_CONTRACT_BASE_URL", "http://127.0.0.1:1")]).unwrap();
+        let checked: Vec<_> = s.tokens_to_check().into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            checked,
+            [
+                FAKE_MAIN_TOKEN,
+                "pat_contract_no_permission",
+                "pat_contract_personal_plan",
+                "pat_contract_in_arrears",
+                "pat_contract_one_slot"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fake_without_the_contract_config_is_refused_once_with_how_to_start_it() {
+        let default_fake = mock_server::MockServer::start().await;
+        let s = settings(&[("COZE_CONTRACT_BASE_URL", &default_fake.uri())]).unwrap();
+        let message = check_url_tokens(&reqwest::Client::new(), &default_fake.uri(), &s)
+            .await
+            .unwrap_err();
+        assert!(
+            message.contains("pat_contract_main (COZE_CONTRACT_TOKEN)"),
+            "{message}"
+        );
+        assert!(message.contains(URL_TARGET_HINT), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_fake_with_the_contract_config_passes_the_token_check() {
+        let config = mock_server::config::Config::from_toml(crate::client::CONTRACT_TOML).unwrap();
+        let fake = mock_server::MockServer::start_with(config).await;
+        let s = settings(&[("COZE_CONTRACT_BASE_URL", &fake.uri())]).unwrap();
+        assert_eq!(
+            check_url_tokens(&reqwest::Client::new(), &fake.uri(), &s).await,
+            Ok(())
+        );
     }
 
     #[test]
