@@ -1,0 +1,168 @@
+'use strict';
+// startCozeMock(): one coze-mock process on a free loopback port, in memory, steered through its admin
+// API. Written once in CommonJS; index.mjs re-exports it for ES modules.
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const DEFAULT_TOKEN = 'pat_mock';
+const LISTENING = /listening on (http:\/\/\S+)/;
+
+/** The per-platform package holding the binary for this platform and CPU (esbuild's pattern). */
+const PLATFORM_PACKAGES = {
+  'linux-x64': '@coze-mock/linux-x64',
+  'linux-arm64': '@coze-mock/linux-arm64',
+  'darwin-x64': '@coze-mock/darwin-x64',
+  'darwin-arm64': '@coze-mock/darwin-arm64',
+  'win32-x64': '@coze-mock/win32-x64',
+};
+
+/** The coze-mock executable: $COZE_MOCK_BIN, else the one of this platform's optional dependency. */
+function findBinary() {
+  if (process.env.COZE_MOCK_BIN) return process.env.COZE_MOCK_BIN;
+  const key = `${process.platform}-${process.arch}`;
+  const pkg = PLATFORM_PACKAGES[key];
+  if (!pkg) {
+    throw new Error(`coze-mock has no binary for ${key}; set COZE_MOCK_BIN to a coze-mock executable`);
+  }
+  const exe = process.platform === 'win32' ? 'coze-mock.exe' : 'coze-mock';
+  try {
+    return require.resolve(`${pkg}/bin/${exe}`);
+  } catch {
+    throw new Error(
+      `coze-mock: the optional dependency ${pkg} is not installed (installed with --no-optional or ` +
+        `--omit=optional?); reinstall coze-mock, or set COZE_MOCK_BIN to a coze-mock executable`,
+    );
+  }
+}
+
+/** The first `[[tokens]]` value of a config file, found by a line scan (pass `token` otherwise). */
+function firstToken(configPath) {
+  let inTokens = false;
+  for (const line of fs.readFileSync(configPath, 'utf8').split(/\r?\n/)) {
+    const header = line.match(/^\s*\[\[?\s*([\w.]+)\s*\]\]?/);
+    if (header) inTokens = header[1] === 'tokens' && line.includes('[[');
+    const value = inTokens && line.match(/^\s*value\s*=\s*["']([^"']*)["']/);
+    if (value) return value[1];
+  }
+  throw new Error(`${configPath} declares no [[tokens]] value; pass { token } to startCozeMock`);
+}
+
+/** Starts coze-mock and resolves once `GET /__admin/health` says ready. */
+async function startCozeMock(options = {}) {
+  const config = options.config ? path.resolve(options.config) : undefined;
+  const token = options.token ?? (config ? firstToken(config) : DEFAULT_TOKEN);
+  const binary = options.binary ?? findBinary();
+  const env = { ...process.env };
+  for (const inherited of ['COZE_MOCK_DB', 'COZE_MOCK_ADDR', 'COZE_MOCK_ADMIN_TOKEN']) delete env[inherited];
+  Object.assign(env, options.env ?? {});
+  const adminToken = env.COZE_MOCK_ADMIN_TOKEN;
+  const args = ['serve', '--addr', '127.0.0.1:0', '--in-memory'];
+  if (config) args.push('--config', config);
+  args.push(...(options.args ?? []));
+
+  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  exited.then(() => process.removeListener('exit', killOnExit));
+
+  const baseURL = await new Promise((resolve, reject) => {
+    let pending = '';
+    const onData = (chunk) => {
+      pending += chunk;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl).trimEnd();
+        pending = pending.slice(nl + 1);
+        output.push(line);
+        if (output.length > 200) output.shift();
+        const m = line.match(LISTENING);
+        if (m) resolve(m[1].replace(/\/+$/, ''));
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.once('error', reject);
+    exited.then(({ code, signal }) =>
+      reject(new Error(`coze-mock exited (${code ?? signal}) before listening:\n${output.join('\n')}`)),
+    );
+  });
+
+  const admin = async (method, route, body) => {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (adminToken) headers.authorization = `Bearer ${adminToken}`;
+    const response = await fetch(`${baseURL}/__admin${route}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const envelope = await response.json();
+    if (envelope.code !== 0) {
+      const error = new Error(`${method} /__admin${route}: ${envelope.code} ${envelope.msg}`);
+      error.code = envelope.code;
+      throw error;
+    }
+    return envelope.data;
+  };
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30000);
+  for (;;) {
+    if (child.exitCode !== null) break;
+    try {
+      const health = await admin('GET', '/health');
+      if (health && health.ready === true) break;
+    } catch (e) {
+      // TRANSITIONAL: a server without /__admin/health answers it with a 4200 envelope, which shows it
+      // serves; removed once the health route is on main.
+      if (typeof e.code === 'number') break;
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`coze-mock not ready after ${options.startTimeoutMs ?? 30000} ms:\n${output.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (child.exitCode !== null) throw new Error(`coze-mock exited (${child.exitCode}):\n${output.join('\n')}`);
+  // A forgotten stop() must not keep the test process alive: the 'exit' hook above kills the child.
+  child.unref();
+  child.stdout.unref();
+  child.stderr.unref();
+
+  return {
+    baseURL,
+    token,
+    pid: child.pid,
+    output: () => output.join('\n'),
+    reset: async () => {
+      await admin('POST', '/reset');
+    },
+    journal: async ({ after = 0, limit = 1000 } = {}) =>
+      (await admin('GET', `/journal?after=${Number(after)}&limit=${Number(limit)}`)).records,
+    seed: async ({ accounts = [], workspaces = [], tokens = [], voices = [] } = {}) =>
+      (await admin('POST', '/seed', { accounts, workspaces, tokens, voices })).voices,
+    fault: async (action, { path: faultPath, method, times, forMs } = {}) => {
+      const spec = { action };
+      if (faultPath !== undefined) spec.path = faultPath;
+      if (method !== undefined) spec.method = method;
+      if (times !== undefined) spec.times = times;
+      if (forMs !== undefined) spec.for_ms = forMs;
+      return admin('POST', '/faults', spec);
+    },
+    stop,
+  };
+}
+
+module.exports = { startCozeMock, findBinary, DEFAULT_TOKEN, PLATFORM_PACKAGES };

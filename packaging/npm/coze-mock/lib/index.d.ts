@@ -1,0 +1,89 @@
+/** The token the fake accepts when it runs without a config file. */
+export declare const DEFAULT_TOKEN: 'pat_mock';
+
+/** `${process.platform}-${process.arch}` → the optional dependency holding that platform's binary. */
+export declare const PLATFORM_PACKAGES: Readonly<Record<string, string>>;
+
+export interface StartOptions {
+  /** A TOML config file of accounts, workspaces and tokens; without it the fake accepts `pat_mock`. */
+  config?: string;
+  /** What `token` offers; default `pat_mock`, or the config's first `[[tokens]]` value. */
+  token?: string;
+  /** The coze-mock executable; default `$COZE_MOCK_BIN`, else this platform's optional dependency. */
+  binary?: string;
+  /** Extra `coze-mock serve` flags. */
+  args?: string[];
+  /** Extra environment variables for the process (`COZE_MOCK_ADMIN_TOKEN` is also sent to the admin API). */
+  env?: Record<string, string>;
+  /** How long to wait for the fake to be ready (default 30 000). */
+  startTimeoutMs?: number;
+}
+
+/** One request as the fake's journal records it. */
+export interface JournalRecord {
+  id: number;
+  method: string;
+  path: string;
+  query?: string | null;
+  account?: string | null;
+  status: number;
+  code: number;
+  rule?: string | null;
+  verdict?: string | null;
+  logid?: string | null;
+  [field: string]: unknown;
+}
+
+/** What a fault does: answer an envelope, an HTTP status, wait, or drop the connection. */
+export type FaultAction =
+  | { kind: 'envelope'; code: number; msg: string; status?: number }
+  | { kind: 'http_status'; status: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'drop' };
+
+/** Which requests a fault applies to, and for how long (neither `times` nor `forMs`: once). */
+export interface FaultMatch {
+  /** This path exactly, or a prefix with a trailing `*`; every path if absent. */
+  path?: string;
+  /** This method; every method if absent. */
+  method?: string;
+  /** The next N matching requests. */
+  times?: number;
+  /** For this many milliseconds from now. */
+  forMs?: number;
+}
+
+/** The config file's shape, as objects (see the coze-mock README). */
+export interface Seed {
+  accounts?: Record<string, unknown>[];
+  workspaces?: Record<string, unknown>[];
+  tokens?: Record<string, unknown>[];
+  voices?: Record<string, unknown>[];
+}
+
+export interface CozeMock {
+  /** `http://127.0.0.1:PORT`: the SDK's `baseURL`. */
+  readonly baseURL: string;
+  /** A token the fake accepts. */
+  readonly token: string;
+  /** The process id of the fake. */
+  readonly pid: number;
+  /** The last lines the fake printed. */
+  output(): string;
+  /** Back to the configured state: voices, journal, seeds and faults are forgotten. */
+  reset(): Promise<void>;
+  /** The requests the fake received, oldest first; `after` skips records up to that id. */
+  journal(options?: { after?: number; limit?: number }): Promise<JournalRecord[]>;
+  /** Adds accounts, workspaces, tokens and voices; resolves to the seeded voices. */
+  seed(seed: Seed): Promise<Record<string, unknown>[]>;
+  /** Injects a fault; resolves to the fault as the fake lists it. */
+  fault(action: FaultAction, match?: FaultMatch): Promise<Record<string, unknown>>;
+  /** Stops the fake (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+/** Starts coze-mock on a free 127.0.0.1 port, in memory, and resolves once it is ready. */
+export declare function startCozeMock(options?: StartOptions): Promise<CozeMock>;
+
+/** The coze-mock executable this package would start. */
+export declare function findBinary(): string;
