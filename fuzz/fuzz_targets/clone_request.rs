@@ -13,10 +13,11 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use mock_server::api::{router, AppState};
+use mock_server::api::router;
 use mock_server::config::Config;
 use mock_server::envelope::LogId;
 use mock_server::server::{build_state, Options};
+use mock_server::state::AppState;
 use tower::ServiceExt;
 
 #[derive(Debug, Arbitrary)]
@@ -44,7 +45,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// A state shared by successive inputs, as one server is hammered, renewed every 10,000 inputs: the
-/// in-memory journal and voices grow with every request and would otherwise trip libFuzzer's RSS limit.
+/// in-memory voices grow with every request and would otherwise trip libFuzzer's RSS limit.
 fn state() -> AppState {
     static STATE: Mutex<Option<(u32, AppState)>> = Mutex::new(None);
     let mut slot = STATE.lock().unwrap_or_else(|p| p.into_inner());

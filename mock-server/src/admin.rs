@@ -1,5 +1,6 @@
-//! The admin API under `/__admin/`: steer and inspect the fake from tests (httpmock's `/__httpmock__/`
-//! prefix, STYLE 2.4). Answers are envelopes like the API's.
+//! The admin API under [`ADMIN_PREFIX`]: steer and inspect the fake from tests (like httpmock's
+//! `/__httpmock__/` prefix). Answers are envelopes like the API's; admin requests are neither journaled
+//! nor subject to faults (the router nests these routes outside those layers).
 //!
 //! | Route | Does |
 //! |---|---|
@@ -15,8 +16,6 @@
 //! loopback address (the default `127.0.0.1:8080`, and [`crate::MockServer`]): only local processes reach
 //! it then. A server on any other address without a token refuses every admin request.
 
-use std::sync::Mutex;
-
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,71 +24,22 @@ use axum::{Json, Router};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use crate::api::voice_view::VoiceView;
-use crate::api::{base_url, now, AppState};
 use crate::auth::bearer_token;
-use crate::config::{Config, Directory};
+use crate::config::Config;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
 use crate::journal::JournalRecord;
-use crate::store::SqliteStore;
-use crate::system_voices::configured_voice;
+use crate::startup::{configured_voice, effective_config, load};
+use crate::state::{base_url, now, AdminState, AppState};
+use crate::voice_view::VoiceView;
+
+/// Where the admin API is served.
+pub const ADMIN_PREFIX: &str = "/__admin";
 
 /// Most journal records one read returns.
 pub const JOURNAL_PAGE_MAX: u32 = 1000;
-
-/// What the admin API needs besides the API's state.
-#[derive(Debug)]
-pub struct AdminState {
-    /// The configuration the server started with: what `reset` returns to.
-    pub config: Config,
-    /// The admin token, if configured.
-    pub token: Option<String>,
-    /// Whether the server listens on a loopback address.
-    pub loopback: bool,
-    /// Serialises seeds, so two concurrent seeds cannot both validate against the state before the other.
-    seed_lock: Mutex<()>,
-}
-
-impl AdminState {
-    /// The admin side of a server started with `config`.
-    pub fn new(config: Config, token: Option<String>, loopback: bool) -> AdminState {
-        AdminState {
-            config,
-            token,
-            loopback,
-            seed_lock: Mutex::new(()),
-        }
-    }
-}
-
-/// The configuration plus every seed the store has recorded.
-fn effective_config(base: &Config, store: &SqliteStore) -> anyhow::Result<Config> {
-    let mut config = base.clone();
-    for seed in store.seeds()? {
-        config.extend(serde_json::from_str(&seed)?);
-    }
-    Ok(config)
-}
-
-/// Loads the state at start-up or after a reset: the configuration and the stored seeds give the
-/// directory, and every declared voice the store does not hold yet is written (a voice the store holds
-/// keeps its retrains).
-pub fn load(base: &Config, store: &SqliteStore) -> anyhow::Result<Directory> {
-    let config = effective_config(base, store)?;
-    let directory = config.validate()?;
-    let time = now();
-    for v in &config.voices {
-        let owner = config.workspace_owner(&v.space_id).unwrap_or_default();
-        let voice = configured_voice(v, owner, time);
-        if store.voice_anywhere(&voice.voice_id)?.is_none() {
-            store.put_voice(&voice)?;
-        }
-    }
-    Ok(directory)
-}
 
 /// The admin routes, behind the access check described in the module doc.
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -144,6 +94,7 @@ struct Done {
 
 async fn reset(State(app): State<AppState>) -> Result<Envelope<Done>, ApiError> {
     app.store.reset()?;
+    app.journal.clear();
     app.faults.clear();
     let directory = load(&app.admin.config, app.store.as_ref())
         .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
@@ -172,11 +123,7 @@ async fn seed(
         ));
     }
     let seed: Config = serde_json::from_value(body).map_err(|e| invalid(e.to_string()))?;
-    let _one_seed_at_a_time = app
-        .admin
-        .seed_lock
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let _one_seed_at_a_time = app.admin.one_seed_at_a_time();
     let mut config = effective_config(&app.admin.config, app.store.as_ref())
         .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
     config.extend(seed.clone());
@@ -237,7 +184,7 @@ async fn voices(
 struct JournalQuery {
     /// Only records with a larger id.
     #[serde(default)]
-    after: i64,
+    after: u64,
     /// At most this many (default and maximum [`JOURNAL_PAGE_MAX`]).
     #[serde(default)]
     limit: Option<u32>,
@@ -254,7 +201,7 @@ async fn journal(
     Input(Query(q), _): AdminQuery<JournalQuery>,
 ) -> Result<Envelope<JournalPage>, ApiError> {
     let limit = q.limit.unwrap_or(JOURNAL_PAGE_MAX).min(JOURNAL_PAGE_MAX);
-    let records = app.store.journal(q.after, limit)?;
+    let records = app.journal.records(q.after, limit as usize);
     Ok(Envelope(JournalPage { records }))
 }
 

@@ -1,31 +1,39 @@
-//! The request journal: every API request with its verdict and the rule that decided it, so a test can
-//! read back what the fake did (`GET /__admin/journal`).
+//! The request journal: the latest requests with their verdict and the rule that decided each, so a test
+//! can read back what the fake did (`GET /__admin/journal`, `MockServer::received_requests`).
 //!
-//! [`journal_layer`] wraps everything else (the logid layer and the fault layer included), so it sees the
-//! final answer: the status, the envelope's `code` and `rule` (the [`EnvelopeParts`] the logid layer
-//! leaves on the response), the `x-tt-logid` header, and any fault that was injected. Entries are written
-//! to the store, so they survive restarts like the voices do. Admin requests are not journaled: reading
-//! the journal would otherwise change it.
+//! [`journal_layer`] wraps the API's routes and every other API layer (the logid layer and the fault layer
+//! included), so it sees the final answer: the status, the envelope's `code` and `rule` (the
+//! [`EnvelopeParts`] the logid layer leaves on the response), the `x-tt-logid` header, and any fault that
+//! was injected. The router nests the admin API outside it: reading the journal would otherwise
+//! change it.
+//!
+//! The journal lives in memory, in a [`Ring`] of the latest [`JOURNAL_MAX_ENTRIES`] requests (WireMock
+//! keeps its request journal in memory too): a restart or a reset empties it and numbers from 1 again.
+//! Voices, which are state, are kept whatever their number, and committed before the answer; a journal
+//! entry costs no write.
+
+pub mod ring;
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::api::AppState;
 use crate::auth::bearer_token;
+use crate::config::Directory;
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
 
-/// One request as the journal keeps it.
+pub use ring::{Numbered, Ring};
+
 /// The journal keeps the latest this many requests: a fake that CI hammers for days must not grow without
-/// bound (each entry is a few hundred bytes; voices, which are state, are kept whatever their number).
-pub const JOURNAL_MAX_ENTRIES: i64 = 10_000;
+/// bound (each entry is a few hundred bytes).
+pub const JOURNAL_MAX_ENTRIES: usize = 10_000;
 
-/// Old entries are pruned once every this many appends, so pruning costs nothing per request.
-pub const JOURNAL_PRUNE_EVERY: i64 = 1_000;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One request as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JournalEntry {
     /// Unix time in milliseconds when the answer was ready.
     pub time_ms: i64,
@@ -50,7 +58,7 @@ pub struct JournalEntry {
 }
 
 /// What became of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Answered with success (2xx, and `code` 0 if an envelope).
@@ -61,44 +69,55 @@ pub enum Verdict {
     Fault,
 }
 
-impl Verdict {
-    /// The name stored and shown.
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Accepted => "accepted",
-            Verdict::Refused => "refused",
-            Verdict::Fault => "fault",
+/// A journal entry with its number.
+pub type JournalRecord = Numbered<JournalEntry>;
+
+/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1.
+#[derive(Debug)]
+pub struct Journal {
+    entries: Ring<JournalEntry>,
+}
+
+impl Default for Journal {
+    fn default() -> Journal {
+        Journal {
+            entries: Ring::new(JOURNAL_MAX_ENTRIES),
         }
     }
+}
 
-    /// Parses a stored name.
-    pub fn from_name(name: &str) -> Option<Verdict> {
-        [Verdict::Accepted, Verdict::Refused, Verdict::Fault]
-            .into_iter()
-            .find(|v| v.name() == name)
+impl Journal {
+    /// Appends one request; its number.
+    pub fn record(&self, entry: JournalEntry) -> u64 {
+        self.entries.push(entry)
+    }
+
+    /// The records numbered above `after` that are still kept, oldest first, at most `limit`.
+    pub fn records(&self, after: u64, limit: usize) -> Vec<JournalRecord> {
+        self.entries.after(after, limit)
+    }
+
+    /// Forgets every record; numbering starts again from 1.
+    pub fn clear(&self) {
+        self.entries.clear();
     }
 }
 
-/// A journal entry with its position.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JournalRecord {
-    /// Increasing from 1; pass the last one seen as `after` to read only newer records.
-    pub id: i64,
-    /// The request.
-    #[serde(flatten)]
-    pub entry: JournalEntry,
+/// What [`journal_layer`] needs: the journal, and the directory that names a token's account.
+#[derive(Debug, Clone)]
+pub struct JournalState {
+    /// Where requests are recorded.
+    pub journal: Arc<Journal>,
+    /// Tokens and their accounts.
+    pub directory: Arc<Directory>,
 }
 
-/// Whether a path belongs to the admin API, which is neither journaled nor subject to faults.
-pub fn is_admin_path(path: &str) -> bool {
-    path == "/__admin" || path.starts_with("/__admin/")
-}
-
-/// Middleware: appends every non-admin request to the journal once its answer is ready.
-pub async fn journal_layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    if is_admin_path(request.uri().path()) {
-        return next.run(request).await;
-    }
+/// Middleware: records every request it wraps once its answer is ready.
+pub async fn journal_layer(
+    State(state): State<JournalState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
@@ -107,7 +126,7 @@ pub async fn journal_layer(State(app): State<AppState>, request: Request, next: 
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
-        .and_then(|token| app.directory.principal(token))
+        .and_then(|token| state.directory.principal(token))
         .map(|p| p.account.id.clone());
     let response = next.run(request).await;
     let parts = response.extensions().get::<EnvelopeParts>();
@@ -121,7 +140,7 @@ pub async fn journal_layer(State(app): State<AppState>, request: Request, next: 
     } else {
         Verdict::Refused
     };
-    let entry = JournalEntry {
+    state.journal.record(JournalEntry {
         time_ms: chrono::Utc::now().timestamp_millis(),
         method,
         path,
@@ -139,10 +158,7 @@ pub async fn journal_layer(State(app): State<AppState>, request: Request, next: 
             .get(LOGID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-    };
-    if let Err(e) = app.store.append_journal(entry).await {
-        tracing::error!("journal: {e}");
-    }
+    });
     response
 }
 
@@ -150,19 +166,44 @@ pub async fn journal_layer(State(app): State<AppState>, request: Request, next: 
 mod tests {
     use super::*;
 
-    #[test]
-    fn verdict_names_round_trip() {
-        for v in [Verdict::Accepted, Verdict::Refused, Verdict::Fault] {
-            assert_eq!(Verdict::from_name(v.name()), Some(v));
+    fn entry(path: &str) -> JournalEntry {
+        JournalEntry {
+            time_ms: 1,
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            account: Some("a".into()),
+            status: 200,
+            code: Some(0),
+            rule: None,
+            verdict: Verdict::Accepted,
+            logid: None,
         }
-        assert_eq!(Verdict::from_name("maybe"), None);
     }
 
     #[test]
-    fn only_the_admin_prefix_is_exempt() {
-        assert!(is_admin_path("/__admin/journal"));
-        assert!(is_admin_path("/__admin"));
-        assert!(!is_admin_path("/__administrator"));
-        assert!(!is_admin_path("/v1/audio/voices"));
+    fn the_journal_keeps_the_latest_entries_numbered_without_gaps_between_them() {
+        let journal = Journal::default();
+        let appended = JOURNAL_MAX_ENTRIES as u64 + 1_500;
+        for _ in 0..appended {
+            journal.record(entry("/v1/audio/voices"));
+        }
+        let kept = journal.records(0, usize::MAX);
+        assert_eq!(kept.len(), JOURNAL_MAX_ENTRIES);
+        assert_eq!(
+            kept.first().unwrap().id,
+            appended - JOURNAL_MAX_ENTRIES as u64 + 1
+        );
+        assert_eq!(kept.last().unwrap().id, appended);
+    }
+
+    #[test]
+    fn a_record_shows_its_number_beside_the_entrys_fields() {
+        let journal = Journal::default();
+        journal.record(entry("/v1/audio/speech"));
+        let json = serde_json::to_value(&journal.records(0, 1)[0]).unwrap();
+        assert_eq!(json["id"], 1);
+        assert_eq!(json["path"], "/v1/audio/speech");
+        assert_eq!(json["verdict"], "accepted");
     }
 }

@@ -10,15 +10,18 @@
 //! - [`audio`]: audio judged by its bytes.
 //! - [`request_body`]: bodies read within bounds: stalled or trickling ones cut off, the rest of one read
 //!   before an error answer.
-//! - [`store`]: the voices, the journal and the seeds in SQLite, and the atomic slot and clone-count checks.
+//! - [`store`]: the voices and the seeds in SQLite, and the atomic slot and clone-count checks.
 //! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
+//! - [`voice_view`]: a voice, cloned or system, as the answers show it.
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
-//! - [`journal`]: the middleware that records every request with its verdict and rule.
+//! - [`journal`]: the latest requests in memory, and the middleware that records each with its verdict.
 //! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
 //! - [`report`]: the conformance report: findings per request and per sequence, coverage per client.
+//! - [`state`]: [`state::AppState`], what every handler shares.
+//! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
-//! - [`api`]: one module per endpoint, and the router.
+//! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
 //! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
 
 pub mod admin;
@@ -38,8 +41,11 @@ pub mod report;
 pub mod request_body;
 pub mod rules;
 pub mod server;
+pub mod startup;
+pub mod state;
 pub mod store;
 pub mod synth;
 pub mod system_voices;
+pub mod voice_view;
 
 pub use server::{serve, MockServer};

@@ -31,7 +31,7 @@ struct ServeArgs {
     /// 100 voice slots, one personal workspace.
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
-    /// SQLite database holding voices, clone counts, seeds and the request journal across restarts.
+    /// SQLite database holding voices, clone counts and seeds across restarts.
     #[arg(long, env = "COZE_MOCK_DB", default_value = DEFAULT_DB_PATH, conflicts_with = "in_memory")]
     db: PathBuf,
     /// Keep all state in memory: every start is fresh (tests).

@@ -18,12 +18,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::admin::{self, AdminState};
-use crate::api::{router, AppState};
+use crate::api::router;
 use crate::config::{AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig};
 use crate::faults::Faults;
-use crate::journal::JournalRecord;
+use crate::journal::{Journal, JournalRecord};
 use crate::rules::{Plan, CREATE_VOICE_PERMISSION};
+use crate::startup::load;
+use crate::state::{AdminState, AppState};
 use crate::store::SqliteStore;
 
 /// The database the binary uses without `--db` or `--in-memory`: `coze-mock.db` in the working
@@ -57,13 +58,14 @@ pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow
             SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?,
         ),
     };
-    let directory = admin::load(config, &store)
-        .context("the configuration, with the seeds stored in the database")?;
+    let directory =
+        load(config, &store).context("the configuration, with the seeds stored in the database")?;
     Ok(AppState {
         directory: Arc::new(directory),
         store,
         system_voices: config.system_voices.clone().into(),
         faults: Arc::new(Faults::default()),
+        journal: Arc::new(Journal::default()),
         admin: Arc::new(AdminState::new(
             config.clone(),
             options.admin_token.clone(),
@@ -175,7 +177,7 @@ async fn serve_state(
 /// ```
 pub struct MockServer {
     addr: SocketAddr,
-    store: Arc<SqliteStore>,
+    journal: Arc<Journal>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -195,7 +197,7 @@ impl MockServer {
         let addr = listener.local_addr().expect("bound address");
         let state =
             build_state(&config, &Options::default(), true).expect("valid coze-mock configuration");
-        let store = state.store.clone();
+        let journal = state.journal.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
@@ -207,7 +209,7 @@ impl MockServer {
         });
         MockServer {
             addr,
-            store,
+            journal,
             stop: Some(stop),
             task,
         }
@@ -230,12 +232,10 @@ impl MockServer {
         self.addr
     }
 
-    /// Every request the server received so far (admin requests aside), oldest first, with its verdict
-    /// and the rule that decided it: the journal `GET /__admin/journal` shows.
+    /// The requests the server received so far (admin requests aside; the latest 10,000), oldest first,
+    /// with their verdict and the rule that decided each: the journal `GET /__admin/journal` shows.
     pub fn received_requests(&self) -> Vec<JournalRecord> {
-        self.store
-            .journal(0, u32::MAX)
-            .expect("reading the in-memory journal")
+        self.journal.records(0, usize::MAX)
     }
 }
 

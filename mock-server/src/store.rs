@@ -7,7 +7,7 @@
 //!
 //! There is one store, [`SqliteStore`]: on a file for the binary (state survives restarts and `kill -9`),
 //! or on SQLite's `:memory:` for `--in-memory` and for [`crate::MockServer`]. One backend means one place
-//! where each rule can be wrong. The writes a request waits for (a clone, a retrain, a journal entry) are
+//! where each rule can be wrong. The writes a request waits for (a clone, a retrain) are
 //! group-committed (see [`SqliteStore`]).
 
 mod sqlite;

@@ -4,8 +4,6 @@ use axum::body::BodyDataStream;
 use axum::extract::{Request, State};
 use http::request::Parts;
 
-use crate::api::voice_view::VoiceView;
-use crate::api::{base_url, now, AppState};
 use crate::auth::authenticate;
 use crate::clone_request::CloneRequest;
 use crate::envelope::Envelope;
@@ -13,7 +11,9 @@ use crate::error::ApiError;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
 use crate::request_body::{content_length, drain};
 use crate::rules::CREATE_VOICE_PERMISSION;
+use crate::state::{base_url, now, AppState};
 use crate::store::VoiceSample;
+use crate::voice_view::VoiceView;
 
 /// Clones a voice, or retrains one when `voice_id` is given. Whatever the outcome, the body has been read
 /// (within bounds) before the answer goes out.

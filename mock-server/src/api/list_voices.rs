@@ -14,14 +14,13 @@ use axum::extract::{Query, State};
 use http::HeaderMap;
 use serde::Serialize;
 
-use crate::api::voice_view::VoiceView;
-use crate::api::{base_url, now, AppState};
 use crate::auth::authenticate;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{Input, VoiceListQuery};
 use crate::rules::PAGE_SIZE_MAX;
-use crate::system_voices::system_view;
+use crate::state::{base_url, now, AppState};
+use crate::voice_view::VoiceView;
 
 /// The answer's `data`.
 #[derive(Debug, Serialize)]
@@ -146,7 +145,11 @@ pub async fn list_voices(
     let views = cloned
         .iter()
         .map(|v| VoiceView::of(v, &base))
-        .chain(app.system_voices.iter().map(|v| system_view(v, &base)))
+        .chain(
+            app.system_voices
+                .iter()
+                .map(|v| VoiceView::of_system(v, &base)),
+        )
         .collect();
     Ok(Envelope(query.page(views)))
 }

@@ -1,48 +1,35 @@
-//! The HTTP surface: one module per endpoint, and the router that joins them.
+//! The HTTP surface: one module per endpoint, and the router that joins them with the admin API.
 
 pub mod clone_voice;
 pub mod list_voices;
 pub mod preview_audio;
 pub mod speech;
-pub mod voice_view;
-
-use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
-use http::header::HOST;
-use http::HeaderMap;
 
-use crate::admin::{self, AdminState};
-use crate::config::{Directory, SystemVoiceConfig};
+use crate::admin::{self, ADMIN_PREFIX};
 use crate::envelope::logid_layer;
 use crate::error::ApiError;
-use crate::faults::{fault_layer, Faults};
-use crate::journal::journal_layer;
-use crate::store::SqliteStore;
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// Tokens and the accounts and workspaces they reach.
-    pub directory: Arc<Directory>,
-    /// The voices, the journal and the seeds.
-    pub store: Arc<SqliteStore>,
-    /// The configured system voices.
-    pub system_voices: Arc<[SystemVoiceConfig]>,
-    /// Faults injected through the admin API.
-    pub faults: Arc<Faults>,
-    /// The admin API's configuration and access rule.
-    pub admin: Arc<AdminState>,
-}
+use crate::faults::fault_layer;
+use crate::journal::{journal_layer, JournalState};
+use crate::state::AppState;
 
 /// The whole API as a router, for [`crate::serve`] and for `oneshot` tests.
 ///
-/// Layers, outermost first: the journal (sees the final answer), the logid (renders envelopes), the
-/// faults (so an injected envelope gets a logid too), then the routes.
+/// The API's routes sit in layers, outermost first: the journal (sees the final answer), the logid
+/// (renders envelopes), the faults (so an injected envelope gets a logid too). The admin API is nested
+/// after those layers, so it is neither journaled nor faulted, and has a logid layer of its own.
 pub fn router(state: AppState) -> Router {
+    let journal = JournalState {
+        journal: state.journal.clone(),
+        directory: state.directory.clone(),
+    };
+    let admin = admin::routes(state.clone())
+        .fallback(route_not_found)
+        .layer(from_fn(logid_layer));
     Router::new()
         .route(
             "/v1/audio/voices/clone",
@@ -60,11 +47,11 @@ pub fn router(state: AppState) -> Router {
             "/__mock/preview_audio/{file}",
             get(preview_audio::preview_audio).fallback(method_not_allowed),
         )
-        .nest("/__admin", admin::routes(state.clone()))
         .fallback(route_not_found)
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
         .layer(from_fn(logid_layer))
-        .layer(from_fn_with_state(state.clone(), journal_layer))
+        .layer(from_fn_with_state(journal, journal_layer))
+        .nest(ADMIN_PREFIX, admin)
         .with_state(state)
 }
 
@@ -80,16 +67,70 @@ async fn method_not_allowed(request: Request) -> ApiError {
     }
 }
 
-/// Unix time in seconds.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-/// `http://host` as the client addressed the server, for URLs in answers.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::envelope::LOGID_HEADER;
+    use crate::faults::{FaultAction, FaultSpec, Faults};
+    use crate::journal::Journal;
+    use crate::state::AdminState;
+    use crate::store::SqliteStore;
+
+    fn state() -> AppState {
+        let config = Config::default();
+        AppState {
+            directory: Arc::new(config.validate().unwrap()),
+            store: Arc::new(SqliteStore::in_memory()),
+            system_voices: config.system_voices.clone().into(),
+            faults: Arc::new(Faults::default()),
+            journal: Arc::new(Journal::default()),
+            admin: Arc::new(AdminState::new(config, None, true)),
+        }
+    }
+
+    async fn get(state: &AppState, path: &str) -> http::Response<Body> {
+        router(state.clone())
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn api_requests_are_journaled_and_admin_requests_are_not() {
+        let state = state();
+        get(&state, "/v1/audio/nothing").await;
+        for path in ["/__admin/journal", "/__admin/nothing", "/__admin"] {
+            let answer = get(&state, path).await;
+            assert!(answer.headers().contains_key(LOGID_HEADER), "{path}");
+        }
+        let paths: Vec<_> = state
+            .journal
+            .records(0, usize::MAX)
+            .into_iter()
+            .map(|r| r.entry.path)
+            .collect();
+        assert_eq!(paths, ["/v1/audio/nothing"]);
+    }
+
+    #[tokio::test]
+    async fn a_fault_on_every_path_spares_the_admin_api() {
+        let state = state();
+        let spec = FaultSpec {
+            path: None,
+            method: None,
+            times: Some(10),
+            for_ms: None,
+            action: FaultAction::HttpStatus { status: 503 },
+        };
+        state.faults.add(spec, 0).unwrap();
+        assert_eq!(get(&state, "/__admin/faults").await.status(), 200);
+        assert_eq!(get(&state, "/__admin/nothing").await.status(), 404);
+        assert_eq!(get(&state, "/v1/audio/voices").await.status(), 503);
+    }
 }

@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 
-use crate::api::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::synth::{self, SpeechFormat};
 use crate::system_voices::find_voice;
 

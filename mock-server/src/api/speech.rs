@@ -14,11 +14,11 @@ use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde::Deserialize;
 
-use crate::api::{now, AppState};
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
 use crate::rules::{SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE};
+use crate::state::{now, AppState};
 use crate::synth::{self, SpeechFormat};
 use crate::system_voices::find_voice;
 

@@ -11,7 +11,7 @@
 //! # Concurrency and group commit
 //! One connection behind a `std::sync::Mutex`; nothing awaits while it is held (clippy's
 //! `await_holding_lock` guards that). The writes a request waits for ([`SqliteStore::create_voice`],
-//! [`SqliteStore::retrain_voice`], [`SqliteStore::append_journal`]) are queued, and whoever holds the
+//! [`SqliteStore::retrain_voice`]) are queued, and whoever holds the
 //! connection commits every queued write in one `BEGIN IMMEDIATE` transaction, each write in its own
 //! savepoint (a refused write undoes only itself), and only then tells each request how its write ended.
 //! Under concurrent load one commit serves many requests; alone, a request commits its own write at once.
@@ -29,9 +29,6 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use tokio::sync::oneshot;
 
 use super::{check_free_slot, check_retrain, new_voice_id, StoreError, Voice, VoiceSample};
-use crate::journal::{
-    JournalEntry, JournalRecord, Verdict, JOURNAL_MAX_ENTRIES, JOURNAL_PRUNE_EVERY,
-};
 use crate::rules::{AudioFormat, Language};
 
 /// The schema; `user_version` tells a future version which one a file has.
@@ -66,19 +63,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS account_voices_delete AFTER DELETE ON voices BEGIN
     UPDATE account_voices SET used = used - 1 WHERE account_id = OLD.account_id;
 END;
-CREATE TABLE IF NOT EXISTS journal (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    time_ms  INTEGER NOT NULL,
-    method   TEXT NOT NULL,
-    path     TEXT NOT NULL,
-    query    TEXT,
-    account  TEXT,
-    status   INTEGER NOT NULL,
-    code     INTEGER,
-    rule     TEXT,
-    verdict  TEXT NOT NULL,
-    logid    TEXT
-);
+-- The request journal lives in memory since version 3; files before it kept one here.
+DROP TABLE IF EXISTS journal;
 CREATE TABLE IF NOT EXISTS seeds (
     id    INTEGER PRIMARY KEY AUTOINCREMENT,
     body  TEXT NOT NULL
@@ -86,7 +72,7 @@ CREATE TABLE IF NOT EXISTS seeds (
 -- A file written before the counter existed: count once.
 INSERT OR IGNORE INTO account_voices (account_id, used)
     SELECT account_id, COUNT(*) FROM voices GROUP BY account_id;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 ";
 
 /// The columns of a voice, in [`voice_from_row`]'s order; a macro so statements are built at compile time.
@@ -491,58 +477,6 @@ impl SqliteStore {
         self.with_conn(|conn| write_voice(conn, voice).map_err(backend))
     }
 
-    /// Appends one request to the journal, committed with the writes queued beside it.
-    pub async fn append_journal(&self, entry: JournalEntry) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            let e = &entry;
-            conn.prepare_cached(
-                "INSERT INTO journal (time_ms, method, path, query, account, status, code, rule, verdict, logid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    e.time_ms,
-                    e.method,
-                    e.path,
-                    e.query,
-                    e.account,
-                    e.status,
-                    e.code,
-                    e.rule,
-                    e.verdict.name(),
-                    e.logid,
-                ])
-            })
-            .map_err(backend)?;
-            let id = conn.last_insert_rowid();
-            if id % JOURNAL_PRUNE_EVERY == 0 {
-                conn.prepare_cached("DELETE FROM journal WHERE id <= ?1")
-                    .and_then(|mut stmt| stmt.execute([id - JOURNAL_MAX_ENTRIES]))
-                    .map_err(backend)?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Journal records with an id above `after`, oldest first, at most `limit`.
-    pub fn journal(&self, after: i64, limit: u32) -> Result<Vec<JournalRecord>, StoreError> {
-        self.with_conn(|conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT id, time_ms, method, path, query, account, status, code, rule, verdict, logid
-                     FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2",
-                )
-                .map_err(backend)?;
-            let records = stmt
-                .query_map(params![after, limit], journal_record_from_row)
-                .map_err(backend)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(backend)?;
-            Ok(records)
-        })
-    }
-
     /// Admin seeds applied so far (JSON documents, oldest first), replayed over the configuration at start.
     pub fn seeds(&self) -> Result<Vec<String>, StoreError> {
         self.with_conn(|conn| {
@@ -567,41 +501,16 @@ impl SqliteStore {
         })
     }
 
-    /// Forgets every voice, journal record and seed: back to the configured state.
+    /// Forgets every voice and seed: back to the configured state.
     pub fn reset(&self) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             conn.execute_batch(
-                "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM account_voices; DELETE FROM journal;
-                 DELETE FROM seeds; DELETE FROM sqlite_sequence; COMMIT;",
+                "BEGIN IMMEDIATE; DELETE FROM voices; DELETE FROM account_voices; DELETE FROM seeds;
+                 DELETE FROM sqlite_sequence; COMMIT;",
             )
             .map_err(backend)
         })
     }
-}
-
-fn journal_record_from_row(r: &Row<'_>) -> rusqlite::Result<JournalRecord> {
-    let verdict: String = r.get(9)?;
-    Ok(JournalRecord {
-        id: r.get(0)?,
-        entry: JournalEntry {
-            time_ms: r.get(1)?,
-            method: r.get(2)?,
-            path: r.get(3)?,
-            query: r.get(4)?,
-            account: r.get(5)?,
-            status: r.get(6)?,
-            code: r.get(7)?,
-            rule: r.get(8)?,
-            verdict: Verdict::from_name(&verdict).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    9,
-                    rusqlite::types::Type::Text,
-                    format!("stored verdict {verdict:?} is not known").into(),
-                )
-            })?,
-            logid: r.get(10)?,
-        },
-    })
 }
 
 #[cfg(test)]
@@ -695,33 +604,53 @@ mod tests {
         );
     }
 
-    fn journal_entry() -> JournalEntry {
-        JournalEntry {
-            time_ms: 1,
-            method: "GET".into(),
-            path: "/v1/audio/voices".into(),
-            query: None,
-            account: Some("a".into()),
-            status: 200,
-            code: Some(0),
-            rule: None,
-            verdict: Verdict::Accepted,
-            logid: None,
-        }
-    }
-
     #[tokio::test]
-    async fn the_journal_keeps_only_the_latest_entries() {
-        let store = SqliteStore::in_memory();
-        let entry = journal_entry();
-        let appended = JOURNAL_MAX_ENTRIES + 2 * JOURNAL_PRUNE_EVERY;
-        for _ in 0..appended {
-            store.append_journal(entry.clone()).await.unwrap();
+    async fn a_file_that_still_has_a_journal_table_loses_it_and_keeps_its_voices() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE voices (voice_id TEXT PRIMARY KEY, space_id TEXT NOT NULL,
+                     account_id TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL,
+                     preview_text TEXT NOT NULL, text TEXT, description TEXT,
+                     audio_format TEXT NOT NULL, duration_secs REAL, clone_count INTEGER NOT NULL,
+                     create_time INTEGER NOT NULL, update_time INTEGER NOT NULL);
+                 CREATE TABLE journal (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,
+                     method TEXT NOT NULL, path TEXT NOT NULL, query TEXT, account TEXT,
+                     status INTEGER NOT NULL, code INTEGER, rule TEXT, verdict TEXT NOT NULL, logid TEXT);
+                 CREATE TABLE seeds (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+                 INSERT INTO voices VALUES ('7000000000000000001', '1', 'a', 'old', 'zh', 'hi', NULL,
+                     NULL, 'wav', NULL, 1, 5, 5);
+                 INSERT INTO journal (time_ms, method, path, status, verdict)
+                     VALUES (1, 'GET', '/v1/audio/voices', 200, 'accepted');
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
         }
-        let kept = store.journal(0, u32::MAX).unwrap();
-        assert_eq!(kept.len() as i64, JOURNAL_MAX_ENTRIES);
-        assert_eq!(kept.first().unwrap().id, appended - JOURNAL_MAX_ENTRIES + 1);
-        assert_eq!(kept.last().unwrap().id, appended);
+        let store = SqliteStore::open(&path).unwrap();
+        store.with_conn(|conn| {
+            let version: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, 3);
+            let journals: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(journals, 0, "the journal table is dropped");
+        });
+        let voices = store.voices("1").unwrap();
+        assert_eq!(voices.len(), 1);
+        assert_eq!(voices[0].sample.name, "old");
+        assert_eq!(
+            store.create_voice("a", "1", 1, sample(), 6).await,
+            Err(StoreError::NoVoiceSlots { used: 1, total: 1 }),
+            "the old voice is counted"
+        );
     }
 
     #[tokio::test]
@@ -752,19 +681,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_file_database_keeps_voices_journal_and_seeds_after_reopening() {
+    async fn a_file_database_keeps_voices_and_seeds_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/state.db");
         let voice = {
             let store = SqliteStore::open(&path).unwrap();
             store.add_seed("{}").unwrap();
-            store.append_journal(journal_entry()).await.unwrap();
             store.create_voice("a", "1", 5, sample(), 0).await.unwrap()
         };
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.voices("1").unwrap(), [voice]);
         assert_eq!(store.seeds().unwrap(), ["{}"]);
-        assert_eq!(store.journal(0, 10).unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -783,14 +710,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reset_forgets_everything_and_restarts_journal_ids() {
+    async fn reset_forgets_every_voice_and_seed() {
         let store = SqliteStore::in_memory();
         store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
         store.add_seed("{}").unwrap();
         store.reset().unwrap();
         assert!(store.all_voices().unwrap().is_empty());
         assert!(store.seeds().unwrap().is_empty());
-        assert!(store.journal(0, 10).unwrap().is_empty());
     }
 
     #[tokio::test]
@@ -828,15 +754,18 @@ mod tests {
         use futures_util::FutureExt;
         let store = SqliteStore::in_memory();
         let mut write = store.with_conn(|_| {
-            let mut write = Box::pin(store.append_journal(journal_entry()));
+            let mut write = Box::pin(store.create_voice("a", "1", 5, sample(), 0));
             assert!(
                 (&mut write).now_or_never().is_none(),
                 "queued behind the busy connection"
             );
             write
         });
-        assert_eq!((&mut write).now_or_never(), Some(Ok(())));
-        assert_eq!(store.journal(0, 10).unwrap().len(), 1);
+        let created = (&mut write)
+            .now_or_never()
+            .expect("committed on release")
+            .unwrap();
+        assert_eq!(store.voices("1").unwrap(), [created]);
     }
 
     #[test]
@@ -851,10 +780,10 @@ mod tests {
                 .map(|i| {
                     let store = store.clone();
                     tokio::spawn(async move {
-                        let journal = store.append_journal(journal_entry());
+                        let other = store.create_voice("b", "2", 200, sample(), i);
                         let clone = store.create_voice("a", "1", 50, sample(), i);
-                        let (journal, clone) = tokio::join!(journal, clone);
-                        journal.unwrap();
+                        let (other, clone) = tokio::join!(other, clone);
+                        other.unwrap();
                         clone
                     })
                 })
@@ -875,8 +804,8 @@ mod tests {
             })
             .count();
         assert_eq!((created, refused), (50, 150));
-        assert_eq!(store.all_voices().unwrap().len(), 50);
-        assert_eq!(store.journal(0, u32::MAX).unwrap().len(), 200);
+        assert_eq!(store.voices("1").unwrap().len(), 50);
+        assert_eq!(store.voices("2").unwrap().len(), 200);
     }
 
     #[tokio::test]

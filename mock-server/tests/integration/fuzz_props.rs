@@ -12,12 +12,13 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::BodyExt;
-use mock_server::api::{router, AppState};
+use mock_server::api::router;
 use mock_server::audio::{AudioSniffer, PcmHint};
 use mock_server::config::Config;
 use mock_server::envelope::LogId;
 use mock_server::rules::AudioFormat;
 use mock_server::server::{build_state, Options};
+use mock_server::state::AppState;
 use proptest::prelude::*;
 use tower::ServiceExt;
 

@@ -1,4 +1,5 @@
-//! A voice as the API shows it: the `Voice` object the official SDKs parse.
+//! A voice as the API and the admin API show it: the `Voice` object the official SDKs parse, made from a
+//! cloned voice of the store or a configured system voice.
 //!
 //! cozepy 0.20.0's `Voice` model requires all twelve fields below, and its `clone` parses the answer's
 //! `data` into that model (reference, "GET /v1/audio/voices"), so the clone answer carries the whole voice,
@@ -6,7 +7,9 @@
 
 use serde::Serialize;
 
+use crate::config::SystemVoiceConfig;
 use crate::store::Voice;
+use crate::system_voices::{system_preview_text, SYSTEM_VOICE_TIME};
 
 /// The JSON of one voice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +40,7 @@ pub struct VoiceView {
     pub state: &'static str,
 }
 
-/// The path the preview audio of a cloned voice is served at.
+/// The path the preview audio of a voice is served at.
 pub fn preview_audio_path(voice_id: &str) -> String {
     format!("/__mock/preview_audio/{voice_id}.wav")
 }
@@ -57,6 +60,28 @@ impl VoiceView {
             create_time: voice.create_time,
             update_time: voice.update_time,
             model_type: "big",
+            state: "cloned",
+        }
+    }
+
+    /// The view of a system voice.
+    pub fn of_system(v: &SystemVoiceConfig, base_url: &str) -> VoiceView {
+        VoiceView {
+            voice_id: v.voice_id.clone(),
+            name: v.name.clone(),
+            is_system_voice: true,
+            language_code: v.language.code().to_owned(),
+            language_name: v.language.name().to_owned(),
+            preview_text: system_preview_text(v).to_owned(),
+            preview_audio: format!("{base_url}{}", preview_audio_path(&v.voice_id)),
+            available_training_times: 0,
+            create_time: SYSTEM_VOICE_TIME,
+            update_time: SYSTEM_VOICE_TIME,
+            model_type: if v.model_type == "small" {
+                "small"
+            } else {
+                "big"
+            },
             state: "cloned",
         }
     }
