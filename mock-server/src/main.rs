@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         None => Config::default(),
     };
     config.validate()?;
+    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("binding {}", args.addr))?;
@@ -79,25 +80,27 @@ async fn main() -> anyhow::Result<()> {
         Storage::InMemory => println!("state: in memory"),
         Storage::File(path) => println!("state: {}", path.display()),
     }
-    mock_server::server::serve_with(listener, &config, &options, shutdown_signal()).await
+    mock_server::server::serve_with(listener, &config, &options, shutdown).await
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when it is called, before the server says
+/// it is listening: a SIGTERM sent as soon as that line is read stops the server gracefully instead of
+/// killing it (the default action).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+        })
     }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
