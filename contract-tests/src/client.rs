@@ -1,116 +1,31 @@
-//! [`Api`]: the typed client every test uses, whatever the target, and [`CapturedResponse`], what it
-//! brings back.
+//! [`Api`]: the typed client every test uses, whatever the target.
 //!
 //! The client owns the target's differences so that tests do not branch on it: it starts the fake, fills
 //! in tokens and placeholders, serialises and paces requests to the real API, counts what they spend and
 //! records their answers for the drift report.
 
-use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 use mock_server::config::Config;
 use mock_server::MockServer;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::contract::{is_logid, is_voice_id};
+use crate::notice::notice;
 use crate::record::Recorder;
 use crate::request::{
     BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, FOREIGN_VOICE_ID,
     RETRAIN_VOICE_ID,
 };
+use crate::response::CapturedResponse;
 use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
 /// The path of the endpoint under test.
 pub const CLONE_PATH: &str = "/v1/audio/voices/clone";
-/// The header carrying the logid (cozepy's `HTTPResponse.logid` reads it).
-pub const LOGID_HEADER: &str = "x-tt-logid";
-/// Response headers kept in a [`CapturedResponse`]: the rest vary by server and are not contract.
-pub const HEADER_ALLOW_LIST: [&str; 2] = ["content-type", LOGID_HEADER];
-
 /// The configuration of the in-process fake: one account per documented situation.
 pub const CONTRACT_TOML: &str = include_str!("../fixtures/contract.toml");
-
-/// One answer, as the contract sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CapturedResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// The allow-listed headers ([`HEADER_ALLOW_LIST`]), lower-case names.
-    pub headers: BTreeMap<String, String>,
-    /// The body as JSON; a body that is not JSON is kept as a JSON string.
-    pub body: Value,
-}
-
-impl CapturedResponse {
-    /// The envelope's `code`.
-    pub fn code(&self) -> Option<i64> {
-        self.body.get("code").and_then(Value::as_i64)
-    }
-
-    /// The envelope's `msg`.
-    pub fn msg(&self) -> Option<&str> {
-        self.body.get("msg").and_then(Value::as_str)
-    }
-
-    /// `detail.logid`.
-    pub fn logid(&self) -> Option<&str> {
-        self.body.pointer("/detail/logid").and_then(Value::as_str)
-    }
-
-    /// `data.voice_id`.
-    pub fn voice_id(&self) -> Option<&str> {
-        self.body.pointer("/data/voice_id").and_then(Value::as_str)
-    }
-
-    /// Checks the envelope the page documents, whatever the outcome: `code` an integer, `msg` a string
-    /// (「状态码为 0 时，msg 默认为空」, and non-empty on failure: 「API 调用失败时可通过此字段查看详细错误信息」),
-    /// `detail.logid` of the real format and equal to the `x-tt-logid` header, and on success
-    /// `data.voice_id` of the page's 19-digit shape.
-    pub fn check_envelope(&self) -> Result<(), String> {
-        let fail = |what: &str| Err(format!("{what}; response: {self:#?}"));
-        if !self.body.is_object() {
-            return fail("the body is not a JSON object");
-        }
-        let Some(code) = self.code() else {
-            return fail("`code` is missing or not an integer");
-        };
-        let Some(msg) = self.msg() else {
-            return fail("`msg` is missing or not a string");
-        };
-        let Some(logid) = self.logid() else {
-            return fail("`detail.logid` is missing");
-        };
-        if !is_logid(logid) {
-            return fail(&format!("`detail.logid` {logid:?} is not a logid"));
-        }
-        match self.headers.get(LOGID_HEADER) {
-            Some(h) if h == logid => {}
-            Some(h) => {
-                return fail(&format!(
-                    "header {LOGID_HEADER} {h:?} differs from the body's"
-                ))
-            }
-            None => return fail(&format!("header {LOGID_HEADER} is missing")),
-        }
-        if code == 0 {
-            if !msg.is_empty() {
-                return fail("`msg` is not empty on success");
-            }
-            match self.voice_id() {
-                Some(id) if is_voice_id(id) => {}
-                _ => return fail("`data.voice_id` is missing or not 19 digits on success"),
-            }
-        } else if msg.is_empty() {
-            return fail("`msg` is empty on failure");
-        }
-        Ok(())
-    }
-}
 
 /// Requests to the real API go one at a time, [`Settings::delay`] apart, across every test of the run.
 static REAL_GATE: LazyLock<tokio::sync::Mutex<Option<Instant>>> =
@@ -431,46 +346,8 @@ impl Api {
             .execute(req)
             .await
             .unwrap_or_else(|e| panic!("no answer from {url}: {e}"));
-        let status = resp.status().as_u16();
-        let allowed: HashSet<&str> = HEADER_ALLOW_LIST.into_iter().collect();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter(|(k, _)| allowed.contains(k.as_str()))
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let bytes = resp
-            .bytes()
+        CapturedResponse::read(resp)
             .await
-            .unwrap_or_else(|e| panic!("answer from {url} cut short: {e}"));
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        CapturedResponse {
-            status,
-            headers,
-            body,
-        }
+            .unwrap_or_else(|e| panic!("answer from {url} cut short: {e}"))
     }
-}
-
-/// Writes a line to stderr past the test harness's capture, so skips and spends are always seen.
-pub fn notice(line: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("contract-tests")
-        .to_owned();
-    let _ = writeln!(std::io::stderr(), "[contract] {test}: {line}");
-}
-
-/// Where the workspace's `fixtures/recorded/` is.
-pub fn recorded_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("fixtures")
-        .join("recorded")
 }

@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::client::{Api, CapturedResponse};
+use crate::client::Api;
 use crate::record::read_set;
 use crate::request::{CloneRequest, Part};
+use crate::response::CapturedResponse;
 
 /// Paths compared by presence and type only: they change on every call.
 pub const VOLATILE: [&str; 6] = [

@@ -7,7 +7,9 @@
 //! # Layout
 //! - [`contract`]: the documented limits and codes, each with the sentence it comes from.
 //! - [`target`]: which server, read from the environment, and the real API's guards (token, CI, spend).
-//! - [`client`]: [`client::Api`], the one client every test uses, and [`client::CapturedResponse`].
+//! - [`client`]: [`client::Api`], the one client every test uses.
+//! - [`response`]: [`response::CapturedResponse`], an answer as the contract sees it.
+//! - [`notice`]: skips, spends and recordings written past the harness's capture.
 //! - [`request`]: [`request::CloneRequest`], built from a valid sample by breaking one thing.
 //! - [`audio`]: the uploads (committed speech samples, WAVs generated to a size).
 //! - [`strategies`]: proptest strategies in the documentation's words.
@@ -20,12 +22,15 @@ pub mod audio;
 pub mod client;
 pub mod contract;
 pub mod drift;
+pub mod notice;
 pub mod record;
 pub mod request;
+pub mod response;
 pub mod snapshot;
 pub mod strategies;
 pub mod target;
 
-pub use client::{Api, CapturedResponse};
+pub use client::Api;
 pub use insta;
 pub use request::{CloneRequest, Role, TokenChoice};
+pub use response::CapturedResponse;

@@ -12,8 +12,9 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{notice, recorded_root, CapturedResponse};
+use crate::notice::notice;
 use crate::request::CloneRequest;
+use crate::response::CapturedResponse;
 
 /// One recorded exchange: `NNN-<test>.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +104,14 @@ impl Recorder {
         }
         text
     }
+}
+
+/// Where the workspace's `fixtures/recorded/` is.
+pub fn recorded_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("fixtures")
+        .join("recorded")
 }
 
 /// Reads every exchange of a recorded set, in the order they were recorded.

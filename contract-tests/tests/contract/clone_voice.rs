@@ -2,13 +2,13 @@
 //! multipart, and the two successes (a new voice, a retrain). Requests the page rejects run against the
 //! real API by default; those that succeed there spend a clone and need the spend opt-in.
 
-use contract_tests::client::LOGID_HEADER;
 use contract_tests::contract::{
     CODE_FILE_MISSING, CODE_FILE_TYPE_UNSUPPORTED, CODE_INVALID_PARAMETER, CODE_NOT_FOUND,
     CODE_TOO_MANY_FILES, CODE_WER_ERROR, EMPTY_FILE_CODE, FOREIGN_VOICE_RETRAIN_CODE, LANGUAGES,
     LOGID_LEN, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
 use contract_tests::request::{FOREIGN_VOICE_ID, RETRAIN_VOICE_ID};
+use contract_tests::response::LOGID_HEADER;
 use contract_tests::{assert_contract_snapshot, Api, CloneRequest};
 
 #[tokio::test]

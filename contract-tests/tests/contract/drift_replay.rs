@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use contract_tests::client::CapturedResponse;
 use contract_tests::drift;
 use contract_tests::record::Exchange;
+use contract_tests::CapturedResponse;
 use contract_tests::{Api, CloneRequest, TokenChoice};
 use serde_json::json;
 
