@@ -11,6 +11,8 @@ mod fields;
 mod file;
 /// Method, path, content type and malformed bodies; the envelope and logid on every answer.
 mod framing;
+/// Which rule decides when a request breaks several: the order the README's Rules section states.
+mod rule_order;
 /// The official clients' recorded requests, replayed byte for byte.
 mod vectors;
 /// Workspaces, retraining, the 10-clone cap and voice slots.
