@@ -3,7 +3,7 @@
 use http::header::AUTHORIZATION;
 use http::HeaderMap;
 
-use crate::config::{Directory, Principal};
+use crate::directory::{Directory, Principal};
 use crate::error::ApiError;
 
 /// Finds the principal of the request's bearer token, refusing a missing, malformed, unknown or expired one.

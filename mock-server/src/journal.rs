@@ -22,7 +22,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::auth::bearer_token;
-use crate::config::Directory;
+use crate::directory::Directory;
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
 

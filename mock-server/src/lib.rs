@@ -4,7 +4,8 @@
 //! - [`rules`]: every documented rule (limits, languages, formats, plans), beside its sentence of the page.
 //! - [`error`]: [`error::ApiError`], and the one table mapping each failure to code, message and status.
 //! - [`envelope`]: the `{code, msg, data, detail: {logid}}` envelope, the logid, the middleware that renders.
-//! - [`config`]: accounts, workspaces and tokens, from TOML or the working default.
+//! - [`config`]: the configuration file (accounts, workspaces, tokens, voices) and its validation.
+//! - [`directory`]: the runtime table of tokens and the principals they speak for.
 //! - [`auth`]: `Authorization: Bearer` → the token's principal.
 //! - [`multipart`]: the streaming form reader; [`clone_request`]: the form judged by the rules.
 //! - [`audio`]: audio judged by its bytes.
@@ -30,6 +31,7 @@ pub mod audio;
 pub mod auth;
 pub mod clone_request;
 pub mod config;
+pub mod directory;
 pub mod envelope;
 pub mod error;
 pub mod extract;

@@ -1,7 +1,8 @@
 //! The state a server starts from, and returns to on reset: the configuration plus every seed the store
 //! recorded give the directory of accounts and tokens, and every voice they declare is written to the store.
 
-use crate::config::{Config, Directory, VoiceConfig};
+use crate::config::{Config, VoiceConfig};
+use crate::directory::Directory;
 use crate::rules::{AudioFormat, CLONES_PER_VOICE_ID, DEFAULT_PREVIEW_TEXT};
 use crate::state::now;
 use crate::store::{SqliteStore, Voice, VoiceSample};

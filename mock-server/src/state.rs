@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use http::header::HOST;
 use http::HeaderMap;
 
-use crate::config::{Config, Directory, SystemVoiceConfig};
+use crate::config::{Config, SystemVoiceConfig};
+use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::store::SqliteStore;

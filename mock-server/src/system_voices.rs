@@ -1,7 +1,8 @@
 //! Voices as the list, speech and preview see them: the configured system voices and the cloned voices of
 //! the store, behind one lookup.
 
-use crate::config::{Principal, SystemVoiceConfig};
+use crate::config::SystemVoiceConfig;
+use crate::directory::Principal;
 use crate::error::ApiError;
 use crate::rules::DEFAULT_PREVIEW_TEXT;
 use crate::store::{SqliteStore, Voice};

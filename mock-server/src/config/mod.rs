@@ -1,0 +1,320 @@
+//! The configuration file: accounts, their workspaces, the tokens that reach them, voices, audio policy.
+//!
+//! Read from TOML ([`Config::from_file`], `coze-mock serve --config FILE`) or JSON (admin seeds); with no
+//! file, [`Config::default`] gives a working setup: the token `pat_mock` on a team-plan account with 100
+//! voice slots and one personal workspace. [`Config::validate`] checks every reference and id, reports
+//! every problem at once, and builds the runtime [`Directory`].
+
+mod file;
+mod reach;
+mod validate;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use validate::{ConfigError, ItemPath, Problem};
+
+use crate::audio::AudioPolicy;
+use crate::directory::Directory;
+use crate::rules::{
+    Language, Plan, CLONES_PER_VOICE_ID, CREATE_VOICE_PERMISSION, SLOTS_INCLUDED_WITH_PLAN,
+};
+
+/// The token a default server accepts.
+pub const DEFAULT_TOKEN: &str = "pat_mock";
+/// The personal workspace of the default token (19 digits, like the page's `736163827687053****`).
+pub const DEFAULT_SPACE_ID: &str = "7361638276870530000";
+/// Voice slots of the default account: enough that local development does not hit the quota by accident.
+pub const DEFAULT_VOICE_SLOTS: u32 = 100;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Coze accounts (a team or an enterprise, or a personal account).
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+    /// Workspaces, each owned by one account.
+    #[serde(default)]
+    pub workspaces: Vec<WorkspaceConfig>,
+    /// Personal access tokens.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    /// The system voices every workspace lists and may synthesise with; [`default_system_voices`] if
+    /// the file does not say (`system_voices = []` for none).
+    #[serde(default = "default_system_voices")]
+    pub system_voices: Vec<SystemVoiceConfig>,
+    /// Cloned voices that exist from the start (and again after `POST /__admin/reset`).
+    #[serde(default)]
+    pub voices: Vec<VoiceConfig>,
+    /// How uploaded audio is judged beyond its format: duration bounds and the `text` check (`[audio]`).
+    #[serde(default)]
+    pub audio: AudioPolicy,
+}
+
+/// A cloned voice declared in the configuration or seeded through the admin API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// Its id (decimal digits); a fresh 19-digit id if absent.
+    #[serde(default)]
+    pub voice_id: Option<String>,
+    /// The workspace it lives in; its slot is taken from the workspace's account.
+    pub space_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its language; `zh` if absent.
+    #[serde(default = "chinese")]
+    pub language: Language,
+    /// The text of its preview; the documented default if absent.
+    #[serde(default)]
+    pub preview_text: Option<String>,
+    /// Clones it has left, 0 to 9 (a voice has been cloned at least once); 9 if absent.
+    #[serde(default = "nine")]
+    pub available_training_times: u32,
+}
+
+fn chinese() -> Language {
+    Language::Zh
+}
+
+fn nine() -> u32 {
+    CLONES_PER_VOICE_ID - 1
+}
+
+impl VoiceConfig {
+    /// A voice named `name` in workspace `space_id`, with every other field at its default.
+    pub fn new(space_id: &str, name: &str) -> VoiceConfig {
+        VoiceConfig {
+            voice_id: None,
+            space_id: space_id.to_owned(),
+            name: name.to_owned(),
+            language: chinese(),
+            preview_text: None,
+            available_training_times: nine(),
+        }
+    }
+}
+
+/// A system voice (系统音色): listed with `is_system_voice: true`, never cloned or retrained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemVoiceConfig {
+    /// 19 decimal digits, like cloned voices' ids.
+    pub voice_id: String,
+    /// Its display name.
+    pub name: String,
+    /// One of the six languages.
+    pub language: Language,
+    /// The text of its preview audio; the documented default if absent.
+    #[serde(default)]
+    pub preview_text: Option<String>,
+    /// `big` (large-model voice, the default) or `small`.
+    #[serde(default = "big")]
+    pub model_type: String,
+}
+
+fn big() -> String {
+    "big".to_owned()
+}
+
+/// The system voices of a default server. Invented: the real catalogue is not public in a stable form,
+/// so these only give the list and speech something to show (README, fidelity notes).
+pub fn default_system_voices() -> Vec<SystemVoiceConfig> {
+    let voice = |voice_id: &str, name: &str, language| SystemVoiceConfig {
+        voice_id: voice_id.to_owned(),
+        name: name.to_owned(),
+        language,
+        preview_text: None,
+        model_type: big(),
+    };
+    vec![
+        voice("7426720361732915209", "通用女声", Language::Zh),
+        voice("7426720361732931593", "通用男声", Language::Zh),
+        voice("7426720361732947977", "Friendly Female", Language::En),
+        voice("7426720361732964361", "Calm Male", Language::En),
+    ]
+}
+
+/// An account: its plan, the voice slots it bought, whether it is in arrears.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// A name for the account, used by workspaces and tokens.
+    pub id: String,
+    /// personal, team or enterprise.
+    pub plan: Plan,
+    /// Slots bought as 音色复刻扩容包, on top of the one a team or enterprise plan includes.
+    #[serde(default)]
+    pub bought_voice_slots: u32,
+    /// An account in arrears is refused service.
+    #[serde(default)]
+    pub in_arrears: bool,
+}
+
+/// A workspace (空间).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// The Space ID: decimal digits, as in the page's `736163827687053****`.
+    pub id: String,
+    /// The account that owns it.
+    pub account: String,
+}
+
+/// A personal access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The token as sent after `Bearer `.
+    pub value: String,
+    /// The account its user belongs to.
+    pub account: String,
+    /// The user's personal workspace: 「默认保存在当前账号的个人空间中」.
+    pub personal_workspace: String,
+    /// Other workspaces the user is a member of.
+    #[serde(default)]
+    pub workspaces: Vec<String>,
+    /// Permissions granted to the token, e.g. `createVoice`.
+    pub permissions: Vec<String>,
+    /// When the token stops working (RFC 3339); never, if absent.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let account = "mock-team".to_owned();
+        Config {
+            accounts: vec![AccountConfig {
+                id: account.clone(),
+                plan: Plan::Team,
+                bought_voice_slots: DEFAULT_VOICE_SLOTS - SLOTS_INCLUDED_WITH_PLAN,
+                in_arrears: false,
+            }],
+            workspaces: vec![WorkspaceConfig {
+                id: DEFAULT_SPACE_ID.to_owned(),
+                account: account.clone(),
+            }],
+            tokens: vec![TokenConfig {
+                value: DEFAULT_TOKEN.to_owned(),
+                account,
+                personal_workspace: DEFAULT_SPACE_ID.to_owned(),
+                workspaces: Vec::new(),
+                permissions: vec![CREATE_VOICE_PERMISSION.to_owned()],
+                expires_at: None,
+            }],
+            system_voices: default_system_voices(),
+            voices: Vec::new(),
+            audio: AudioPolicy::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates a TOML configuration file. Every problem is reported at once, each
+    /// with the file and line; a syntax or shape error (the parser stops at the first) comes alone.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let file = file::ConfigFile::read(path)?;
+        file.validate()?;
+        Ok(file.into_config())
+    }
+
+    /// Parses TOML text, without validating it: a syntax or shape error names its line.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        file::parse(text).map_err(|problem| ConfigError::Invalid {
+            file: None,
+            problems: vec![problem],
+        })
+    }
+
+    /// Checks every reference and id, and builds the lookup tables the server uses; on failure, names
+    /// every problem (by table and index, e.g. `tokens[2].account`).
+    pub fn validate(&self) -> Result<Directory, ConfigError> {
+        let (tokens, problems) = validate::check(self);
+        if problems.is_empty() {
+            Ok(Directory::new(tokens, self.audio.clone()))
+        } else {
+            Err(ConfigError::Invalid {
+                file: None,
+                problems,
+            })
+        }
+    }
+
+    /// The account owning workspace `space_id`.
+    pub fn workspace_owner(&self, space_id: &str) -> Option<&str> {
+        self.workspaces
+            .iter()
+            .find(|w| w.id == space_id)
+            .map(|w| w.account.as_str())
+    }
+
+    /// Adds the accounts, workspaces, tokens and voices of `other` (its system voices and audio policy
+    /// are ignored: those come from the configuration file only).
+    pub fn extend(&mut self, other: Config) {
+        self.accounts.extend(other.accounts);
+        self.workspaces.extend(other.workspaces);
+        self.tokens.extend(other.tokens);
+        self.voices.extend(other.voices);
+    }
+}
+
+/// Whether `s` is a non-empty run of decimal digits, the shape of Coze's ids.
+pub fn is_decimal_id(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_accepts_pat_mock_with_a_hundred_slots() {
+        let dir = Config::default().validate().unwrap();
+        let p = dir.principal(DEFAULT_TOKEN).unwrap();
+        assert_eq!(p.account.voice_slots, 100);
+        assert_eq!(p.personal_space, DEFAULT_SPACE_ID);
+        assert!(p.has_permission(CREATE_VOICE_PERMISSION));
+    }
+
+    #[test]
+    fn personal_plans_have_no_voice_slots_even_if_some_were_bought() {
+        let cfg = Config::from_toml(
+            r#"
+            [[accounts]]
+            id = "p"
+            plan = "personal"
+            bought_voice_slots = 5
+            [[workspaces]]
+            id = "9"
+            account = "p"
+            [[tokens]]
+            value = "t"
+            account = "p"
+            personal_workspace = "9"
+            permissions = ["createVoice"]
+            "#,
+        )
+        .unwrap();
+        let dir = cfg.validate().unwrap();
+        assert_eq!(dir.principal("t").unwrap().account.voice_slots, 0);
+    }
+
+    #[test]
+    fn extend_adds_everything_but_system_voices_and_audio() {
+        let mut base = Config::default();
+        let mut seed = Config::default();
+        seed.system_voices.clear();
+        seed.audio.strict_duration = true;
+        seed.voices
+            .push(VoiceConfig::new(DEFAULT_SPACE_ID, "seeded"));
+        base.extend(seed);
+        assert_eq!(base.accounts.len(), 2);
+        assert_eq!(base.tokens.len(), 2);
+        assert_eq!(base.voices.len(), 1);
+        assert_eq!(base.system_voices, default_system_voices());
+        assert!(!base.audio.strict_duration);
+    }
+}

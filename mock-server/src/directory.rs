@@ -1,0 +1,126 @@
+//! The runtime directory: which token speaks for which account, and which workspaces it may use.
+//!
+//! Built from a validated configuration ([`crate::config::Config::validate`]) and read by [`crate::auth`]
+//! on every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::audio::AudioPolicy;
+use crate::rules::Plan;
+
+/// An account as the server sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Its name.
+    pub id: String,
+    /// Its plan.
+    pub plan: Plan,
+    /// Voices it may hold: the plan's included slot plus those bought (0 on a personal plan).
+    pub voice_slots: u32,
+    /// Whether service is suspended for arrears.
+    pub in_arrears: bool,
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account.
+    pub account: Arc<Account>,
+    /// The default workspace of a clone.
+    pub personal_space: String,
+    /// Every workspace the token may use, the personal one first.
+    pub spaces: Vec<String>,
+    /// Granted permissions.
+    pub permissions: Vec<String>,
+    /// Unix time after which the token is refused.
+    pub expires_at: Option<i64>,
+}
+
+impl Principal {
+    /// Whether the token was granted `permission`.
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// Whether the token may use workspace `space_id`.
+    pub fn may_use_space(&self, space_id: &str) -> bool {
+        self.spaces.iter().any(|s| s == space_id)
+    }
+}
+
+/// Token → principal, and the audio policy uploads are judged by.
+///
+/// The token table is swapped whole by [`Directory::replace`] when the admin API seeds or resets; a
+/// lookup returns a copy of one principal, so a request sees the table before or after a swap, never a
+/// mix. The audio policy is fixed for the server's life: it comes from the configuration file only.
+#[derive(Debug, Default)]
+pub struct Directory {
+    tokens: RwLock<HashMap<String, Principal>>,
+    /// How uploads are judged beyond their format.
+    pub audio: AudioPolicy,
+}
+
+impl Directory {
+    /// A directory of these tokens, judging uploads by `audio`.
+    pub fn new(tokens: HashMap<String, Principal>, audio: AudioPolicy) -> Directory {
+        Directory {
+            tokens: RwLock::new(tokens),
+            audio,
+        }
+    }
+
+    /// The principal of a token, if the token is known.
+    pub fn principal(&self, token: &str) -> Option<Principal> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    /// Swaps this directory's token table for `other`'s, in one write. Only the tokens move: this
+    /// directory keeps its own audio policy and `other`'s is dropped (seeds cannot change it, so both
+    /// are the configuration file's).
+    pub fn replace(&self, other: Directory) {
+        let tokens = other.tokens.into_inner().unwrap_or_else(|p| p.into_inner());
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(account: &str) -> Principal {
+        Principal {
+            account: Arc::new(Account {
+                id: account.to_owned(),
+                plan: Plan::Team,
+                voice_slots: 1,
+                in_arrears: false,
+            }),
+            personal_space: "1".to_owned(),
+            spaces: vec!["1".to_owned()],
+            permissions: Vec::new(),
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn replace_swaps_the_tokens_and_keeps_the_audio_policy() {
+        let strict = AudioPolicy {
+            strict_duration: true,
+            ..AudioPolicy::default()
+        };
+        let dir = Directory::new(HashMap::from([("old".into(), principal("a"))]), strict);
+        let other = Directory::new(
+            HashMap::from([("new".into(), principal("b"))]),
+            AudioPolicy::default(),
+        );
+        dir.replace(other);
+        assert!(dir.principal("old").is_none());
+        assert_eq!(dir.principal("new").unwrap().account.id, "b");
+        assert!(dir.audio.strict_duration);
+    }
+}
