@@ -1,0 +1,6 @@
+//! The subcommands of the `coze-mock` binary.
+
+pub(crate) mod addr;
+pub(crate) mod check_config;
+pub(crate) mod serve;
+pub(crate) mod wait;

@@ -1,0 +1,131 @@
+//! `coze-mock serve`: flags → configuration → bind → start-up lines → serve until a signal.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mock_server::config::{Config, DEFAULT_TOKEN};
+use mock_server::rules::Plan;
+use mock_server::server::{Options, Storage, DEFAULT_DB_PATH};
+
+use super::addr;
+
+/// The flags of `serve`.
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on: IP:PORT or HOST:PORT (a host name binds its first address); port 0 picks
+    /// a free port.
+    #[arg(long, env = "COZE_MOCK_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// TOML file declaring accounts, workspaces and tokens. Without it: token `pat_mock`, team plan,
+    /// 100 voice slots, one personal workspace.
+    #[arg(long, env = "COZE_MOCK_CONFIG")]
+    config: Option<PathBuf>,
+    /// SQLite database holding voices, clone counts and seeds across restarts.
+    #[arg(long, env = "COZE_MOCK_DB", default_value = DEFAULT_DB_PATH, conflicts_with = "in_memory")]
+    db: PathBuf,
+    /// Keep all state in memory: every start is fresh (tests).
+    #[arg(long, env = "COZE_MOCK_IN_MEMORY")]
+    in_memory: bool,
+    /// Token the admin API (`/__admin/`) requires. Without it, the admin API answers only when the
+    /// server listens on a loopback address.
+    #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(warning) = config.clone_reach_warning(chrono::Utc::now().timestamp()) {
+        tracing::warn!("{warning}");
+        eprintln!("coze-mock: warning: {warning}");
+    }
+    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    let bind_addr = addr::resolve(&args.addr).await?;
+    let listener = tokio::net::TcpListener::bind(bind_addr)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {bind_addr} (--addr {}); another server may hold the port: choose another, or port 0 for a free one", args.addr)
+        })?;
+    let addr = listener.local_addr()?;
+    println!("coze-mock listening on http://{addr}");
+    match &args.config {
+        Some(path) => {
+            println!("configuration: {}", path.display());
+            for line in token_lines(&config) {
+                println!("{line}");
+            }
+        }
+        None => println!("default configuration: use the token `{DEFAULT_TOKEN}` (Authorization: Bearer {DEFAULT_TOKEN})"),
+    }
+    println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
+    let options = Options {
+        storage: if args.in_memory {
+            Storage::InMemory
+        } else {
+            Storage::File(args.db.clone())
+        },
+        admin_token: args.admin_token,
+    };
+    match &options.storage {
+        Storage::InMemory => println!("state: in memory"),
+        Storage::File(path) => println!("state: {}", path.display()),
+    }
+    mock_server::server::serve_with(listener, &config, &options, shutdown).await
+}
+
+/// One start-up line per token of a configuration file: its value, account and plan, and personal
+/// workspace (or a line saying there is none).
+fn token_lines(config: &Config) -> Vec<String> {
+    if config.tokens.is_empty() {
+        return vec!["tokens: none".to_owned()];
+    }
+    config
+        .tokens
+        .iter()
+        .map(|t| {
+            let plan = config
+                .accounts
+                .iter()
+                .find(|a| a.id == t.account)
+                .map_or("unknown", |a| plan_name(a.plan));
+            format!(
+                "token `{}`: account {} ({plan} plan), personal workspace {}",
+                t.value, t.account, t.personal_workspace
+            )
+        })
+        .collect()
+}
+
+/// The plan as the configuration file spells it.
+fn plan_name(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Personal => "personal",
+        Plan::Team => "team",
+        Plan::Enterprise => "enterprise",
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when it is called, before the server says
+/// it is listening: a SIGTERM sent as soon as that line is read stops the server gracefully instead of
+/// killing it (the default action).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}

@@ -1,0 +1,97 @@
+//! `coze-mock wait --url URL [--timeout 30s]`: exits 0 once the fake at URL is ready, for CI scripts.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use bytes::Bytes;
+use http::header::HOST;
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// The arguments of `wait`.
+#[derive(clap::Args)]
+pub(crate) struct WaitArgs {
+    /// The fake's base URL, like http://127.0.0.1:8080.
+    #[arg(long)]
+    url: String,
+    /// How long to wait: `30s`, `500ms`, `2m`, `1m 30s`.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+}
+
+/// Time between two health checks.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The longest one health check may take, so a server that accepts and never answers is retried.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The envelope `GET /__admin/health` answers.
+#[derive(Deserialize)]
+struct Health {
+    code: i64,
+    data: Option<HealthData>,
+}
+
+#[derive(Deserialize)]
+struct HealthData {
+    ready: bool,
+    #[serde(default)]
+    version: String,
+}
+
+/// Polls `GET {url}/__admin/health` until it answers code 0 with `data.ready` true, or the timeout.
+pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
+    let base = args.url.trim_end_matches('/');
+    let health: Uri = format!("{base}/__admin/health")
+        .parse()
+        .with_context(|| format!("--url {:?} is not a URL", args.url))?;
+    if health.scheme_str() != Some("http") || health.host().is_none() {
+        bail!("--url {:?} must be http://HOST[:PORT]", args.url);
+    }
+    let deadline = Instant::now() + args.timeout;
+    loop {
+        let last = match tokio::time::timeout(CHECK_TIMEOUT, check(&health)).await {
+            Ok(Ok(version)) => {
+                println!("coze-mock {version} at {base} is ready");
+                return Ok(());
+            }
+            Ok(Err(e)) => e,
+            Err(_) => anyhow!("no answer within {}", humantime::format_duration(CHECK_TIMEOUT)),
+        };
+        if Instant::now() + POLL_INTERVAL >= deadline {
+            bail!(
+                "{base} was not ready within {}: the last check of {health} said: {last:#}",
+                humantime::format_duration(args.timeout)
+            );
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// One health check over a fresh HTTP/1.1 connection: the server's version when ready, else why not.
+async fn check(url: &Uri) -> anyhow::Result<String> {
+    let host = url.host().unwrap_or_default();
+    let port = url.port_u16().unwrap_or(80);
+    let stream = TcpStream::connect((host.trim_matches(['[', ']']), port)).await?;
+    let (mut sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let authority = url.authority().map_or(host, |a| a.as_str());
+    let request = Request::get(url.path())
+        .header(HOST, authority)
+        .body(Empty::<Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    let health: Health = serde_json::from_str(&body)
+        .with_context(|| format!("HTTP {status}, not a health envelope: {body:.200}"))?;
+    match health.data {
+        Some(data) if status.is_success() && health.code == 0 && data.ready => Ok(data.version),
+        _ => bail!("HTTP {status}, not ready: {body:.200}"),
+    }
+}
