@@ -61,7 +61,10 @@ pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
                 return Ok(());
             }
             Ok(Err(e)) => e,
-            Err(_) => anyhow!("no answer within {}", humantime::format_duration(CHECK_TIMEOUT)),
+            Err(_) => anyhow!(
+                "no answer within {}",
+                humantime::format_duration(CHECK_TIMEOUT)
+            ),
         };
         if Instant::now() + POLL_INTERVAL >= deadline {
             bail!(
