@@ -14,11 +14,11 @@ use crate::rules::{
 /// A clone request that passed every rule that needs no state.
 #[derive(Debug)]
 pub struct CloneRequest {
-    /// 「voice_name 必选」, at most 128 bytes.
+    /// 「voice_name 必选」, at most [`VOICE_NAME_MAX_BYTES`].
     pub voice_name: String,
-    /// The transcript of the audio, at most 1024 bytes.
+    /// The transcript of the audio, at most [`TEXT_MAX_BYTES`].
     pub text: Option<String>,
-    /// The audio's language; `zh` when not sent (cozepy's `Voice` needs a `language_code`).
+    /// The audio's language; [`Language::DEFAULT`] when not sent.
     pub language: Language,
     /// The voice to retrain, if any.
     pub voice_id: Option<String>,
@@ -53,7 +53,7 @@ impl CloneRequest {
             }
         }
         let language = match given(form.language) {
-            None => Language::Zh,
+            None => Language::DEFAULT,
             Some(code) => {
                 Language::from_code(&code).ok_or(ApiError::LanguageUnsupported { value: code })?
             }

@@ -14,8 +14,9 @@ use http::StatusCode;
 use crate::audio::AudioError;
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, Language, CLONES_PER_VOICE_ID, FILE_MAX_BYTES, SPEECH_INPUT_MAX_CHARS,
-    SPEECH_SPEED_RANGE, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+    AudioFormat, Language, SpeechFormat, CLONES_PER_VOICE_ID, FILES_PER_REQUEST, FILE_MAX_BYTES,
+    FILE_MAX_MB, SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE, TEXT_MAX_BYTES,
+    VOICE_NAME_MAX_BYTES,
 };
 use crate::store::StoreError;
 
@@ -92,7 +93,7 @@ pub enum ApiError {
         /// Slots the account has.
         total: u32,
     },
-    /// Occurs on the eleventh clone of one voice id: 「同一个音色 ID 最多复刻 10 次」.
+    /// Occurs when a voice id has been cloned [`CLONES_PER_VOICE_ID`] times: 「同一个音色 ID 最多复刻 10 次」.
     #[error("voice {voice_id} has been cloned {CLONES_PER_VOICE_ID} times")]
     CloneLimitReached {
         /// The voice asked for.
@@ -129,31 +130,31 @@ pub enum ApiError {
     InvalidField {
         /// The field's name.
         field: String,
-        /// What was wrong.
-        reason: &'static str,
+        /// What it must be.
+        reason: String,
     },
     /// Occurs when `voice_name` is absent or empty (「必选」).
     #[error("voice_name is required")]
     VoiceNameMissing,
-    /// Occurs when `voice_name` is over 128 bytes: 「长度限制为 128 字节」.
+    /// Occurs when `voice_name` is over [`VOICE_NAME_MAX_BYTES`]: 「长度限制为 128 字节」.
     #[error("voice_name is {bytes} bytes")]
     VoiceNameTooLong {
         /// Its length in bytes.
         bytes: usize,
     },
-    /// Occurs when `text` is over 1024 bytes: 「最大长度为 1024 字节」.
+    /// Occurs when `text` is over [`TEXT_MAX_BYTES`]: 「最大长度为 1024 字节」.
     #[error("text is {bytes} bytes")]
     TextTooLong {
         /// Its length in bytes.
         bytes: usize,
     },
-    /// Occurs when `language` is not one of the six on the page.
+    /// Occurs when `language` is not one of [`Language::ALL`].
     #[error("language {value:?} is not supported")]
     LanguageUnsupported {
         /// The value sent.
         value: String,
     },
-    /// Occurs when `audio_format` is not one of the six on the page.
+    /// Occurs when `audio_format` is not one of [`AudioFormat::ALL`].
     #[error("audio_format {value:?} is not supported")]
     AudioFormatUnsupported {
         /// The value sent.
@@ -173,7 +174,7 @@ pub enum ApiError {
     /// Occurs when more than one file is sent: 「每次最多上传1个音频文件」.
     #[error("more than one file part")]
     TooManyFiles,
-    /// Occurs when the file (or the body carrying it) is over 10 MB: 「最大不超过 10MB」.
+    /// Occurs when the file (or the body carrying it) is over [`FILE_MAX_BYTES`]: 「最大不超过 10MB」.
     #[error("file is larger than {FILE_MAX_BYTES} bytes")]
     FileTooLarge,
     /// Occurs when the uploaded bytes are not acceptable audio (see [`AudioError`]).
@@ -191,15 +192,15 @@ pub enum ApiError {
         /// The method sent.
         method: String,
     },
-    /// Occurs when a voice-list query parameter is not valid: `page_num` must be > 0 and `page_size` in
-    /// (0, 100] (@coze/api `ListVoicesReq`: 「传值需要 > 0」, 「传值需要(0, 100]」); the booleans and
-    /// enums must be values the SDKs send.
+    /// Occurs when a voice-list query parameter is not valid: `page_num` must be > 0 and `page_size` from
+    /// 1 to [`crate::rules::PAGE_SIZE_MAX`] (@coze/api `ListVoicesReq`); the booleans and enums must be
+    /// values the SDKs send.
     #[error("voice list parameter {param} = {value:?} is not valid")]
     ListParamInvalid {
         /// The parameter's name.
         param: &'static str,
         /// What it must be.
-        expected: &'static str,
+        expected: String,
         /// The value sent.
         value: String,
     },
@@ -209,26 +210,25 @@ pub enum ApiError {
         /// What was wrong.
         reason: String,
     },
-    /// Occurs when `input` is over 1024 characters (cozepy `SpeechClient.create`: "Maximum length is 1024
-    /// characters"; @coze/api: 「最大长度为 1024 个字符」).
+    /// Occurs when `input` is over [`SPEECH_INPUT_MAX_CHARS`].
     #[error("speech input is {chars} characters")]
     SpeechInputTooLong {
         /// Its length in characters.
         chars: usize,
     },
-    /// Occurs when `response_format` is not one the SDKs offer.
+    /// Occurs when `response_format` is not a [`SpeechFormat`].
     #[error("response_format {value:?} is not supported")]
     SpeechFormatUnsupported {
         /// The value sent.
         value: String,
     },
-    /// Occurs when `speed` is outside [0.2, 3] (both SDKs' docs).
+    /// Occurs when `speed` is outside [`SPEECH_SPEED_RANGE`].
     #[error("speed {value} is out of range")]
     SpeechSpeedOutOfRange {
         /// The value sent.
         value: f64,
     },
-    /// Occurs when `sample_rate` is not one the SDKs list.
+    /// Occurs when `sample_rate` is not one of [`SPEECH_SAMPLE_RATES`].
     #[error("sample_rate {value} is not supported")]
     SpeechSampleRateUnsupported {
         /// The value sent.
@@ -400,11 +400,11 @@ impl ApiError {
             ),
             TooManyFiles => row(
                 CODE_TOO_MANY_FILES, StatusCode::BAD_REQUEST, "file.at_most_one",
-                "Only 1 audio file may be uploaded per request.",
+                format!("Only {FILES_PER_REQUEST} audio file may be uploaded per request."),
             ),
             FileTooLarge => row(
                 CODE_FILE_TOO_LARGE, StatusCode::PAYLOAD_TOO_LARGE, "file.max_size",
-                format!("The file is too large: the audio file may be at most 10MB ({FILE_MAX_BYTES} bytes)."),
+                format!("The file is too large: the audio file may be at most {FILE_MAX_MB}MB ({FILE_MAX_BYTES} bytes)."),
             ),
             Audio(e) => audio_row(e),
             RouteNotFound { path } => row(
@@ -429,7 +429,7 @@ impl ApiError {
             ),
             SpeechFormatUnsupported { value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.response_format",
-                invalid_field("response_format", &format!("one of wav, pcm, ogg_opus, mp3: it is {value:?}")),
+                invalid_field("response_format", &format!("one of {}: it is {value:?}", SpeechFormat::ALL.map(SpeechFormat::name).join(", "))),
             ),
             SpeechSpeedOutOfRange { value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.speed_range",
@@ -437,7 +437,7 @@ impl ApiError {
             ),
             SpeechSampleRateUnsupported { value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.sample_rate",
-                invalid_field("sample_rate", &format!("one of 8000, 16000, 22050, 24000, 32000, 44100, 48000: it is {value}")),
+                invalid_field("sample_rate", &format!("one of {}: it is {value}", SPEECH_SAMPLE_RATES.map(|r| r.to_string()).join(", "))),
             ),
             UnknownVoice { voice_id } => row(
                 CODE_NOT_FOUND, StatusCode::NOT_FOUND, "voice.unknown",
@@ -544,7 +544,6 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::rules::SPEECH_SAMPLE_RATES;
 
     /// The name of each pattern a value matches, and all the names: a `match` without a wildcard, so a
     /// new variant stops the tests compiling until it is listed, and then fails them until
@@ -621,7 +620,7 @@ mod tests {
             },
             ApiError::InvalidField {
                 field: text("text"),
-                reason: "valid UTF-8",
+                reason: text("valid UTF-8"),
             },
             ApiError::VoiceNameMissing,
             ApiError::VoiceNameTooLong { bytes: 129 },
@@ -645,7 +644,7 @@ mod tests {
             },
             ApiError::ListParamInvalid {
                 param: "page_size",
-                expected: "in (0, 100]",
+                expected: text("an integer in (0, 100]"),
                 value: text("0"),
             },
             ApiError::SpeechBodyInvalid {
@@ -822,7 +821,12 @@ mod tests {
             "{msg}"
         );
         let msg = ApiError::FileTooLarge.row().msg;
-        assert!(msg.contains(&format!("({FILE_MAX_BYTES} bytes)")), "{msg}");
+        assert!(
+            msg.contains(&format!("at most {FILE_MAX_MB}MB ({FILE_MAX_BYTES} bytes)")),
+            "{msg}"
+        );
+        let msg = ApiError::TooManyFiles.row().msg;
+        assert!(msg.contains(&format!("Only {FILES_PER_REQUEST} ")), "{msg}");
         let msg = ApiError::SpeechInputTooLong { chars: 2000 }.row().msg;
         assert!(
             msg.contains(&format!("at most {SPEECH_INPUT_MAX_CHARS} characters")),
@@ -832,6 +836,18 @@ mod tests {
         for rate in SPEECH_SAMPLE_RATES {
             assert!(msg.contains(&rate.to_string()), "{rate}: {msg}");
         }
+        let msg = ApiError::SpeechFormatUnsupported { value: "x".into() }
+            .row()
+            .msg;
+        for format in SpeechFormat::ALL {
+            assert!(msg.contains(format.name()), "{format}: {msg}");
+        }
+        let (min, max) = SPEECH_SPEED_RANGE;
+        let msg = ApiError::SpeechSpeedOutOfRange { value: 9.0 }.row().msg;
+        assert!(msg.contains(&format!("in [{min}, {max}]")), "{msg}");
+        let msg = ApiError::BodyTooSlow(SlowBody::Stalled).row().msg;
+        let idle = crate::rules::BODY_IDLE_TIMEOUT.as_secs();
+        assert!(msg.contains(&format!("for {idle} seconds")), "{msg}");
         let msg = ApiError::LanguageUnsupported { value: "fr".into() }
             .row()
             .msg;

@@ -53,7 +53,7 @@ impl Route for VoiceList {
     fn unreadable(reason: String) -> ApiError {
         ApiError::ListParamInvalid {
             param: "query",
-            expected: "a valid query string",
+            expected: "a valid query string".to_owned(),
             value: reason,
         }
     }

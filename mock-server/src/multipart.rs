@@ -12,19 +12,17 @@ use multer::{Constraints, Multipart, SizeLimit};
 use crate::audio::{AudioSniffer, PcmHint};
 use crate::error::ApiError;
 use crate::request_body::{guarded, SlowBody};
-use crate::rules::{AudioFormat, FILE_MAX_BYTES};
+use crate::rules::{
+    AudioFormat, BOUNDARY_MAX_BYTES, FILE_MAX_BYTES, MAX_PARTS, TEXT_FIELD_MAX_BYTES,
+};
 
-/// The largest text field the reader takes. Not a documented rule (the documented byte limits, 128 and
-/// 1024, are judged later, so their errors can say how long the value was); it only bounds memory.
-pub const TEXT_FIELD_MAX_BYTES: u64 = 64 * 1024;
+/// Room for one part's boundary line and headers in [`BODY_MAX_BYTES`].
+const PART_FRAMING_BYTES: u64 = 1024;
 
-/// Parts a request may have: the nine fields real clients send plus the file leave ample room; the bound
-/// only stops a client that sends thousands of tiny parts.
-pub const MAX_PARTS: usize = 64;
-
-/// The largest body worth reading: the file at its limit plus room for every text field. A declared
-/// Content-Length above this is refused before the body is read.
-pub const BODY_MAX_BYTES: u64 = FILE_MAX_BYTES + MAX_PARTS as u64 * 1024 + 2 * TEXT_FIELD_MAX_BYTES;
+/// The largest body worth reading: the file at its limit plus room for every part's framing and two text
+/// fields at their limit. A declared Content-Length above this is refused before the body is read.
+pub const BODY_MAX_BYTES: u64 =
+    FILE_MAX_BYTES + MAX_PARTS as u64 * PART_FRAMING_BYTES + 2 * TEXT_FIELD_MAX_BYTES;
 
 /// The fields of a clone request as sent, before any rule is applied.
 #[derive(Debug, Default)]
@@ -83,7 +81,7 @@ pub fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
         .filter_map(|param| param.split_once('='))
         .find(|(key, _)| key.trim().eq_ignore_ascii_case("boundary"))
         .map(|(_, value)| value.trim().trim_matches('"').to_owned())
-        .filter(|b| !b.is_empty() && b.len() <= 200)
+        .filter(|b| !b.is_empty() && b.len() <= BOUNDARY_MAX_BYTES)
         .ok_or(ApiError::NotMultipart { content_type })
 }
 
@@ -144,7 +142,7 @@ pub async fn read_clone_form(
         let value = field.bytes().await.map_err(framing_error)?;
         let value = String::from_utf8(value.to_vec()).map_err(|_| ApiError::InvalidField {
             field: name.clone(),
-            reason: "valid UTF-8 text",
+            reason: "valid UTF-8 text".to_owned(),
         })?;
         let slot = match name.as_str() {
             "voice_name" => &mut form.voice_name,
@@ -176,7 +174,7 @@ fn framing_error(e: multer::Error) -> ApiError {
                 Some("file") => ApiError::FileTooLarge,
                 name => ApiError::InvalidField {
                     field: name.unwrap_or_default().to_owned(),
-                    reason: "at most 65536 bytes",
+                    reason: format!("at most {TEXT_FIELD_MAX_BYTES} bytes"),
                 },
             }
         }

@@ -15,24 +15,16 @@ use http::header::EXPECT;
 use http::HeaderMap;
 use tokio::time::Instant;
 
-/// The longest wait for the next bytes of a body.
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// After this long, a body must have arrived at [`BODY_MIN_BYTES_PER_SEC`] on average.
-pub const BODY_SLOW_GRACE: Duration = Duration::from_secs(10);
-
-/// The slowest average rate a body may arrive at once [`BODY_SLOW_GRACE`] has passed: a client sending
-/// one byte a second is cut off after about ten seconds, a 10 MB upload at this rate would take three hours.
-pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+use crate::rules::{BODY_IDLE_TIMEOUT, BODY_MIN_BYTES_PER_SEC, BODY_SLOW_GRACE};
 
 /// Why a body was cut off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SlowBody {
     /// Occurs when no bytes arrive for [`BODY_IDLE_TIMEOUT`].
-    #[error("no bytes of the body arrived for 10 seconds")]
+    #[error("no bytes of the body arrived for {} seconds", BODY_IDLE_TIMEOUT.as_secs())]
     Stalled,
     /// Occurs when the body arrives slower than [`BODY_MIN_BYTES_PER_SEC`].
-    #[error("the body arrived slower than 1 KiB/s")]
+    #[error("the body arrived slower than {} KiB/s", BODY_MIN_BYTES_PER_SEC / 1024)]
     Trickling,
 }
 

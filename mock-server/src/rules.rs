@@ -1,10 +1,15 @@
-//! Every rule of the documentation, written once, beside the sentence it comes from.
+//! Every rule of the API, written once, beside the sentence it comes from, and the fake's own bounds on
+//! what it reads. Other modules import these names; nothing else states a limit, a language or a format.
 //!
-//! Source: `../shared/reference/clone-voice-doc.zh.txt` (the official page, 复刻音色) and
-//! `../shared/reference/voice-clone-api.md` (what the official SDKs send). Other modules import these
-//! names; nothing else states a limit, a language or a format.
+//! Sources: the official clone page, 复刻音色
+//! (<https://www.coze.cn/open/docs/developer_guides/clone_voices>), quoted in 「」; for the endpoints a
+//! cloned voice is used on afterwards, the parameters the official SDKs document: cozepy
+//! `SpeechClient.create` (<https://github.com/coze-dev/coze-py/blob/main/cozepy/audio/speech/__init__.py>)
+//! and @coze/api `CreateSpeechReq` and `ListVoicesReq`
+//! (<https://github.com/coze-dev/coze-js/tree/main/packages/coze-js/src/resources/audio>).
 
 use std::fmt;
+use std::time::Duration;
 
 /// 「此音色的名称，长度限制为 128 字节。」 Bytes of UTF-8, not characters: 43 × 「名」 is 129 bytes.
 pub const VOICE_NAME_MAX_BYTES: usize = 128;
@@ -12,9 +17,11 @@ pub const VOICE_NAME_MAX_BYTES: usize = 128;
 /// 「音频文件对应的文案。… 最大长度为 1024 字节。」
 pub const TEXT_MAX_BYTES: usize = 1024;
 
-/// 「文件大小: 最大不超过 10MB。」 Read as 10 MiB (10 × 1024²); the page does not say which, see the
-/// README's fidelity notes.
-pub const FILE_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// 「文件大小: 最大不超过 10MB。」, in the page's unit.
+pub const FILE_MAX_MB: u64 = 10;
+
+/// [`FILE_MAX_MB`] read as MiB (× 1024²); the page does not say which, see the README's fidelity notes.
+pub const FILE_MAX_BYTES: u64 = FILE_MAX_MB * 1024 * 1024;
 
 /// 「每次最多上传1个音频文件。」
 pub const FILES_PER_REQUEST: usize = 1;
@@ -39,6 +46,11 @@ pub const PCM_CHANNELS: u16 = 1;
 
 /// 「音频时长: 建议 10s~30s。」 A recommendation: the fake enforces it only when configured to.
 pub const RECOMMENDED_DURATION_SECS: (f64, f64) = (10.0, 30.0);
+
+/// 「扣子平台服务会对比音频与该文本的差异，若差异过大会报错 1109 WERError」: the page asks for text
+/// 「大致一致」 (roughly the same) and publishes no threshold. The fake's default highest word error rate
+/// that passes: half the words wrong is clearly 差异过大.
+pub const DEFAULT_WER_THRESHOLD: f64 = 0.5;
 
 /// 「仅扣子团队版和企业版用户可以使用音色复刻功能。」
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -87,6 +99,10 @@ impl Language {
         Language::Id,
         Language::Pt,
     ];
+
+    /// The language of a clone that sends none. 「language … 可选」 names no default; `zh` is the page's
+    /// example value and first language, and cozepy's `Voice` needs a `language_code`.
+    pub const DEFAULT: Language = Language::Zh;
 
     /// The code the API takes (`zh`, `en`, …).
     pub fn code(self) -> &'static str {
@@ -180,22 +196,104 @@ impl fmt::Display for AudioFormat {
     }
 }
 
-// The endpoints a cloned voice lives on afterwards (reference, "GET /v1/audio/voices" and
-// "POST /v1/audio/speech"): their limits as the official SDKs document them.
+// The endpoints a cloned voice is used on afterwards, `GET /v1/audio/voices` and `POST /v1/audio/speech`:
+// their limits as the official SDKs document them.
 
 /// Voice list: 「不传默认 100，传值需要(0, 100]」 (@coze/api `ListVoicesReq.page_size`).
 pub const PAGE_SIZE_MAX: u32 = 100;
 
-/// Speech: 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api); cozepy: "Maximum length is 1024
-/// characters". Characters, not bytes, unlike the clone endpoint's limits.
+/// Speech: 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api `CreateSpeechReq.input`).
+/// Characters, not bytes, unlike the clone endpoint's limits.
 pub const SPEECH_INPUT_MAX_CHARS: usize = 1024;
 
-/// Speech: 「语速，[0.2,3]」 (both SDKs).
+/// Speech: 「语速，[0.2,3]」 (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq.speed`).
 pub const SPEECH_SPEED_RANGE: (f64, f64) = (0.2, 3.0);
 
-/// Speech: sample rates the SDKs list (cozepy `SpeechClient.create`: "available values: [8000, 16000,
-/// 22050, 24000, 32000, 44100, 48000]").
+/// Speech: 「默认为1」 (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq.speed`).
+pub const SPEECH_DEFAULT_SPEED: f64 = 1.0;
+
+/// Speech: 「采样率，可选值 [8000,16000,22050,24000,32000,44100,48000]」 (cozepy `SpeechClient.create`).
 pub const SPEECH_SAMPLE_RATES: [u32; 7] = [8000, 16000, 22050, 24000, 32000, 44100, 48000];
+
+/// Speech: 「默认 24000」 (cozepy `SpeechClient.create`; @coze/api sends 24000 when unset).
+pub const SPEECH_DEFAULT_SAMPLE_RATE: u32 = 24_000;
+
+/// Speech: 「音频编码格式，wav / pcm / ogg_opus / mp3，默认为 mp3」 (cozepy `SpeechClient.create`), in that
+/// order; @coze/api also offers `ogg` and `opus`, read as Ogg Opus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpeechFormat {
+    /// RIFF/WAVE.
+    Wav,
+    /// Raw samples.
+    Pcm,
+    /// Opus in Ogg.
+    OggOpus,
+    /// MPEG audio layer III, the default.
+    Mp3,
+}
+
+impl SpeechFormat {
+    /// Every format, in cozepy's order.
+    pub const ALL: [SpeechFormat; 4] = [
+        SpeechFormat::Wav,
+        SpeechFormat::Pcm,
+        SpeechFormat::OggOpus,
+        SpeechFormat::Mp3,
+    ];
+
+    /// 「默认为 mp3」.
+    pub const DEFAULT: SpeechFormat = SpeechFormat::Mp3;
+
+    /// The name cozepy sends (`response_format`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SpeechFormat::Wav => "wav",
+            SpeechFormat::Pcm => "pcm",
+            SpeechFormat::OggOpus => "ogg_opus",
+            SpeechFormat::Mp3 => "mp3",
+        }
+    }
+
+    /// Parses `response_format`: a name of [`SpeechFormat::ALL`], or @coze/api's `ogg` or `opus`. Exact and
+    /// case-sensitive.
+    pub fn from_name(name: &str) -> Option<SpeechFormat> {
+        match name {
+            "ogg" | "opus" => Some(SpeechFormat::OggOpus),
+            _ => SpeechFormat::ALL.into_iter().find(|f| f.name() == name),
+        }
+    }
+}
+
+impl fmt::Display for SpeechFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+// The fake's own bounds: not documented, they keep a hostile or broken client from holding memory or a
+// connection, and an answer can state them.
+
+/// The largest text field of a clone form: room for any documented value (the byte limits above are
+/// judged after reading, so their errors can say how long the value was); it only bounds memory.
+pub const TEXT_FIELD_MAX_BYTES: u64 = 64 * 1024;
+
+/// Parts a clone form may have: the nine fields real clients send plus the file leave ample room; the
+/// bound only stops a client that sends thousands of tiny parts.
+pub const MAX_PARTS: usize = 64;
+
+/// The longest multipart boundary taken (RFC 2046 allows 70 characters; clients stay far below this).
+pub const BOUNDARY_MAX_BYTES: usize = 200;
+
+/// The longest wait for the next bytes of a request body.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// After this long, a body must have arrived at [`BODY_MIN_BYTES_PER_SEC`] on average.
+pub const BODY_SLOW_GRACE: Duration = Duration::from_secs(10);
+
+/// The slowest average rate a body may arrive at once [`BODY_SLOW_GRACE`] has passed, 1 KiB/s: a client
+/// sending one byte a second is cut off after about ten seconds, a 10 MB upload at this rate would take
+/// three hours.
+pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 
 /// Whether a UTF-8 string fits a byte limit of the page (limits are in 字节, bytes).
 pub fn fits_bytes(value: &str, max_bytes: usize) -> bool {
@@ -232,6 +330,24 @@ mod tests {
         assert_eq!(names, ["wav", "mp3", "ogg", "m4a", "aac", "pcm"]);
         assert_eq!(AudioFormat::from_name("MP3"), Some(AudioFormat::Mp3));
         assert_eq!(AudioFormat::from_name("flac"), None);
+    }
+
+    #[test]
+    fn speech_formats_are_cozepys_four_and_coze_js_aliases() {
+        let names: Vec<_> = SpeechFormat::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["wav", "pcm", "ogg_opus", "mp3"]);
+        for f in SpeechFormat::ALL {
+            assert_eq!(SpeechFormat::from_name(f.name()), Some(f));
+        }
+        assert_eq!(SpeechFormat::from_name("opus"), Some(SpeechFormat::OggOpus));
+        assert_eq!(SpeechFormat::from_name("ogg"), Some(SpeechFormat::OggOpus));
+        assert_eq!(SpeechFormat::from_name("MP3"), None);
+        assert_eq!(SpeechFormat::from_name("flac"), None);
+    }
+
+    #[test]
+    fn the_file_limit_is_the_pages_10_mb_read_as_mib() {
+        assert_eq!(FILE_MAX_BYTES, 10_485_760);
     }
 
     #[test]

@@ -13,6 +13,8 @@
 
 use std::f64::consts::PI;
 
+use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE};
+
 /// Seconds of audio each character of the input adds at speed 1.
 pub const SECONDS_PER_CHAR: f64 = 0.1;
 /// Silence before the first character, so even a one-character input is audible.
@@ -20,32 +22,9 @@ pub const LEAD_IN_SECS: f64 = 0.2;
 /// Peak amplitude of the tone, a quarter of full scale.
 const AMPLITUDE: f64 = 0.25 * i16::MAX as f64;
 
-/// An audio format speech can answer in: cozepy's `AudioFormat` (wav, pcm, ogg_opus, mp3); @coze/api also
-/// offers `ogg` and `opus`, taken here as Ogg Opus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpeechFormat {
-    /// MPEG audio layer III, the SDKs' default.
-    Mp3,
-    /// RIFF/WAVE, 16-bit mono.
-    Wav,
-    /// Raw signed 16-bit little-endian mono samples.
-    Pcm,
-    /// Opus in Ogg.
-    OggOpus,
-}
-
+/// How each speech format is encoded here: WAV is 16-bit mono, PCM raw signed 16-bit little-endian mono
+/// samples, MP3 and Ogg Opus silence of the speech's duration.
 impl SpeechFormat {
-    /// Parses `response_format`.
-    pub fn from_name(name: &str) -> Option<SpeechFormat> {
-        match name {
-            "mp3" => Some(SpeechFormat::Mp3),
-            "wav" => Some(SpeechFormat::Wav),
-            "pcm" => Some(SpeechFormat::Pcm),
-            "ogg_opus" | "ogg" | "opus" => Some(SpeechFormat::OggOpus),
-            _ => None,
-        }
-    }
-
     /// The answer's `Content-Type`; each contains `audio`, which is how cozepy recognises a file answer.
     pub fn content_type(self) -> &'static str {
         match self {
@@ -160,22 +139,24 @@ struct Mp3Layout {
     frame_len: usize,
 }
 
+/// The rates [`mp3_layout`] encodes at: (rate, version byte, rate index, samples per frame, frame length
+/// coefficient, bitrate at index 1). The first, the SDKs' default rate, also serves any rate not listed.
+const MP3_RATES: [(u32, u8, u8, usize, u32, u32); 7] = [
+    (24000, 0xF3, 1, 576, 72, 8_000),
+    (44100, 0xFB, 0, 1152, 144, 32_000),
+    (48000, 0xFB, 1, 1152, 144, 32_000),
+    (32000, 0xFB, 2, 1152, 144, 32_000),
+    (22050, 0xF3, 0, 576, 72, 8_000),
+    (16000, 0xF3, 2, 576, 72, 8_000),
+    (8000, 0xE3, 2, 576, 72, 8_000),
+];
+const _: () = assert!(MP3_RATES[0].0 == SPEECH_DEFAULT_SAMPLE_RATE);
+
 fn mp3_layout(sample_rate: u32) -> Mp3Layout {
-    let (version_byte, rate_index, samples_per_frame, coefficient, bitrate) = match sample_rate {
-        44100 => (0xFB, 0, 1152, 144, 32_000),
-        48000 => (0xFB, 1, 1152, 144, 32_000),
-        32000 => (0xFB, 2, 1152, 144, 32_000),
-        22050 => (0xF3, 0, 576, 72, 8_000),
-        16000 => (0xF3, 2, 576, 72, 8_000),
-        8000 => (0xE3, 2, 576, 72, 8_000),
-        // 24000 and anything else: MPEG-2 at 24 kHz, the SDKs' default rate.
-        _ => (0xF3, 1, 576, 72, 8_000),
-    };
-    let rate = if [44100, 48000, 32000, 22050, 16000, 8000].contains(&sample_rate) {
-        sample_rate
-    } else {
-        24000
-    };
+    let (rate, version_byte, rate_index, samples_per_frame, coefficient, bitrate) = MP3_RATES
+        .into_iter()
+        .find(|row| row.0 == sample_rate)
+        .unwrap_or(MP3_RATES[0]);
     Mp3Layout {
         version_byte,
         rate_index,

@@ -57,9 +57,9 @@ impl ListQuery {
             page_size: PAGE_SIZE_MAX,
         };
         for (key, value) in pairs {
-            let invalid = |param, expected| ApiError::ListParamInvalid {
+            let invalid = |param, expected: &str| ApiError::ListParamInvalid {
                 param,
-                expected,
+                expected: expected.to_owned(),
                 value: value.clone(),
             };
             match key.as_str() {
@@ -97,7 +97,9 @@ impl ListQuery {
                         .parse()
                         .ok()
                         .filter(|n| (1..=PAGE_SIZE_MAX).contains(n))
-                        .ok_or_else(|| invalid("page_size", "an integer in (0, 100]"))?
+                        .ok_or_else(|| {
+                            invalid("page_size", &format!("an integer in (0, {PAGE_SIZE_MAX}]"))
+                        })?
                 }
                 _ => {}
             }

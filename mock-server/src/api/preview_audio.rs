@@ -1,7 +1,7 @@
 //! `GET /__mock/preview_audio/{voice_id}.wav`: the preview audio the voice list links to.
 //!
 //! 「如果成功复刻音色，扣子平台会根据此文案生成一段新音色的预览音频」: each voice's `preview_text` (the
-//! documented default when the clone sent none) spoken by [`crate::synth`], as 24 kHz WAV. Like the real
+//! documented default when the clone sent none) spoken by [`crate::synth`], as WAV at the SDKs' default speech rate and speed. Like the real
 //! preview URLs (links to a CDN), it needs no token.
 
 use axum::extract::{Path, State};
@@ -9,12 +9,10 @@ use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 
 use crate::error::ApiError;
+use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED};
 use crate::state::AppState;
-use crate::synth::{self, SpeechFormat};
+use crate::synth;
 use crate::system_voices::find_voice;
-
-/// The rate previews are made at: the SDKs' default speech rate.
-const PREVIEW_SAMPLE_RATE: u32 = 24_000;
 
 /// Serves the preview of a system or cloned voice.
 pub async fn preview_audio(
@@ -30,8 +28,8 @@ pub async fn preview_audio(
     let audio = synth::speak(
         voice.preview_text(),
         voice_id,
-        1.0,
-        PREVIEW_SAMPLE_RATE,
+        SPEECH_DEFAULT_SPEED,
+        SPEECH_DEFAULT_SAMPLE_RATE,
         SpeechFormat::Wav,
     );
     Ok(([(CONTENT_TYPE, SpeechFormat::Wav.content_type())], audio).into_response())

@@ -2,9 +2,11 @@
 //! workspaces. The answer is the audio itself with an `audio/…` Content-Type, not an envelope; errors are
 //! envelopes.
 //!
-//! Body, as the SDKs send it (reference, "POST /v1/audio/speech"; cozepy `SpeechClient.create`, @coze/api
-//! `CreateSpeechReq`): `input` (at most 1024 characters), `voice_id`, `response_format` (default `mp3`),
-//! `speed` ([0.2, 3], default 1; @coze/api leaves it out), `sample_rate` (default 24000); `emotion` and
+//! Body, as the SDKs send it (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq`): `input` (at most
+//! [`SPEECH_INPUT_MAX_CHARS`] characters), `voice_id`, `response_format` (a [`SpeechFormat`], default
+//! [`SpeechFormat::DEFAULT`]), `speed` (in [`SPEECH_SPEED_RANGE`], default [`SPEECH_DEFAULT_SPEED`];
+//! @coze/api leaves it out), `sample_rate` (one of [`SPEECH_SAMPLE_RATES`], default
+//! [`SPEECH_DEFAULT_SAMPLE_RATE`]); `emotion` and
 //! `emotion_scale` are accepted and ignored. Checks run in that order, after the token. No permission is
 //! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s.
 
@@ -17,9 +19,12 @@ use serde::Deserialize;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
-use crate::rules::{SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE};
+use crate::rules::{
+    SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED, SPEECH_INPUT_MAX_CHARS,
+    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE,
+};
 use crate::state::{now, AppState};
-use crate::synth::{self, SpeechFormat};
+use crate::synth;
 use crate::system_voices::find_voice;
 
 /// The body as sent; every field optional so a missing one gets a precise error.
@@ -41,7 +46,7 @@ pub struct SpeechRequest {
     pub voice_id: String,
     /// The audio format.
     pub format: SpeechFormat,
-    /// 0.2 to 3.
+    /// In [`SPEECH_SPEED_RANGE`].
     pub speed: f64,
     /// One of [`SPEECH_SAMPLE_RATES`].
     pub sample_rate: u32,
@@ -69,14 +74,18 @@ impl SpeechRequest {
             .voice_id
             .filter(|v| !v.is_empty())
             .ok_or_else(|| missing("voice_id"))?;
-        let format_name = raw.response_format.unwrap_or_else(|| "mp3".to_owned());
-        let format = SpeechFormat::from_name(&format_name)
-            .ok_or(ApiError::SpeechFormatUnsupported { value: format_name })?;
-        let speed = raw.speed.unwrap_or(1.0);
+        let format = match raw.response_format {
+            None => SpeechFormat::DEFAULT,
+            Some(name) => SpeechFormat::from_name(&name)
+                .ok_or(ApiError::SpeechFormatUnsupported { value: name })?,
+        };
+        let speed = raw.speed.unwrap_or(SPEECH_DEFAULT_SPEED);
         if !(SPEECH_SPEED_RANGE.0..=SPEECH_SPEED_RANGE.1).contains(&speed) {
             return Err(ApiError::SpeechSpeedOutOfRange { value: speed });
         }
-        let rate = raw.sample_rate.unwrap_or(24_000);
+        let rate = raw
+            .sample_rate
+            .unwrap_or(i64::from(SPEECH_DEFAULT_SAMPLE_RATE));
         let sample_rate = SPEECH_SAMPLE_RATES
             .into_iter()
             .find(|r| i64::from(*r) == rate)

@@ -43,7 +43,7 @@ pub mod wer;
 pub use pcm::PcmHint;
 pub use policy::AudioPolicy;
 
-use crate::rules::AudioFormat;
+use crate::rules::{AudioFormat, PCM_CHANNELS, PCM_SAMPLE_RATE_HZ};
 use stream::{Need, Stream};
 
 /// What the sniffer learned about an upload.
@@ -75,7 +75,7 @@ pub enum AudioError {
     #[error("the file is not audio of a supported format")]
     Unrecognised,
     /// Occurs when the bytes are audio of a kind the page does not list (flac, webm, aiff, amr…).
-    #[error("{kind} audio is not supported; use wav, mp3, ogg, m4a, aac or pcm")]
+    #[error("{kind} audio is not supported; use {}", supported_formats())]
     Unsupported {
         /// What the bytes are.
         kind: &'static str,
@@ -97,7 +97,10 @@ pub enum AudioError {
         reason: &'static str,
     },
     /// Occurs when raw pcm is not 24 kHz mono (「其中 pcm 仅支持 24k 采样率，单通道」).
-    #[error("pcm must be 24000 Hz mono; this is {sample_rate} Hz with {channels} channel(s)")]
+    #[error(
+        "pcm must be {PCM_SAMPLE_RATE_HZ} Hz {}; this is {sample_rate} Hz with {channels} channel(s)",
+        layout(PCM_CHANNELS)
+    )]
     PcmSpec {
         /// The rate the upload declared.
         sample_rate: u32,
@@ -133,6 +136,21 @@ pub enum AudioError {
         /// The configured maximum.
         threshold: f64,
     },
+}
+
+/// The page's formats as a sentence lists them: "wav, mp3, …, aac or pcm".
+fn supported_formats() -> String {
+    let [rest @ .., last] = AudioFormat::ALL.map(AudioFormat::name);
+    format!("{} or {last}", rest.join(", "))
+}
+
+/// A channel count in words: "mono", "stereo", "3-channel".
+fn layout(channels: u16) -> String {
+    match channels {
+        1 => "mono".to_owned(),
+        2 => "stereo".to_owned(),
+        n => format!("{n}-channel"),
+    }
 }
 
 fn range(min: Option<f64>, max: Option<f64>) -> String {
@@ -371,6 +389,27 @@ pub(crate) fn sniff(declared: Option<AudioFormat>, bytes: &[u8]) -> Result<Audio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_state_the_pages_formats_and_pcm_rule() {
+        let unsupported = AudioError::Unsupported { kind: "flac" }.to_string();
+        assert_eq!(
+            unsupported,
+            "flac audio is not supported; use wav, mp3, ogg, m4a, aac or pcm"
+        );
+        for format in AudioFormat::ALL {
+            assert!(unsupported.contains(format.name()), "{unsupported}");
+        }
+        let pcm = AudioError::PcmSpec {
+            sample_rate: 16_000,
+            channels: 2,
+        }
+        .to_string();
+        assert!(
+            pcm.starts_with(&format!("pcm must be {PCM_SAMPLE_RATE_HZ} Hz mono;")),
+            "{pcm}"
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

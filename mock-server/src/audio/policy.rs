@@ -4,14 +4,14 @@
 
 use super::wer::{tokens, word_error_rate};
 use super::{AudioError, AudioInfo};
-use crate::rules::RECOMMENDED_DURATION_SECS;
+use crate::rules::{DEFAULT_WER_THRESHOLD, RECOMMENDED_DURATION_SECS};
 
 /// Duration and transcript rules, from the `[audio]` table of the configuration.
 ///
-/// Defaults: no duration bounds, because the page only recommends a length (「音频时长: 建议
-/// 10s~30s」) and nothing says the service refuses other lengths; `strict_duration = true` enforces that
-/// recommendation. A `wer_threshold` of 0.5: the page asks for text 「大致一致」 (roughly the same) and
-/// does not publish its threshold; half the words wrong is clearly "差异过大".
+/// Defaults: no duration bounds, because the page only recommends a length
+/// ([`RECOMMENDED_DURATION_SECS`]) and nothing says the service refuses other lengths;
+/// `strict_duration = true` enforces that recommendation. A `wer_threshold` of
+/// [`DEFAULT_WER_THRESHOLD`], since the page publishes none.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AudioPolicy {
@@ -19,7 +19,7 @@ pub struct AudioPolicy {
     pub min_duration_secs: Option<f64>,
     /// Longest accepted audio, in seconds; `None`: no upper bound (unless `strict_duration`).
     pub max_duration_secs: Option<f64>,
-    /// Enforce `rules::RECOMMENDED_DURATION_SECS` (10–30 s) wherever a bound above is not set.
+    /// Enforce [`RECOMMENDED_DURATION_SECS`] wherever a bound above is not set.
     pub strict_duration: bool,
     /// Highest word error rate between the file's transcript and `text` that still passes.
     pub wer_threshold: f64,
@@ -31,7 +31,7 @@ impl Default for AudioPolicy {
             min_duration_secs: None,
             max_duration_secs: None,
             strict_duration: false,
-            wer_threshold: 0.5,
+            wer_threshold: DEFAULT_WER_THRESHOLD,
         }
     }
 }

@@ -5,9 +5,11 @@
 //! comment `TRANSCRIPT=`), then lyrics (ID3v2 `USLT`, `LYRICS=`, MP4 `©lyr`), then a comment (ID3v2 `COMM`,
 //! `COMMENT=`, RIFF INFO `ICMT`, MP4 `©cmt`). Values over [`TRANSCRIPT_MAX_BYTES`] are ignored.
 
-/// Longest metadata value read as a transcript; 4× the `text` limit (`rules::TEXT_MAX_BYTES`), so any
-/// transcript a `text` could match fits, and the sniffer's memory stays bounded.
-pub(crate) const TRANSCRIPT_MAX_BYTES: usize = 4096;
+use crate::rules::TEXT_MAX_BYTES;
+
+/// Longest metadata value read as a transcript; 4× the `text` limit, so any transcript a `text` could
+/// match fits, and the sniffer's memory stays bounded.
+pub(crate) const TRANSCRIPT_MAX_BYTES: usize = 4 * TEXT_MAX_BYTES;
 
 /// How specific a metadata field is; lower is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
