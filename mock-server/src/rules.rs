@@ -212,7 +212,7 @@ pub const SPEECH_SPEED_RANGE: (f64, f64) = (0.2, 3.0);
 /// Speech: 「默认为1」 (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq.speed`).
 pub const SPEECH_DEFAULT_SPEED: f64 = 1.0;
 
-/// Speech: 「采样率，可选值 [8000,16000,22050,24000,32000,44100,48000]」 (cozepy `SpeechClient.create`).
+/// Speech: 「采样率，可选值 \[8000,16000,22050,24000,32000,44100,48000\]」 (cozepy `SpeechClient.create`).
 pub const SPEECH_SAMPLE_RATES: [u32; 7] = [8000, 16000, 22050, 24000, 32000, 44100, 48000];
 
 /// Speech: 「默认 24000」 (cozepy `SpeechClient.create`; @coze/api sends 24000 when unset).
