@@ -221,6 +221,16 @@ mod tests {
     }
 
     #[test]
+    fn toml_text_without_a_file_still_names_the_line() {
+        let err = Config::from_toml("[[accounts]]\nid = \"a\"\nplan = \"gold\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("line 3, column 8: unknown variant `gold`"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn columns_count_characters_not_bytes() {
         assert_eq!(line_and_column("名字 = 1\nx", 9), (1, 6));
         assert_eq!(line_and_column("a\nb", 2), (2, 1));

@@ -100,7 +100,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// Every problem found. Shown one per line as `FILE:LINE:COLUMN: item: message` when a file is
-    /// known, else on one line separated by `; `.
+    /// known, else on one line separated by `; ` (TOML text without a file still gives the line).
     #[error("{}", render(file.as_ref(), problems))]
     Invalid {
         /// The file, if the configuration came from one.
@@ -122,7 +122,13 @@ impl ConfigError {
 
 fn render(file: Option<&PathBuf>, problems: &[Problem]) -> String {
     let Some(file) = file else {
-        let all: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        let all: Vec<String> = problems
+            .iter()
+            .map(|p| match p.line {
+                Some((line, column)) => format!("line {line}, column {column}: {p}"),
+                None => p.to_string(),
+            })
+            .collect();
         return all.join("; ");
     };
     let located = |p: &Problem| match p.line {
