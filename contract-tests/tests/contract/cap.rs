@@ -59,7 +59,8 @@ async fn concurrent_retrains_never_exceed_the_cap() {
     let attempts = 16;
     // Act: 16 retrains at once; 9 are left.
     let req = light_sample().voice_id(&voice_id);
-    let answers = futures_join_all((0..attempts).map(|_| api.clone_voice(&req))).await;
+    let answers =
+        futures_util::future::join_all((0..attempts).map(|_| api.clone_voice(&req))).await;
     // Assert
     let accepted = answers.iter().filter(|r| r.code() == Some(0)).count();
     let refused = answers
@@ -83,36 +84,4 @@ async fn a_new_voice_on_an_account_without_a_free_slot_is_refused_with_4101() {
     let resp = api.clone_voice(&req).await;
     assert_eq!(resp.code(), Some(CODE_PERMISSION_DENIED), "{resp:#?}");
     assert_contract_snapshot!("voice_slots_exhausted", req, resp);
-}
-
-/// Runs futures concurrently on the current task (no extra dependency for one join).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.map(Box::pin).collect();
-    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> = handles.into_iter().map(Some).collect();
-    let mut out: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, result) in pending.iter_mut().zip(out.iter_mut()) {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        *result = Some(v);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
 }
