@@ -2,7 +2,7 @@
 
 use super::summary::Endpoint;
 
-/// The clone form's fields: the page's table (复刻音色, https://www.coze.cn/open/docs/developer_guides/clone_voices)
+/// The clone form's fields: the page's table (复刻音色, <https://www.coze.cn/open/docs/developer_guides/clone_voices>)
 /// plus `audio_format` and `description`, which the page's curl example and cozepy send.
 pub const CLONE_FIELDS: [&str; 9] = [
     "voice_name",
