@@ -7,12 +7,15 @@
 //! It builds the release `coze-mock`, installs WireMock from npm into `bench/.wiremock/`, then for each
 //! upload size and concurrency puts the same load on every target in turn, and writes
 //! `bench/results/<date>-<time>.md`. See `bench/README.md` for what is measured and the latest figures.
+//! `cargo run --release -p bench -- speech-memory` measures the fake's peak RSS under the longest speech
+//! answers instead.
 
 mod bare;
 mod figures;
 mod load;
 mod report;
 mod servers;
+mod speech_memory;
 mod upload;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +71,12 @@ enum Command {
         /// Reads of each page per size.
         #[arg(long, default_value_t = 50)]
         repeats: usize,
+    },
+    /// Peak RSS of the fake answering the longest speech requests the rules allow, all at once.
+    SpeechMemory {
+        /// Concurrent requests.
+        #[arg(long, short, default_value_t = 16)]
+        concurrency: usize,
     },
 }
 
@@ -156,6 +165,10 @@ fn main() -> anyhow::Result<()> {
             println!("{}", figures::markdown(&start, runs, &rows, repeats));
             Ok(())
         }
+        Some(Command::SpeechMemory { concurrency }) => {
+            let paths = prepare(&workspace_root()?, false)?;
+            speech_memory::run(&paths, &load_runtime()?, concurrency)
+        }
         None => run(cli.run),
     }
 }
@@ -164,11 +177,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build of the bench measures its own slowness: use --release");
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("workspace root")?
-        .to_owned();
-    let paths = prepare(&root, &args)?;
+    let root = workspace_root()?;
+    let paths = prepare(&root, !args.no_wiremock)?;
     let mut targets = vec![Target::Fake];
     if paths.fake_flags.db {
         targets.push(Target::FakeDb);
@@ -249,8 +259,15 @@ fn load_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Builds the release fake, installs WireMock, makes a scratch directory.
-fn prepare(root: &Path, args: &RunArgs) -> anyhow::Result<Paths> {
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("workspace root")?
+        .to_owned())
+}
+
+/// Builds the release fake, installs WireMock if asked, makes a scratch directory.
+fn prepare(root: &Path, with_wiremock: bool) -> anyhow::Result<Paths> {
     eprintln!("cargo build --release -p mock-server --bin coze-mock");
     let status = std::process::Command::new(env!("CARGO"))
         .args([
@@ -269,7 +286,7 @@ fn prepare(root: &Path, args: &RunArgs) -> anyhow::Result<Paths> {
     let bench = std::env::current_exe()?;
     let coze_mock = bench.with_file_name("coze-mock");
     let wiremock_dir = root.join("bench/.wiremock");
-    if !args.no_wiremock {
+    if with_wiremock {
         servers::install_wiremock(&wiremock_dir)?;
     }
     let scratch = std::env::temp_dir().join(format!("coze-mock-bench-{}", std::process::id()));

@@ -12,7 +12,8 @@ use anyhow::{bail, Context};
 pub(crate) const WIREMOCK_VERSION: &str = "3.13.2";
 
 /// The bench's account: a team with a hundred million slots, so a run of new clones never hits the
-/// quota and every request goes through every rule and the store.
+/// quota and every request goes through every rule and the store. The token may also synthesise
+/// (`createSpeech`, the permission Coze's speech docs name) for `bench speech-memory`.
 const BENCH_CONFIG: &str = r#"
 [[accounts]]
 id = "bench"
@@ -27,7 +28,7 @@ account = "bench"
 value = "pat_mock"
 account = "bench"
 personal_workspace = "7361638276870530000"
-permissions = ["createVoice"]
+permissions = ["createVoice", "createSpeech"]
 "#;
 
 /// What answers the load.

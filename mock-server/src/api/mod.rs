@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per endpoint, and the router that joins them with the admin API.
 
+pub mod audio_answer;
 pub mod clone_voice;
 pub mod list_voices;
 pub mod preview_audio;

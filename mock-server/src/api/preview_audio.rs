@@ -6,12 +6,12 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use http::header::CONTENT_TYPE;
 
+use crate::api::audio_answer::AudioAnswer;
 use crate::error::ApiError;
 use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED};
 use crate::state::AppState;
-use crate::synth;
+use crate::synth::Speech;
 use crate::system_voices::find_voice;
 
 /// Serves the preview of a system or cloned voice.
@@ -25,12 +25,12 @@ pub async fn preview_audio(
             voice_id: file.clone(),
         })?;
     let voice = find_voice(&app.system_voices, app.store.as_ref(), voice_id, None)?;
-    let audio = synth::speak(
+    Ok(AudioAnswer(Speech::new(
         voice.preview_text(),
         voice_id,
         SPEECH_DEFAULT_SPEED,
         SPEECH_DEFAULT_SAMPLE_RATE,
         SpeechFormat::Wav,
-    );
-    Ok(([(CONTENT_TYPE, SpeechFormat::Wav.content_type())], audio).into_response())
+    ))
+    .into_response())
 }

@@ -8,14 +8,14 @@
 //! @coze/api leaves it out), `sample_rate` (one of [`SPEECH_SAMPLE_RATES`], default
 //! [`SPEECH_DEFAULT_SAMPLE_RATE`]); `emotion` and
 //! `emotion_scale` are accepted and ignored. Checks run in that order, after the token. No permission is
-//! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s.
+//! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s, streamed.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde::Deserialize;
 
+use crate::api::audio_answer::AudioAnswer;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
@@ -24,7 +24,7 @@ use crate::rules::{
     SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE,
 };
 use crate::state::{now, AppState};
-use crate::synth;
+use crate::synth::Speech;
 use crate::system_voices::find_voice;
 
 /// The body as sent; every field optional so a missing one gets a precise error.
@@ -115,14 +115,14 @@ pub async fn speech(
         &request.voice_id,
         Some(&principal),
     )?;
-    let audio = synth::speak(
+    Ok(AudioAnswer(Speech::new(
         &request.input,
         &request.voice_id,
         request.speed,
         request.sample_rate,
         request.format,
-    );
-    Ok(([(CONTENT_TYPE, request.format.content_type())], audio).into_response())
+    ))
+    .into_response())
 }
 
 #[cfg(test)]

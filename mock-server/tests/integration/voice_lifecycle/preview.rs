@@ -24,7 +24,17 @@ async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {
         let response = reqwest::get(url).await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "audio/wav");
-        response.bytes().await.unwrap().to_vec()
+        let announced = response.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = response.bytes().await.unwrap().to_vec();
+        assert_eq!(
+            announced,
+            bytes.len().to_string(),
+            "streamed with an exact length"
+        );
+        bytes
     };
     let short = fetch(short_url).await;
     let default = fetch(default_url).await;

@@ -28,6 +28,11 @@ async fn each_sdk_format_answers_audio_of_that_format_and_content_type() {
         assert_eq!(answer.header("content-type"), content_type, "{format}");
         assert!(answer.bytes.starts_with(magic), "{format} magic");
         assert!(answer.header("x-tt-logid").len() == 34, "{format} logid");
+        assert_eq!(
+            answer.header("content-length"),
+            answer.bytes.len().to_string(),
+            "{format}: streamed with an exact length"
+        );
         assert!(
             answer.bytes.len() > 100,
             "{format}: {} bytes",
