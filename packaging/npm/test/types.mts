@@ -1,0 +1,15 @@
+// Compiled by .ci/packaging with tsc --strict (module node16): the ES module entry's declarations.
+import { startCozeMock, type CozeMock, type JournalRecord } from 'coze-mock';
+
+export async function typed(): Promise<number> {
+  const mock: CozeMock = await startCozeMock({ config: 'fake.toml', args: ['--admin-token', 't'], startTimeoutMs: 1000 });
+  const url: string = mock.baseURL;
+  const records: JournalRecord[] = await mock.journal({ after: 0, limit: 10 });
+  await mock.fault({ kind: 'latency', ms: 5 }, { path: '/v1/audio/*', times: 2 });
+  await mock.seed({ tokens: [{ value: 'pat_x' }] });
+  await mock.reset();
+  await mock.stop();
+  // @ts-expect-error: a fault needs a known kind
+  await mock.fault({ kind: 'explode' });
+  return url.length + records.length;
+}
