@@ -7,8 +7,11 @@
 //! | `POST /__admin/reset` | forgets voices, journal, seeds and faults: back to the configured state |
 //! | `POST /__admin/seed` | adds accounts, workspaces, tokens and voices (the configuration's shape) |
 //! | `GET /__admin/voices` | every voice of every workspace, with its account and clone count |
-//! | `GET /__admin/journal?after=ID&limit=N` | requests with their verdict and rule, oldest first |
+//! | `GET /__admin/journal?after=ID&limit=N` | requests with their verdict, rule, summary and findings, oldest first; also `logid`, `path` (`*` ends a prefix), `code`, `client`, `since`, `until` (Unix ms) filters |
 //! | `GET, POST, DELETE /__admin/faults` | list, add ([`FaultSpec`]) or clear injected faults |
+//! | `GET /__admin/report` | the conformance report ([`crate::report`]); `?format=junit` as JUnit XML |
+//! | `GET /__admin/accounts` | every account with its voice slots, used and total |
+//! | `GET /__admin/` | the inspector page (routed beside this module's routes; served without the token: it asks for it) |
 //!
 //! # Access
 //! With `--admin-token T` (env `COZE_MOCK_ADMIN_TOKEN`), every admin request needs
@@ -30,7 +33,7 @@ use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
-use crate::journal::JournalRecord;
+use crate::journal::{JournalFilter, JournalRecord};
 use crate::startup::{configured_voice, effective_config, load};
 use crate::state::{base_url, now, AdminState, AppState};
 use crate::voice_view::VoiceView;
@@ -52,7 +55,23 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
+        .merge(crate::report::routes::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, guard))
+}
+
+/// The start-up line saying whether the admin API and the inspector page are open, and where.
+pub fn access_line(base_url: &str, token: bool, loopback: bool) -> String {
+    match (token, loopback) {
+        (true, _) => format!(
+            "admin API and inspector page: {base_url}{ADMIN_PREFIX}/ (admin token required)"
+        ),
+        (false, true) => format!(
+            "admin API and inspector page: {base_url}{ADMIN_PREFIX}/ (open: loopback only)"
+        ),
+        (false, false) => format!(
+            "admin API and inspector page: closed (not on loopback and no --admin-token); {base_url}{ADMIN_PREFIX}/ refuses every request"
+        ),
+    }
 }
 
 /// Refuses admin requests without the admin token, or to a non-loopback server that has none.
@@ -63,7 +82,8 @@ async fn guard(State(app): State<AppState>, request: Request, next: Next) -> Res
     }
 }
 
-fn check_access(admin: &AdminState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// The access rule of the module doc.
+pub(crate) fn check_access(admin: &AdminState, headers: &HeaderMap) -> Result<(), ApiError> {
     match &admin.token {
         Some(expected) => {
             let sent = headers
@@ -188,6 +208,19 @@ struct JournalQuery {
     /// At most this many (default and maximum [`JOURNAL_PAGE_MAX`]).
     #[serde(default)]
     limit: Option<u32>,
+    /// See [`JournalFilter`].
+    #[serde(default)]
+    logid: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    client: Option<String>,
+    #[serde(default)]
+    since: Option<i64>,
+    #[serde(default)]
+    until: Option<i64>,
 }
 
 /// A page of the journal.
@@ -201,7 +234,17 @@ async fn journal(
     Input(Query(q), _): AdminQuery<JournalQuery>,
 ) -> Result<Envelope<JournalPage>, ApiError> {
     let limit = q.limit.unwrap_or(JOURNAL_PAGE_MAX).min(JOURNAL_PAGE_MAX);
-    let records = app.journal.records(q.after, limit as usize);
+    let filter = JournalFilter {
+        logid: q.logid,
+        path: q.path,
+        code: q.code,
+        client: q.client,
+        since: q.since,
+        until: q.until,
+    };
+    let records = app
+        .journal
+        .records_matching(q.after, limit as usize, &filter);
     Ok(Envelope(JournalPage { records }))
 }
 

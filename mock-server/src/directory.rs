@@ -79,6 +79,19 @@ impl Directory {
             .cloned()
     }
 
+    /// Every account some token speaks for, sorted by id.
+    pub fn accounts(&self) -> Vec<Arc<Account>> {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        let mut accounts: Vec<Arc<Account>> = Vec::new();
+        for principal in tokens.values() {
+            if !accounts.iter().any(|a| a.id == principal.account.id) {
+                accounts.push(principal.account.clone());
+            }
+        }
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        accounts
+    }
+
     /// Swaps this directory's token table for `other`'s, in one write. Only the tokens move: this
     /// directory keeps its own audio policy and `other`'s is dropped (seeds cannot change it, so both
     /// are the configuration file's).

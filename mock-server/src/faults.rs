@@ -3,7 +3,9 @@
 //!
 //! [`fault_layer`] is a middleware inside the logid layer, so an injected envelope gets a logid like any
 //! other answer, and handlers contain no fault code. The first active fault that matches a request is used
-//! and counted. The layer wraps the API's routes only: the router nests the admin API outside
+//! and counted. A fault that answers instead of the handler first reads the request's body, as every
+//! handler does before an error, so the journal can describe what the client sent
+//! ([`crate::report::capture::read_unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside
 //! it, so a fault never locks the tests out of the admin API.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +20,8 @@ use http::{header, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::report::capture::read_unanswered;
+use crate::report::summary::FaultKind;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,9 +195,14 @@ impl Faults {
     }
 }
 
-/// Marks an answer a fault produced, for the journal: the fault's rule name.
+/// Marks an answer a fault touched, for the journal: the fault's rule name and what it did.
 #[derive(Debug, Clone, Copy)]
-pub struct FaultApplied(pub &'static str);
+pub struct FaultApplied {
+    /// `fault.latency`, `fault.envelope`, `fault.http_status` or `fault.drop`.
+    pub rule: &'static str,
+    /// What the fault did.
+    pub kind: FaultKind,
+}
 
 /// Middleware: applies the first matching fault, if any.
 pub async fn fault_layer(
@@ -205,21 +214,30 @@ pub async fn fault_layer(
     let Some(action) = faults.take(request.method().as_str(), request.uri().path(), now_ms) else {
         return next.run(request).await;
     };
-    let (mut response, rule) = match action {
+    let (mut response, rule, kind) = match action {
         FaultAction::Latency { ms } => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            return next.run(request).await;
+            (
+                next.run(request).await,
+                "fault.latency",
+                FaultKind::Latency { ms },
+            )
         }
-        FaultAction::Envelope { code, msg, status } => (
-            ApiError::InjectedFault {
-                code,
-                msg,
-                status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            }
-            .into_response(),
-            "fault.envelope",
-        ),
+        FaultAction::Envelope { code, msg, status } => {
+            read_unanswered(request).await;
+            (
+                ApiError::InjectedFault {
+                    code,
+                    msg,
+                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                }
+                .into_response(),
+                "fault.envelope",
+                FaultKind::Envelope,
+            )
+        }
         FaultAction::HttpStatus { status } => {
+            read_unanswered(request).await;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             let text = format!(
                 "{} {}",
@@ -229,9 +247,11 @@ pub async fn fault_layer(
             (
                 (status, [(header::CONTENT_TYPE, "text/plain")], text).into_response(),
                 "fault.http_status",
+                FaultKind::HttpStatus,
             )
         }
         FaultAction::Drop => {
+            read_unanswered(request).await;
             let failing = futures_util::stream::once(async {
                 Err::<bytes::Bytes, _>(std::io::Error::other(
                     "coze-mock: injected dropped connection",
@@ -240,10 +260,13 @@ pub async fn fault_layer(
             (
                 (StatusCode::OK, Body::from_stream(failing)).into_response(),
                 "fault.drop",
+                FaultKind::Drop,
             )
         }
     };
-    response.extensions_mut().insert(FaultApplied(rule));
+    response
+        .extensions_mut()
+        .insert(FaultApplied { rule, kind });
     response
 }
 

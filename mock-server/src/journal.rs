@@ -1,11 +1,15 @@
-//! The request journal: the latest requests with their verdict and the rule that decided each, so a test
-//! can read back what the fake did (`GET /__admin/journal`, `MockServer::received_requests`).
+//! The request journal: the latest requests with their verdict, the rule that decided each, what they
+//! sent (a [`RequestSummary`]: names, sizes, hashes, never audio) and the report's findings about them,
+//! so a test can read back what the fake did (`GET /__admin/journal`, `MockServer::received_requests`)
+//! and `GET /__admin/report` can say what a client does wrong.
 //!
 //! [`journal_layer`] wraps the API's routes and every other API layer (the logid layer and the fault layer
 //! included), so it sees the final answer: the status, the envelope's `code` and `rule` (the
 //! [`EnvelopeParts`] the logid layer leaves on the response), the `x-tt-logid` header, and any fault that
-//! was injected. The router nests the admin API outside it: reading the journal would otherwise
-//! change it.
+//! was injected: a dropped connection is recorded with no status, a latency fault by its delay. The
+//! handlers fill the request's [`Notes`] as they read its body. The router nests the admin API outside
+//! the layer: reading the journal would otherwise change it. Each request also gets one log line at
+//! `info`.
 //!
 //! The journal lives in memory, in a [`Ring`] of the latest [`JOURNAL_MAX_ENTRIES`] requests (WireMock
 //! keeps its request journal in memory too): a restart or a reset empties it and numbers from 1 again.
@@ -14,47 +18,44 @@
 
 pub mod ring;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::auth::bearer_token;
 use crate::directory::Directory;
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
+use crate::report::capture::Notes;
+use crate::report::findings::{request_findings, Finding};
+use crate::report::ledger::Ledger;
+use crate::report::summary::{
+    Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement,
+};
+use crate::report::Report;
 
 pub use ring::{Numbered, Ring};
 
 /// The journal keeps the latest this many requests: a fake that CI hammers for days must not grow without
-/// bound (each entry is a few hundred bytes).
+/// bound (each entry is a summary of at most a few KiB: names and sizes, never values or audio).
 pub const JOURNAL_MAX_ENTRIES: usize = 10_000;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JournalEntry {
-    /// Unix time in milliseconds when the answer was ready.
-    pub time_ms: i64,
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
+    /// What was sent and answered: time, method, path, client, fields, file, status, code, rule, fault,
+    /// duration, logid.
+    #[serde(flatten)]
+    pub request: RequestSummary,
     /// The query string, if any.
     pub query: Option<String>,
-    /// The account of the bearer token, if the token is known.
-    pub account: Option<String>,
-    /// The HTTP status answered.
-    pub status: u16,
-    /// The envelope's `code`, if the answer was an envelope.
-    pub code: Option<i64>,
-    /// The rule that decided an error, or the fault that was injected.
-    pub rule: Option<String>,
     /// `accepted`, `refused` or `fault`.
     pub verdict: Verdict,
-    /// The `x-tt-logid` of the answer.
-    pub logid: Option<String>,
+    /// The report's findings about this request, those over the requests before it included.
+    pub findings: Vec<Finding>,
 }
 
 /// What became of a request.
@@ -65,28 +66,92 @@ pub enum Verdict {
     Accepted,
     /// Refused by a rule of the API.
     Refused,
-    /// Answered by an injected fault.
+    /// Answered by an injected fault (a delayed answer keeps the verdict of the answer itself).
     Fault,
+}
+
+impl Verdict {
+    /// The verdict on `outcome`.
+    pub fn of(outcome: &Outcome) -> Verdict {
+        match outcome.fault {
+            Some(FaultKind::Latency { .. }) | None if outcome.succeeded() => Verdict::Accepted,
+            Some(FaultKind::Latency { .. }) | None => Verdict::Refused,
+            Some(_) => Verdict::Fault,
+        }
+    }
 }
 
 /// A journal entry with its number.
 pub type JournalRecord = Numbered<JournalEntry>;
 
-/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1.
+/// Which records a read returns (`GET /__admin/journal?logid=…&path=…&code=…&client=…&since=…&until=…`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalFilter {
+    /// Only the request with this logid.
+    pub logid: Option<String>,
+    /// Only this path, or, ending in `*`, every path starting with what precedes it.
+    pub path: Option<String>,
+    /// Only answers with this code (`0`: successes).
+    pub code: Option<i64>,
+    /// Only clients whose label (`cozepy/0.20.0 · pat_mock`) contains this, case-insensitively.
+    pub client: Option<String>,
+    /// Only requests answered at or after this Unix time in milliseconds.
+    pub since: Option<i64>,
+    /// Only requests answered before this Unix time in milliseconds.
+    pub until: Option<i64>,
+}
+
+impl JournalFilter {
+    /// Whether `entry` passes every condition set.
+    pub fn matches(&self, entry: &JournalEntry) -> bool {
+        let r = &entry.request;
+        let path_ok = |p: &String| match p.strip_suffix('*') {
+            Some(prefix) => r.path.starts_with(prefix),
+            None => r.path == *p,
+        };
+        let code_ok = |c: &i64| r.outcome.status.is_some() && r.outcome.code.unwrap_or(0) == *c;
+        let client_ok = |c: &String| r.client.label().to_lowercase().contains(&c.to_lowercase());
+        self.logid
+            .as_ref()
+            .is_none_or(|l| r.logid.as_ref() == Some(l))
+            && self.path.as_ref().is_none_or(path_ok)
+            && self.code.as_ref().is_none_or(code_ok)
+            && self.client.as_ref().is_none_or(client_ok)
+            && self.since.is_none_or(|t| r.time_ms >= t)
+            && self.until.is_none_or(|t| r.time_ms < t)
+    }
+}
+
+/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1, and the ledger of what they did that
+/// the money findings need.
 #[derive(Debug)]
 pub struct Journal {
     entries: Ring<JournalEntry>,
+    ledger: Mutex<Ledger>,
 }
 
 impl Default for Journal {
     fn default() -> Journal {
         Journal {
             entries: Ring::new(JOURNAL_MAX_ENTRIES),
+            ledger: Mutex::new(Ledger::default()),
         }
     }
 }
 
 impl Journal {
+    fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        // The ledger's updates leave it consistent at every step: a poisoned one is still usable.
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The findings about `request`: its own, and those it makes with the requests before it.
+    pub fn findings(&self, request: &RequestSummary) -> Vec<Finding> {
+        let mut found = request_findings(request);
+        found.extend(self.ledger().observe(request));
+        found
+    }
+
     /// Appends one request; its number.
     pub fn record(&self, entry: JournalEntry) -> u64 {
         self.entries.push(entry)
@@ -97,9 +162,27 @@ impl Journal {
         self.entries.after(after, limit)
     }
 
-    /// Forgets every record; numbering starts again from 1.
+    /// Like [`Journal::records`], only those `filter` matches.
+    pub fn records_matching(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &JournalFilter,
+    ) -> Vec<JournalRecord> {
+        self.entries
+            .after_where(after, limit, |entry| filter.matches(entry))
+    }
+
+    /// The conformance report over every request kept.
+    pub fn report(&self) -> Report {
+        self.entries
+            .scan(|entries| Report::build(entries.map(|e| (&e.request, e.findings.as_slice()))))
+    }
+
+    /// Forgets every record and the ledger; numbering starts again from 1.
     pub fn clear(&self) {
         self.entries.clear();
+        self.ledger().clear();
     }
 }
 
@@ -112,72 +195,114 @@ pub struct JournalState {
     pub directory: Arc<Directory>,
 }
 
-/// Middleware: records every request it wraps once its answer is ready.
+/// Middleware: records every request it wraps once its answer is ready, and logs it.
 pub async fn journal_layer(
     State(state): State<JournalState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
-    let account = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .and_then(|token| state.directory.principal(token))
-        .map(|p| p.account.id.clone());
+    let head = RequestHead::of_headers(request.headers());
+    let principal = match head.token_placement {
+        TokenPlacement::Bearer => head
+            .token
+            .as_deref()
+            .and_then(|token| state.directory.principal(token)),
+        _ => None,
+    };
+    let notes = Notes::default();
+    request.extensions_mut().insert(notes.clone());
     let response = next.run(request).await;
     let parts = response.extensions().get::<EnvelopeParts>();
-    let fault = response.extensions().get::<FaultApplied>();
-    let status = response.status();
-    let code = parts.map(|p| p.code);
-    let verdict = if fault.is_some() {
-        Verdict::Fault
-    } else if status.is_success() && code.unwrap_or(0) == 0 {
-        Verdict::Accepted
-    } else {
-        Verdict::Refused
+    let fault = response.extensions().get::<FaultApplied>().copied();
+    let fault_kind = fault.map(|f| f.kind);
+    let outcome = Outcome {
+        status: (fault_kind != Some(FaultKind::Drop)).then_some(response.status().as_u16()),
+        code: parts.map(|p| p.code),
+        rule: parts
+            .and_then(|p| p.rule)
+            .or(fault.map(|f| f.rule))
+            .map(str::to_owned),
+        fault: fault_kind,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
-    state.journal.record(JournalEntry {
+    let endpoint = Endpoint::of_path(&path);
+    let mut inputs = notes.take();
+    if let (Endpoint::List, Some(q)) = (endpoint, &query) {
+        inputs.query(q);
+    }
+    let workspace = inputs
+        .space_id
+        .clone()
+        .or_else(|| principal.as_ref().map(|p| p.personal_space.clone()));
+    let request = RequestSummary {
         time_ms: chrono::Utc::now().timestamp_millis(),
         method,
         path,
-        query,
-        account,
-        status: status.as_u16(),
-        code,
-        rule: fault
-            .map(|f| f.0)
-            .or_else(|| parts.and_then(|p| p.rule))
-            .map(str::to_owned),
-        verdict,
+        endpoint,
+        client: head.client,
+        token_placement: head.token_placement,
+        account: principal.map(|p| p.account.id.clone()),
+        workspace,
+        content_type: head.content_type,
+        inputs,
+        outcome,
         logid: response
             .headers()
             .get(LOGID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+    };
+    let findings = state.journal.findings(&request);
+    log_line(&request, findings.len());
+    state.journal.record(JournalEntry {
+        verdict: Verdict::of(&request.outcome),
+        request,
+        query,
+        findings,
     });
     response
+}
+
+/// The request's line in the terminal: method, path, client, status, code, rule, findings, logid and
+/// duration.
+fn log_line(r: &RequestSummary, findings: usize) {
+    let o = &r.outcome;
+    let status = match (o.status, o.fault) {
+        (None, _) => "dropped".to_owned(),
+        (Some(s), Some(FaultKind::Latency { ms })) => format!("{s} (delayed {ms} ms)"),
+        (Some(s), _) => s.to_string(),
+    };
+    tracing::info!(
+        target: "coze_mock::request",
+        "{} {} client={} status={status} code={} rule={} findings={findings} logid={} duration_ms={}",
+        r.method,
+        r.path,
+        r.client.label(),
+        o.code.map_or("-".to_owned(), |c| c.to_string()),
+        o.rule.as_deref().unwrap_or("-"),
+        r.logid.as_deref().unwrap_or("-"),
+        o.duration_ms,
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::findings::tests::clean_clone;
 
     fn entry(path: &str) -> JournalEntry {
+        let mut request = clean_clone();
+        request.path = path.into();
+        request.endpoint = Endpoint::of_path(path);
         JournalEntry {
-            time_ms: 1,
-            method: "GET".into(),
-            path: path.into(),
+            request,
             query: None,
-            account: Some("a".into()),
-            status: 200,
-            code: Some(0),
-            rule: None,
             verdict: Verdict::Accepted,
-            logid: None,
+            findings: Vec::new(),
         }
     }
 
@@ -205,5 +330,66 @@ mod tests {
         assert_eq!(json["id"], 1);
         assert_eq!(json["path"], "/v1/audio/speech");
         assert_eq!(json["verdict"], "accepted");
+        assert_eq!(json["status"], 200);
+        assert_eq!(json["client"]["family"], "cozepy");
+        assert!(json["findings"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_dropped_connection_has_no_status_and_the_fault_verdict() {
+        let mut dropped = clean_clone().outcome;
+        dropped.status = None;
+        dropped.fault = Some(FaultKind::Drop);
+        assert_eq!(Verdict::of(&dropped), Verdict::Fault);
+        let mut slow = clean_clone().outcome;
+        slow.fault = Some(FaultKind::Latency { ms: 5 });
+        assert_eq!(
+            Verdict::of(&slow),
+            Verdict::Accepted,
+            "a delay is no refusal"
+        );
+    }
+
+    #[test]
+    fn filters_select_by_logid_path_code_client_and_time() {
+        let journal = Journal::default();
+        let mut refused = entry("/v1/audio/voices/clone");
+        refused.request.outcome.code = Some(4000);
+        refused.request.logid = Some("L2".into());
+        refused.request.time_ms = 2_000;
+        journal.record(entry("/v1/audio/voices"));
+        journal.record(refused);
+        let ids = |f: JournalFilter| -> Vec<u64> {
+            journal
+                .records_matching(0, 10, &f)
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(JournalFilter::default()), [1, 2]);
+        let by = |f: fn(&mut JournalFilter)| {
+            let mut filter = JournalFilter::default();
+            f(&mut filter);
+            ids(filter)
+        };
+        assert_eq!(by(|f| f.logid = Some("L2".into())), [2]);
+        assert_eq!(by(|f| f.path = Some("/v1/audio/voices".into())), [1]);
+        assert_eq!(by(|f| f.path = Some("/v1/audio/*".into())), [1, 2]);
+        assert_eq!(by(|f| f.code = Some(4000)), [2]);
+        assert_eq!(by(|f| f.code = Some(0)), [1]);
+        assert_eq!(by(|f| f.client = Some("COZEPY".into())), [1, 2]);
+        assert_eq!(by(|f| f.client = Some("curl".into())), Vec::<u64>::new());
+        assert_eq!(by(|f| f.since = Some(1_000)), [2]);
+        assert_eq!(by(|f| f.until = Some(1_000)), [1]);
+    }
+
+    #[test]
+    fn the_ledger_is_cleared_with_the_journal() {
+        let journal = Journal::default();
+        let first = clean_clone();
+        assert!(journal.findings(&first).is_empty());
+        assert_eq!(journal.findings(&first).len(), 1, "a duplicate voice");
+        journal.clear();
+        assert!(journal.findings(&first).is_empty());
     }
 }

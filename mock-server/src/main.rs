@@ -1,4 +1,4 @@
-//! The `coze-mock` binary: `serve`, `check-config` and `wait`.
+//! The `coze-mock` binary: `serve`, `check-config`, `wait` and `report` ([`mock_server::report::cli`]).
 //!
 //! A user error (a bad configuration, a port in use, an unreadable file) prints one
 //! `coze-mock: error: …` message with its causes and exits 1: `main` handles the error itself, so no
@@ -26,6 +26,9 @@ enum Command {
     CheckConfig(cli::check_config::CheckConfigArgs),
     /// Wait until a fake at URL answers its health check (for CI scripts).
     Wait(cli::wait::WaitArgs),
+    /// Print a running fake's conformance report; with --fail-on, exit 1 when a finding at that level
+    /// exists (2 when the report cannot be read).
+    Report(mock_server::report::cli::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,15 +45,17 @@ fn main() -> ExitCode {
         .map_err(anyhow::Error::from)
         .and_then(|runtime| {
             runtime.block_on(async {
+                let done = |()| ExitCode::SUCCESS;
                 match cli.command {
-                    Command::Serve(args) => cli::serve::run(args).await,
-                    Command::CheckConfig(args) => cli::check_config::run(&args),
-                    Command::Wait(args) => cli::wait::run(&args).await,
+                    Command::Serve(args) => cli::serve::run(args).await.map(done),
+                    Command::CheckConfig(args) => cli::check_config::run(&args).map(done),
+                    Command::Wait(args) => cli::wait::run(&args).await.map(done),
+                    Command::Report(args) => Ok(mock_server::report::cli::run(&args).await),
                 }
             })
         });
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("coze-mock: error: {e:#}");
             ExitCode::FAILURE

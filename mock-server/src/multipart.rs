@@ -11,6 +11,7 @@ use multer::{Constraints, Multipart, SizeLimit};
 
 use crate::audio::{AudioSniffer, PcmHint};
 use crate::error::ApiError;
+use crate::report::summary::{FileSummary, Inputs};
 use crate::request_body::{guarded, SlowBody};
 use crate::rules::{
     AudioFormat, BOUNDARY_MAX_BYTES, FILE_MAX_BYTES, MAX_PARTS, TEXT_FIELD_MAX_BYTES,
@@ -85,10 +86,12 @@ pub fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or(ApiError::NotMultipart { content_type })
 }
 
-/// Reads the whole form from `body`, streaming the file through the sniffer.
+/// Reads the whole form from `body`, streaming the file through the sniffer, and notes each part's name
+/// and size (and the file's hash) in `inputs` as it goes, so a form refused half-way is still described.
 pub async fn read_clone_form(
     boundary: String,
     body: &mut BodyDataStream,
+    inputs: &mut Inputs,
 ) -> Result<RawCloneForm, ApiError> {
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
@@ -108,6 +111,7 @@ pub async fn read_clone_form(
         }
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" || field.file_name().is_some() {
+            inputs.file = Some(FileSummary::start(&name, field.file_name()));
             if name != "file" {
                 return Err(ApiError::MalformedMultipart {
                     reason: format!(
@@ -135,6 +139,9 @@ pub async fn read_clone_form(
                     return Err(ApiError::FileTooLarge);
                 }
                 sniffer.feed(&chunk);
+                if let Some(file) = &mut inputs.file {
+                    file.feed(&chunk);
+                }
             }
             form.file = Some(FilePart { filename, sniffer });
             continue;
@@ -144,6 +151,7 @@ pub async fn read_clone_form(
             field: name.clone(),
             reason: "valid UTF-8 text".to_owned(),
         })?;
+        inputs.field(&name, &value);
         let slot = match name.as_str() {
             "voice_name" => &mut form.voice_name,
             "text" => &mut form.text,
@@ -204,7 +212,12 @@ mod tests {
     use http::HeaderValue;
 
     async fn read(boundary: &str, body: Body) -> Result<RawCloneForm, ApiError> {
-        read_clone_form(boundary.into(), &mut body.into_data_stream()).await
+        read_clone_form(
+            boundary.into(),
+            &mut body.into_data_stream(),
+            &mut Inputs::default(),
+        )
+        .await
     }
 
     fn content_type(v: &str) -> HeaderMap {
@@ -256,6 +269,45 @@ mod tests {
             .unwrap();
         assert_eq!(form.voice_name.as_deref(), Some("a"));
         assert_eq!(form.ignored, ["x"]);
+    }
+
+    #[tokio::test]
+    async fn every_part_is_noted_even_when_the_form_is_refused_half_way() {
+        let body = Body::from(
+            "--B\r\nContent-Disposition: form-data; name=\"voiceName\"\r\n\r\n名字\r\n\
+             --B\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\n\r\nRIFF\r\n--B--\r\n",
+        );
+        let mut inputs = Inputs::default();
+        let err = read_clone_form("B".into(), &mut body.into_data_stream(), &mut inputs)
+            .await
+            .unwrap_err();
+        assert_eq!(err.rule(), "body.malformed_multipart");
+        assert_eq!(inputs.fields[0].name, "voiceName");
+        assert_eq!((inputs.fields[0].bytes, inputs.fields[0].chars), (6, 2));
+        let file = inputs.file.unwrap();
+        assert_eq!(
+            (file.part.as_str(), file.filename.as_deref()),
+            ("audio", Some("a.wav"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_file_is_hashed_as_it_streams() {
+        let body = Body::from(
+            "--B\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nRIFF....WAVE\r\n--B--\r\n",
+        );
+        let mut inputs = Inputs::default();
+        let form = read_clone_form("B".into(), &mut body.into_data_stream(), &mut inputs)
+            .await
+            .unwrap();
+        assert!(form.file.is_some());
+        let file = inputs.file.unwrap();
+        assert_eq!(file.filename, None);
+        assert_eq!(file.bytes, 12);
+        assert_eq!(
+            file.hash,
+            crate::report::summary::AudioHasher::digest(b"RIFF....WAVE")
+        );
     }
 
     #[tokio::test]

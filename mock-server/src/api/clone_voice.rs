@@ -4,26 +4,31 @@ use axum::body::BodyDataStream;
 use axum::extract::{Request, State};
 use http::request::Parts;
 
+use crate::audio::AudioError;
 use crate::auth::authenticate;
 use crate::clone_request::CloneRequest;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
+use crate::report::capture::Notes;
+use crate::report::summary::Inputs;
 use crate::request_body::{content_length, drain};
-use crate::rules::CREATE_VOICE_PERMISSION;
+use crate::rules::{AudioFormat, CREATE_VOICE_PERMISSION};
 use crate::state::{base_url, now, AppState};
 use crate::store::VoiceSample;
 use crate::voice_view::VoiceView;
 
 /// Clones a voice, or retrains one when `voice_id` is given. Whatever the outcome, the body has been read
-/// (within bounds) before the answer goes out.
+/// (within bounds) before the answer goes out; what the form held is noted for the journal.
 pub async fn clone_voice(
     State(app): State<AppState>,
     request: Request,
 ) -> Result<Envelope<VoiceView>, ApiError> {
     let (head, body) = request.into_parts();
     let mut body = body.into_data_stream();
-    let outcome = clone(&app, &head, &mut body).await;
+    let mut inputs = Inputs::default();
+    let outcome = clone(&app, &head, &mut body, &mut inputs).await;
+    Notes::of(&head.extensions).set(inputs);
     // A client that stalled or trickled is not waited for again.
     if outcome
         .as_ref()
@@ -38,6 +43,7 @@ async fn clone(
     app: &AppState,
     head: &Parts,
     body: &mut BodyDataStream,
+    inputs: &mut Inputs,
 ) -> Result<VoiceView, ApiError> {
     let principal = authenticate(&head.headers, &app.directory, now())?;
     if !principal.has_permission(CREATE_VOICE_PERMISSION) {
@@ -51,8 +57,19 @@ async fn clone(
     if content_length(&head.headers).is_some_and(|len| len > BODY_MAX_BYTES) {
         return Err(ApiError::FileTooLarge);
     }
-    let form = read_clone_form(boundary(&head.headers)?, body).await?;
-    let request = CloneRequest::parse(form, &app.directory.audio)?;
+    let form = read_clone_form(boundary(&head.headers)?, body, inputs).await?;
+    let parsed = CloneRequest::parse(form, &app.directory.audio);
+    if let Some(file) = &mut inputs.file {
+        match &parsed {
+            Ok(request) => {
+                file.detected = Some(request.audio.format);
+                file.duration_secs = request.audio.duration_secs;
+            }
+            Err(ApiError::Audio(e)) => file.detected = format_shown(e),
+            Err(_) => {}
+        }
+    }
+    let request = parsed?;
     let space_id = request
         .space_id
         .clone()
@@ -92,3 +109,13 @@ async fn clone(
     }?;
     Ok(VoiceView::of(&voice, &base_url(&head.headers)))
 }
+
+/// The format the bytes showed, when the audio was refused after the format was recognised.
+fn format_shown(e: &AudioError) -> Option<AudioFormat> {
+    match e {
+        AudioError::Truncated { format } | AudioError::Corrupt { format, .. } => Some(*format),
+        AudioError::FormatMismatch { detected, .. } => Some(*detected),
+        _ => None,
+    }
+}
+

@@ -2,6 +2,7 @@
 
 pub mod audio_answer;
 pub mod clone_voice;
+pub mod landing;
 pub mod list_voices;
 pub mod preview_audio;
 pub mod speech;
@@ -10,6 +11,7 @@ use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
+use http::StatusCode;
 
 use crate::admin::{self, ADMIN_PREFIX};
 use crate::envelope::logid_layer;
@@ -22,7 +24,8 @@ use crate::state::AppState;
 ///
 /// The API's routes sit in layers, outermost first: the journal (sees the final answer), the logid
 /// (renders envelopes), the faults (so an injected envelope gets a logid too). The admin API is nested
-/// after those layers, so it is neither journaled nor faulted, and has a logid layer of its own.
+/// after those layers, so it is neither journaled nor faulted, and has a logid layer of its own; so do the
+/// landing envelope at `/` and the favicon a browser asks for.
 pub fn router(state: AppState) -> Router {
     let journal = JournalState {
         journal: state.journal.clone(),
@@ -52,6 +55,12 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
         .layer(from_fn(logid_layer))
         .layer(from_fn_with_state(journal, journal_layer))
+        .route("/", get(landing::landing).layer(from_fn(logid_layer)))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route(
+            &format!("{ADMIN_PREFIX}/"),
+            get(crate::report::routes::page).layer(from_fn(logid_layer)),
+        )
         .nest(ADMIN_PREFIX, admin)
         .with_state(state)
 }
@@ -114,7 +123,7 @@ mod tests {
             .journal
             .records(0, usize::MAX)
             .into_iter()
-            .map(|r| r.entry.path)
+            .map(|r| r.entry.request.path)
             .collect();
         assert_eq!(paths, ["/v1/audio/nothing"]);
     }

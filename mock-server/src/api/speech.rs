@@ -12,13 +12,14 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::HeaderMap;
+use http::{Extensions, HeaderMap};
 use serde::Deserialize;
 
 use crate::api::audio_answer::AudioAnswer;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
+use crate::report::capture::Notes;
 use crate::rules::{
     SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED, SPEECH_INPUT_MAX_CHARS,
     SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE,
@@ -103,9 +104,13 @@ impl SpeechRequest {
 /// Synthesises `input` with the voice.
 pub async fn speech(
     State(app): State<AppState>,
+    extensions: Extensions,
     headers: HeaderMap,
     body: Result<SpeechBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    if let Ok(Input(bytes, _)) = &body {
+        Notes::of(&extensions).update(|inputs| inputs.json_body(bytes));
+    }
     let principal = authenticate(&headers, &app.directory, now())?;
     let Input(body, _) = body?;
     let request = SpeechRequest::parse(&body)?;

@@ -61,6 +61,14 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => println!("default configuration: use the token `{DEFAULT_TOKEN}` (Authorization: Bearer {DEFAULT_TOKEN})"),
     }
     println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
+    println!(
+        "{}",
+        mock_server::admin::access_line(
+            &format!("http://{addr}"),
+            args.admin_token.is_some(),
+            addr.ip().is_loopback()
+        )
+    );
     let options = Options {
         storage: if args.in_memory {
             Storage::InMemory
@@ -73,7 +81,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Storage::InMemory => println!("state: in memory"),
         Storage::File(path) => println!("state: {}", path.display()),
     }
-    mock_server::server::serve_with(listener, &config, &options, shutdown).await
+    let shutdown = async move {
+        shutdown.await;
+        println!("coze-mock shutting down: no new connections; in-flight requests finish first");
+    };
+    mock_server::server::serve_with(listener, &config, &options, shutdown).await?;
+    println!("coze-mock stopped");
+    Ok(())
 }
 
 /// One start-up line per token of a configuration file: its value, account and plan, and personal

@@ -75,9 +75,27 @@ impl<T> Ring<T> {
     }
 }
 
+impl<T> Ring<T> {
+    /// Calls `read` with every item kept, oldest first, under the ring's lock (no copy).
+    pub fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = &T>) -> R) -> R {
+        let inner = self.lock();
+        read(&mut inner.items.iter())
+    }
+}
+
 impl<T: Clone> Ring<T> {
     /// The items numbered above `after` that are still kept, oldest first, at most `limit`.
     pub fn after(&self, after: u64, limit: usize) -> Vec<Numbered<T>> {
+        self.after_where(after, limit, |_| true)
+    }
+
+    /// Like [`Ring::after`], counting only the items `keep` accepts towards `limit`.
+    pub fn after_where(
+        &self,
+        after: u64,
+        limit: usize,
+        keep: impl Fn(&T) -> bool,
+    ) -> Vec<Numbered<T>> {
         let inner = self.lock();
         let first = inner.first_id();
         let skip =
@@ -87,6 +105,7 @@ impl<T: Clone> Ring<T> {
             .iter()
             .zip(first..)
             .skip(skip)
+            .filter(|(entry, _)| keep(entry))
             .take(limit)
             .map(|(entry, id)| Numbered {
                 id,
@@ -102,6 +121,17 @@ mod tests {
 
     fn ids(items: &[Numbered<u32>]) -> Vec<u64> {
         items.iter().map(|n| n.id).collect()
+    }
+
+    #[test]
+    fn a_filtered_read_counts_only_the_items_kept_towards_its_limit() {
+        let ring = Ring::new(10);
+        for i in 0..10u32 {
+            ring.push(i);
+        }
+        let odd = ring.after_where(2, 3, |i| i % 2 == 1);
+        assert_eq!(ids(&odd), [4, 6, 8]);
+        assert_eq!(ring.scan(|items| items.copied().sum::<u32>()), 45);
     }
 
     #[test]

@@ -6,11 +6,16 @@
 //! - [`vocabulary`]: the documented names and "did you mean".
 //! - [`coverage`]: the outcomes each client was served, per endpoint.
 //! - [`Report`]: all of it per client, rendered as JSON, [`text`] or [`junit`].
+//! - [`capture`]: how handlers note what a body held; [`routes`]: `/__admin/report`, `/__admin/accounts`
+//!   and the inspector page; [`cli`]: `coze-mock report`.
 
+pub mod capture;
+pub mod cli;
 pub mod coverage;
 pub mod findings;
 pub mod junit;
 pub mod ledger;
+pub mod routes;
 pub mod summary;
 pub mod text;
 pub mod vocabulary;

@@ -384,7 +384,18 @@ pub struct Inputs {
     pub voice_id: Option<String>,
     /// `space_id` as sent.
     pub space_id: Option<String>,
+    /// Fields past the first [`FIELDS_KEPT`], counted but not kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fields_not_kept: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The most fields a summary keeps: a form has at most 64 parts, and a JSON body or query with thousands
+/// of keys must not make the journal grow.
+pub const FIELDS_KEPT: usize = 64;
 
 /// The most of a `voice_name` the journal keeps: enough to compare names, bounded for hostile ones.
 pub const NAME_KEPT_BYTES: usize = 256;
@@ -392,7 +403,7 @@ pub const NAME_KEPT_BYTES: usize = 256;
 impl Inputs {
     /// Records a text field (form part, JSON string, query parameter) and the values the report compares.
     pub fn field(&mut self, name: &str, value: &str) {
-        self.fields.push(FieldSize::of(name, value));
+        self.size(FieldSize::of(name, value));
         let kept = || Some(clip(value, NAME_KEPT_BYTES));
         match name {
             "voice_name" => self.voice_name = kept(),
@@ -401,6 +412,16 @@ impl Inputs {
             "audio_format" => self.declared_format = kept(),
             _ => {}
         }
+    }
+
+    /// Keeps a field's size, its name cut to [`NAME_KEPT_BYTES`], while fewer than [`FIELDS_KEPT`] are kept.
+    fn size(&mut self, mut field: FieldSize) {
+        if self.fields.len() >= FIELDS_KEPT {
+            self.fields_not_kept += 1;
+            return;
+        }
+        field.name = clip(&field.name, NAME_KEPT_BYTES);
+        self.fields.push(field);
     }
 
     /// Records the keys of a JSON object body (a speech); string values count their text, others their
@@ -412,7 +433,7 @@ impl Inputs {
         for (key, value) in &map {
             match value {
                 serde_json::Value::String(s) => self.field(key, s),
-                other => self.fields.push(FieldSize::of(key, &other.to_string())),
+                other => self.size(FieldSize::of(key, &other.to_string())),
             }
         }
     }
@@ -521,6 +542,7 @@ pub struct RequestSummary {
     #[serde(flatten)]
     pub inputs: Inputs,
     /// What it was answered.
+    #[serde(flatten)]
     pub outcome: Outcome,
     /// The answer's `x-tt-logid`.
     pub logid: Option<String>,
@@ -695,6 +717,26 @@ mod tests {
         );
         assert_eq!((inputs.fields[0].bytes, inputs.fields[0].chars), (6, 2));
         assert_eq!(inputs.voice_name.as_deref(), Some("名字"));
+    }
+
+    #[test]
+    fn a_body_with_thousands_of_keys_keeps_a_bounded_summary() {
+        let body: serde_json::Map<String, serde_json::Value> = (0..5000)
+            .map(|i| {
+                (
+                    format!("{}{i}", "k".repeat(1000)),
+                    serde_json::Value::from(i),
+                )
+            })
+            .collect();
+        let mut inputs = Inputs::default();
+        inputs.json_body(serde_json::to_string(&body).unwrap().as_bytes());
+        assert_eq!(inputs.fields.len(), FIELDS_KEPT);
+        assert_eq!(inputs.fields_not_kept, 5000 - FIELDS_KEPT);
+        assert!(inputs
+            .fields
+            .iter()
+            .all(|f| f.name.len() <= NAME_KEPT_BYTES));
     }
 
     #[test]

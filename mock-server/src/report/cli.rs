@@ -1,0 +1,155 @@
+//! `coze-mock report --url URL [--format text|json|junit] [--fail-on error|warning]`: reads a running
+//! fake's report (`GET /__admin/report`), prints it, and exits non-zero when a finding at the `--fail-on`
+//! level exists, so a pipeline can gate on it.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, HOST};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+
+use super::findings::Severity;
+use super::{junit, text, Report};
+
+/// Exit status when a finding at the `--fail-on` level exists.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status when the report could not be read.
+pub const EXIT_UNREADABLE: u8 = 2;
+
+/// How long the whole exchange with the server may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to print the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// The report as `GET /__admin/report` gives it.
+    Json,
+    /// JUnit XML for CI systems.
+    Junit,
+}
+
+/// The level `--fail-on` gates at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when an error finding exists.
+    Error,
+    /// Exit 1 when an error or warning finding exists.
+    Warning,
+}
+
+/// `coze-mock report`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The running fake's base URL, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, env = "COZE_MOCK_URL")]
+    pub url: String,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Exit 1 when a finding at this level (or above) exists; without it, exit 0 whatever was found.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The fake's admin token, if it was started with one.
+    #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+}
+
+/// Runs `coze-mock report`: 0 when nothing at the `--fail-on` level was found, 1 when something was, 2
+/// when the report could not be read.
+pub async fn run(args: &ReportArgs) -> ExitCode {
+    let report = match fetch(&args.url, args.admin_token.as_deref()).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("coze-mock report: {e:#}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let printed = match args.format {
+        Format::Text => text::render(&report),
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(json) => json + "\n",
+            Err(e) => {
+                eprintln!("coze-mock report: {e}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+        },
+        Format::Junit => junit::render(&report),
+    };
+    print!("{printed}");
+    let gate = args.fail_on.map(|f| match f {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    });
+    match gate {
+        Some(level) if report.fails_at(level) => {
+            eprintln!(
+                "coze-mock report: {} finding(s) at {} level or above",
+                report.totals.at_least(level),
+                level.name()
+            );
+            ExitCode::from(EXIT_FINDINGS)
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// Reads the report of the fake at `base_url` over plain HTTP/1.1.
+pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
+    tokio::time::timeout(FETCH_TIMEOUT, fetch_unbounded(base_url, admin_token))
+        .await
+        .with_context(|| format!("no answer from {base_url} within {FETCH_TIMEOUT:?}"))?
+}
+
+async fn fetch_unbounded(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
+    let url = format!("{}/__admin/report", base_url.trim_end_matches('/'));
+    let uri: http::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
+    if uri.scheme_str() != Some("http") {
+        bail!("{base_url}: only http:// URLs (the fake serves plain HTTP)");
+    }
+    let authority = uri
+        .authority()
+        .with_context(|| format!("{base_url} has no host"))?
+        .clone();
+    let port = authority.port_u16().unwrap_or(80);
+    let stream = tokio::net::TcpStream::connect((authority.host(), port))
+        .await
+        .with_context(|| format!("connecting to {authority}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .context("HTTP handshake")?;
+    tokio::spawn(connection);
+    let mut request = http::Request::get(uri.path()).header(HOST, authority.as_str());
+    if let Some(token) = admin_token {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = sender
+        .send_request(request.body(Empty::<Bytes>::new())?)
+        .await
+        .context("GET /__admin/report")?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .context("reading the answer")?
+        .to_bytes();
+    let envelope: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
+        format!(
+            "HTTP {status}: not a coze-mock answer: {}",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        )
+    })?;
+    if envelope["code"] != 0 {
+        bail!(
+            "HTTP {status}, code {}: {}",
+            envelope["code"],
+            envelope["msg"].as_str().unwrap_or_default()
+        );
+    }
+    serde_json::from_value(envelope["data"].clone()).context("the report's shape")
+}

@@ -1,0 +1,97 @@
+//! The report's admin routes: `GET /__admin/report` (JSON, or JUnit XML with `?format=junit`),
+//! `GET /__admin/accounts` (slots per account), and the inspector page at `GET /__admin/`.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use http::header::CONTENT_TYPE;
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use super::{junit, Report};
+use crate::admin::check_access;
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::extract::{AdminQuery, Input};
+use crate::rules::Plan;
+use crate::state::AppState;
+
+/// The inspector: one self-contained page (no build step, nothing fetched from elsewhere) that polls the
+/// admin API.
+pub const INSPECTOR_HTML: &str = include_str!("inspector.html");
+
+/// The routes behind the admin API's access check.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/report", get(report))
+        .route("/accounts", get(accounts))
+}
+
+/// `GET /__admin/report` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    /// `json` (the default) or `junit`.
+    #[serde(default)]
+    format: Option<String>,
+}
+
+async fn report(
+    State(app): State<AppState>,
+    Input(Query(q), _): AdminQuery<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let report: Report = app.journal.report();
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Envelope(report).into_response()),
+        Some("junit") => Ok((
+            [(CONTENT_TYPE, "application/xml; charset=utf-8")],
+            junit::render(&report),
+        )
+            .into_response()),
+        Some(other) => Err(ApiError::AdminInvalid {
+            reason: format!("format {other:?}: json or junit"),
+        }),
+    }
+}
+
+/// An account with its slots.
+#[derive(Debug, Serialize)]
+struct AccountSlots {
+    id: String,
+    plan: Plan,
+    in_arrears: bool,
+    slots_total: u32,
+    slots_used: u32,
+}
+
+async fn accounts(State(app): State<AppState>) -> Result<Envelope<Vec<AccountSlots>>, ApiError> {
+    let voices = app.store.all_voices()?;
+    Ok(Envelope(
+        app.directory
+            .accounts()
+            .into_iter()
+            .map(|a| AccountSlots {
+                slots_used: voices.iter().filter(|v| v.account_id == a.id).count() as u32,
+                id: a.id.clone(),
+                plan: a.plan,
+                in_arrears: a.in_arrears,
+                slots_total: a.voice_slots,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /__admin/`: the page. It holds no data, so it is served wherever the admin API can be reached
+/// (the page asks for the admin token when the API answers 401); a server whose admin API is closed
+/// refuses it too.
+pub async fn page(State(app): State<AppState>) -> Response {
+    let open_without_token = || check_access(&app.admin, &HeaderMap::new());
+    match app.admin.token {
+        Some(_) => Html(INSPECTOR_HTML).into_response(),
+        None => match open_without_token() {
+            Ok(()) => Html(INSPECTOR_HTML).into_response(),
+            Err(closed) => closed.into_response(),
+        },
+    }
+}
