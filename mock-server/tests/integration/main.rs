@@ -17,6 +17,8 @@ mod concurrency;
 mod fuzz_props;
 /// Hostile clients against the binary: truncated, endless, slow and lying requests.
 mod hostile;
+/// The conformance report: journal summaries, findings, `/__admin/report`, the CLI, the page.
+mod report;
 /// Graceful shutdown of the binary on SIGTERM.
 mod shutdown;
 /// A cloned voice afterwards: listed, spoken, previewed, persisted, steered by the admin API.

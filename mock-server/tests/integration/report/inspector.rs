@@ -1,0 +1,413 @@
+//! The inspector page as a person uses it: Debian's `chromium`, headless, driven by `chromedriver` over
+//! plain W3C WebDriver HTTP calls. Ignored by default (it needs the browser); `.ci/run` installs
+//! `chromium` and `chromium-driver` and runs it with `--ignored`. `CHROMEDRIVER` and `CHROMIUM` override
+//! the binaries' paths.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mock_server::MockServer;
+use serde_json::{json, Value};
+
+use crate::support::api::Api;
+use crate::support::clone_form::CloneForm;
+use crate::support::defaults::TOKEN;
+use crate::support::wav::wav_of_len;
+
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// How long the page may take to show what the test waits for; the page refreshes every 2 s.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A headless Chromium session, its chromedriver stopped when dropped.
+struct Browser {
+    driver: Child,
+    http: reqwest::Client,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{chromedriver}: {e}; install Debian's chromium and chromium-driver")
+            });
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(started.elapsed() < PATIENCE, "chromedriver never listened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut options = json!({"args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1400,1000",
+            format!("--user-data-dir={}", profile.path().display()),
+        ]});
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if std::path::Path::new(&binary).exists() {
+            options["binary"] = json!(binary);
+        }
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}}))
+            .send()
+            .await
+            .expect("POST /session")
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        Browser {
+            driver,
+            http,
+            session: format!("{base}/session/{session}"),
+            _profile: profile,
+        }
+    }
+
+    /// One WebDriver command; the error object when the driver refuses it.
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> Result<Value, Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.session));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let answer: Value = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"))
+            .json()
+            .await
+            .unwrap();
+        match answer["value"].get("error") {
+            Some(_) => Err(answer["value"].clone()),
+            None => Ok(answer["value"].clone()),
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"))
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({"url": url}))
+            .await;
+    }
+
+    async fn find_all(&self, css: &str) -> Vec<String> {
+        self.call(
+            reqwest::Method::POST,
+            "/elements",
+            json!({"using": "css selector", "value": css}),
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e[ELEMENT_KEY]
+                .as_str()
+                .unwrap_or_else(|| panic!("not an element: {e}"))
+                .to_owned()
+        })
+        .collect()
+    }
+
+    /// The rendered texts of the elements `css` selects, read in one step: the page re-renders as it
+    /// refreshes, so element references do not outlive a refresh.
+    async fn texts(&self, css: &str) -> Vec<String> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({
+                "script": "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);",
+                "args": [css],
+            }),
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+    }
+
+    /// Clicks the one element `css` selects, finding it again if a refresh replaced it meanwhile.
+    async fn click(&self, css: &str) {
+        let started = Instant::now();
+        loop {
+            let element = self.one(css).await;
+            let clicked = self
+                .try_call(
+                    reqwest::Method::POST,
+                    &format!("/element/{element}/click"),
+                    json!({}),
+                )
+                .await;
+            match clicked {
+                Ok(_) => return,
+                Err(e) if e["error"] == "stale element reference" => {
+                    assert!(started.elapsed() < PATIENCE, "{css} kept going stale");
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+    }
+
+    async fn clear_and_type(&self, element: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            json!({}),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    /// The texts of the elements `css` selects, whitespace collapsed, once `until` accepts them (the page
+    /// refreshes itself).
+    async fn wait_for_texts(&self, css: &str, until: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let started = Instant::now();
+        loop {
+            let texts = self.texts(css).await;
+            if until(&texts) {
+                return texts;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{css} never showed what was expected; last: {texts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The one element `css` selects, once there is exactly one.
+    async fn one(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let found = self.find_all(css).await;
+            if found.len() == 1 {
+                return found[0].clone();
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{css}: {} elements",
+                found.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of the one element `css` selects.
+    async fn text_of(&self, css: &str) -> String {
+        self.wait_for_texts(css, |t| t.len() == 1).await.remove(0)
+    }
+
+    async fn quit(&self) {
+        self.call(reqwest::Method::DELETE, "", json!(null)).await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Waits until the admin API's `path` satisfies `until`.
+async fn wait_for_api(api: &Api, path: &str, until: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let data = api.admin_get(path).await.data();
+        if until(&data) {
+            return data;
+        }
+        assert!(started.elapsed() < PATIENCE, "{path} stayed {data}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: .ci/run installs them and runs it"]
+async fn the_inspector_shows_rows_findings_coverage_and_steers_faults() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let cozepy_like = || CloneForm::valid(TOKEN).field("audio_format", "wav");
+    let voice = cozepy_like().send(&api).await.voice_id();
+    api.list(TOKEN, "filter_system_voice=true").await;
+    api.speak_wav(TOKEN, &voice, "你好").await;
+    let typo = cozepy_like()
+        .without("voice_name")
+        .field("voiceName", "typo")
+        .send(&api)
+        .await;
+    typo.assert_refused(4000, "voice_name.required");
+    api.admin_post(
+        "/faults",
+        json!({"path": "/v1/audio/voices/clone", "action": {"kind": "envelope", "code": 5000, "msg": "busy"}}),
+    )
+    .await
+    .data();
+    let retried = || cozepy_like().field("voice_name", "retried");
+    retried()
+        .send(&api)
+        .await
+        .assert_refused(5000, "fault.envelope");
+    retried().send(&api).await.assert_ok();
+    cozepy_like()
+        .file(wav_of_len(10 * 1024 * 1024 + 1), Some("big.wav"))
+        .send(&api)
+        .await
+        .assert_refused(4302, "file.max_size");
+
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/__admin/", server.uri())).await;
+
+    // The rows, newest first.
+    let rows = browser
+        .wait_for_texts("#journal tbody tr.row td:nth-child(6)", |codes| {
+            codes.len() == 7
+        })
+        .await;
+    assert_eq!(rows, ["4302", "0", "5000", "4000", "", "0", "0"]);
+
+    // A row opens the request's summary: its fields and its findings, never audio.
+    browser
+        .click(&format!(
+            "#journal tr.row[data-logid='{}']",
+            typo.header("x-tt-logid")
+        ))
+        .await;
+    let detail = browser
+        .wait_for_texts("#journal tr.detail", |d| d.len() == 1)
+        .await;
+    assert!(detail[0].contains("voiceName"), "{}", detail[0]);
+    assert!(
+        detail[0].contains("clone.unknown_field: \"voiceName\": did you mean \"voice_name\"?"),
+        "{}",
+        detail[0]
+    );
+    assert!(detail[0].contains("jay.wav") && detail[0].contains("audio hash"));
+
+    // The findings and the coverage grid.
+    let findings = browser
+        .wait_for_texts("#coverage li[data-id]", |f| f.len() == 2)
+        .await;
+    assert!(
+        findings[0].starts_with("WARNING clone.unknown_field ×1"),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1].starts_with("WARNING money.retried_clone ×1"),
+        "{findings:?}"
+    );
+    let cell = |endpoint: &str, outcome: &str| {
+        format!("#coverage td[data-endpoint='{endpoint}'][data-outcome='{outcome}']")
+    };
+    assert_eq!(browser.text_of(&cell("clone", "4302")).await, "1");
+    assert_eq!(browser.text_of(&cell("clone", "5000")).await, "1");
+    assert_eq!(browser.text_of(&cell("clone", "success")).await, "2");
+    assert_eq!(browser.text_of(&cell("clone", "1109")).await, "·");
+    assert_eq!(browser.text_of(&cell("speech", "success")).await, "1");
+    let never = browser
+        .wait_for_texts("#coverage .never-seen li", |n| !n.is_empty())
+        .await;
+    assert!(never[0].contains("1109"), "{never:?}");
+
+    // Voices with their training times, and the account's slots.
+    let voices = browser
+        .wait_for_texts("#voices tr[data-voice]", |v| v.len() == 2)
+        .await;
+    assert!(
+        voices
+            .iter()
+            .any(|v| v.contains(&voice) && v.ends_with(" 9")),
+        "{voices:?}"
+    );
+    let account = browser
+        .wait_for_texts("#account-table tr[data-account]", |a| a.len() == 1)
+        .await;
+    assert!(account[0].ends_with("2 100 98"), "{account:?}");
+
+    // The fault form adds a fault the API then holds, and clears it.
+    let form = |name: &str| format!("#fault-form [name='{name}']");
+    browser
+        .clear_and_type(&browser.one(&form("path")).await, "/v1/audio/speech")
+        .await;
+    browser
+        .clear_and_type(&browser.one(&form("times")).await, "2")
+        .await;
+    browser
+        .clear_and_type(&browser.one(&form("code")).await, "4019")
+        .await;
+    browser.click("#add-fault").await;
+    let faults = wait_for_api(&api, "/faults", |f| {
+        f["faults"].as_array().unwrap().len() == 1
+    })
+    .await;
+    let fault = &faults["faults"][0];
+    assert_eq!(fault["path"], "/v1/audio/speech");
+    assert_eq!(fault["remaining"], 2);
+    assert_eq!(fault["action"]["code"], 4019);
+    let listed = browser
+        .wait_for_texts("#faults li[data-fault]", |f| f.len() == 1)
+        .await;
+    assert!(
+        listed[0].contains("/v1/audio/speech → envelope 4019"),
+        "{listed:?}"
+    );
+    browser.click("#clear-faults").await;
+    wait_for_api(&api, "/faults", |f| {
+        f["faults"].as_array().unwrap().is_empty()
+    })
+    .await;
+    browser
+        .wait_for_texts("#faults #no-faults", |f| f.len() == 1)
+        .await;
+
+    // Reset, after a confirmation.
+    browser.click("#reset").await;
+    browser.click("#reset-confirm").await;
+    wait_for_api(&api, "/voices", |v| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["voice_id"] != voice.as_str())
+    })
+    .await;
+    browser
+        .wait_for_texts("#journal tbody tr.row", |rows| rows.is_empty())
+        .await;
+    browser.quit().await;
+}

@@ -1,0 +1,12 @@
+//! The conformance report, as a client author meets it: the journal's summaries and findings over HTTP,
+//! `/__admin/report` in JSON and JUnit, the `coze-mock report` command's exit codes, and the inspector
+//! page in a real headless Chromium.
+
+/// `coze-mock report --url … --fail-on …` against the binary.
+mod cli;
+/// The inspector page in headless Chromium over WebDriver (ignored by default: `.ci/run` runs it).
+mod inspector;
+/// The journal's summaries, findings and filters, and what a fault really did.
+mod journal;
+/// `/__admin/report`, `/__admin/accounts`, the page and the landing envelope.
+mod routes;
