@@ -20,14 +20,15 @@ use http::{header, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::report::capture::read_unanswered;
+use crate::report::capture::{read_unanswered, Notes};
 use crate::report::summary::FaultKind;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
-    /// Waits `ms` milliseconds, then answers normally.
+    /// Answers normally, `ms` milliseconds late (the request is handled first, so a client that times
+    /// out meanwhile leaves its effect behind, as with a slow real server).
     Latency {
         /// The delay.
         ms: u64,
@@ -216,12 +217,12 @@ pub async fn fault_layer(
     };
     let (mut response, rule, kind) = match action {
         FaultAction::Latency { ms } => {
+            // The answer is made first, then held back: like a slow server, the work is done (a voice
+            // created) even when the client gives up waiting.
+            Notes::of(request.extensions()).fault(FaultKind::Latency { ms });
+            let response = next.run(request).await;
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            (
-                next.run(request).await,
-                "fault.latency",
-                FaultKind::Latency { ms },
-            )
+            (response, "fault.latency", FaultKind::Latency { ms })
         }
         FaultAction::Envelope { code, msg, status } => {
             read_unanswered(request).await;

@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::directory::Directory;
+use crate::directory::{Directory, Principal};
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
 use crate::report::capture::Notes;
@@ -52,7 +52,7 @@ pub struct JournalEntry {
     pub request: RequestSummary,
     /// The query string, if any.
     pub query: Option<String>,
-    /// `accepted`, `refused` or `fault`.
+    /// `accepted`, `refused`, `fault` or `abandoned`.
     pub verdict: Verdict,
     /// The report's findings about this request, those over the requests before it included.
     pub findings: Vec<Finding>,
@@ -68,11 +68,16 @@ pub enum Verdict {
     Refused,
     /// Answered by an injected fault (a delayed answer keeps the verdict of the answer itself).
     Fault,
+    /// The client went away before the answer was ready.
+    Abandoned,
 }
 
 impl Verdict {
     /// The verdict on `outcome`.
     pub fn of(outcome: &Outcome) -> Verdict {
+        if outcome.abandoned {
+            return Verdict::Abandoned;
+        }
         match outcome.fault {
             Some(FaultKind::Latency { .. }) | None if outcome.succeeded() => Verdict::Accepted,
             Some(FaultKind::Latency { .. }) | None => Verdict::Refused,
@@ -195,16 +200,13 @@ pub struct JournalState {
     pub directory: Arc<Directory>,
 }
 
-/// Middleware: records every request it wraps once its answer is ready, and logs it.
+/// Middleware: records every request it wraps once its answer is ready, and logs it. A request whose
+/// client goes away before the answer (a client timeout) is recorded too, as abandoned.
 pub async fn journal_layer(
     State(state): State<JournalState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let started = Instant::now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
     let head = RequestHead::of_headers(request.headers());
     let principal = match head.token_placement {
         TokenPlacement::Bearer => head
@@ -215,6 +217,16 @@ pub async fn journal_layer(
     };
     let notes = Notes::default();
     request.extensions_mut().insert(notes.clone());
+    let mut pending = Pending {
+        state,
+        started: Instant::now(),
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        head: Some(head),
+        principal,
+        notes,
+    };
     let response = next.run(request).await;
     let parts = response.extensions().get::<EnvelopeParts>();
     let fault = response.extensions().get::<FaultApplied>().copied();
@@ -227,44 +239,89 @@ pub async fn journal_layer(
             .or(fault.map(|f| f.rule))
             .map(str::to_owned),
         fault: fault_kind,
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        duration_ms: pending.elapsed_ms(),
+        abandoned: false,
     };
-    let endpoint = Endpoint::of_path(&path);
-    let mut inputs = notes.take();
-    if let (Endpoint::List, Some(q)) = (endpoint, &query) {
-        inputs.query(q);
-    }
-    let workspace = inputs
-        .space_id
-        .clone()
-        .or_else(|| principal.as_ref().map(|p| p.personal_space.clone()));
-    let request = RequestSummary {
-        time_ms: chrono::Utc::now().timestamp_millis(),
-        method,
-        path,
-        endpoint,
-        client: head.client,
-        token_placement: head.token_placement,
-        account: principal.map(|p| p.account.id.clone()),
-        workspace,
-        content_type: head.content_type,
-        inputs,
-        outcome,
-        logid: response
-            .headers()
-            .get(LOGID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
-    let findings = state.journal.findings(&request);
-    log_line(&request, findings.len());
-    state.journal.record(JournalEntry {
-        verdict: Verdict::of(&request.outcome),
-        request,
-        query,
-        findings,
-    });
+    let logid = response
+        .headers()
+        .get(LOGID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    pending.record(outcome, logid);
     response
+}
+
+/// A request the journal layer is waiting on. Dropped before [`Pending::record`] (the client went away
+/// and the server stopped waiting for the answer), it records the request as abandoned.
+struct Pending {
+    state: JournalState,
+    started: Instant,
+    method: String,
+    path: String,
+    query: Option<String>,
+    /// Taken when recorded.
+    head: Option<RequestHead>,
+    principal: Option<Principal>,
+    notes: Notes,
+}
+
+impl Pending {
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn record(&mut self, outcome: Outcome, logid: Option<String>) {
+        let Some(head) = self.head.take() else {
+            return;
+        };
+        let endpoint = Endpoint::of_path(&self.path);
+        let mut inputs = self.notes.take();
+        if let (Endpoint::List, Some(q)) = (endpoint, &self.query) {
+            inputs.query(q);
+        }
+        let workspace = inputs
+            .space_id
+            .clone()
+            .or_else(|| self.principal.as_ref().map(|p| p.personal_space.clone()));
+        let request = RequestSummary {
+            time_ms: chrono::Utc::now().timestamp_millis(),
+            method: std::mem::take(&mut self.method),
+            path: std::mem::take(&mut self.path),
+            endpoint,
+            client: head.client,
+            token_placement: head.token_placement,
+            account: self.principal.as_ref().map(|p| p.account.id.clone()),
+            workspace,
+            content_type: head.content_type,
+            inputs,
+            outcome,
+            logid,
+        };
+        let findings = self.state.journal.findings(&request);
+        log_line(&request, findings.len());
+        self.state.journal.record(JournalEntry {
+            verdict: Verdict::of(&request.outcome),
+            request,
+            query: self.query.take(),
+            findings,
+        });
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.head.is_some() {
+            let outcome = Outcome {
+                status: None,
+                code: None,
+                rule: Some("client.gone".to_owned()),
+                fault: self.notes.applied_fault(),
+                duration_ms: self.elapsed_ms(),
+                abandoned: true,
+            };
+            self.record(outcome, None);
+        }
+    }
 }
 
 /// The request's line in the terminal: method, path, client, status, code, rule, findings, logid and
@@ -272,6 +329,7 @@ pub async fn journal_layer(
 fn log_line(r: &RequestSummary, findings: usize) {
     let o = &r.outcome;
     let status = match (o.status, o.fault) {
+        (None, _) if o.abandoned => "abandoned by the client".to_owned(),
         (None, _) => "dropped".to_owned(),
         (Some(s), Some(FaultKind::Latency { ms })) => format!("{s} (delayed {ms} ms)"),
         (Some(s), _) => s.to_string(),

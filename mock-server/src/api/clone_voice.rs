@@ -118,4 +118,3 @@ fn format_shown(e: &AudioError) -> Option<AudioFormat> {
         _ => None,
     }
 }
-

@@ -7,15 +7,23 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::Request;
 use http::Extensions;
 
-use super::summary::{Endpoint, Inputs};
+use super::summary::{Endpoint, FaultKind, Inputs};
 use crate::multipart::{boundary, read_clone_form};
 
 /// The largest speech body read for its keys when a fault answers it.
 pub const UNANSWERED_JSON_MAX_BYTES: usize = 1024 * 1024;
 
-/// What the handlers note about one request's body, shared with the journal layer.
+/// What the handlers note about one request's body, and the fault layer about the fault it applies,
+/// shared with the journal layer: the journal can describe a request even when its client went away
+/// before the answer.
 #[derive(Debug, Clone, Default)]
-pub struct Notes(Arc<Mutex<Inputs>>);
+pub struct Notes(Arc<Mutex<Noted>>);
+
+#[derive(Debug, Default)]
+struct Noted {
+    inputs: Inputs,
+    fault: Option<FaultKind>,
+}
 
 impl Notes {
     /// The notes of the request with these extensions; detached notes (nobody reads them) when no
@@ -24,24 +32,34 @@ impl Notes {
         extensions.get::<Notes>().cloned().unwrap_or_default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inputs> {
+    fn lock(&self) -> MutexGuard<'_, Noted> {
         // Every update is a plain assignment or push: a poisoned lock still holds consistent notes.
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Replaces the notes.
+    /// Replaces what the body held.
     pub fn set(&self, inputs: Inputs) {
-        *self.lock() = inputs;
+        self.lock().inputs = inputs;
     }
 
-    /// Changes the notes in place.
+    /// Changes what the body held in place.
     pub fn update(&self, change: impl FnOnce(&mut Inputs)) {
-        change(&mut self.lock());
+        change(&mut self.lock().inputs);
     }
 
-    /// Takes the notes, leaving them empty.
+    /// Takes what the body held, leaving it empty.
     pub fn take(&self) -> Inputs {
-        std::mem::take(&mut *self.lock())
+        std::mem::take(&mut self.lock().inputs)
+    }
+
+    /// Notes the fault applied to the request.
+    pub fn fault(&self, kind: FaultKind) {
+        self.lock().fault = Some(kind);
+    }
+
+    /// The fault applied to the request, if any.
+    pub fn applied_fault(&self) -> Option<FaultKind> {
+        self.lock().fault
     }
 }
 

@@ -66,9 +66,16 @@ impl Served {
         }
     }
 
-    /// Every outcome one answer served: a delayed success is both `latency` and `success`.
+    /// Every outcome one answer served: a delayed success is both `latency` and `success`; a client that
+    /// gave up was served only the delay, if any.
     pub fn of(outcome: &Outcome) -> Vec<Served> {
         let mut served = Vec::new();
+        if outcome.abandoned {
+            if let Some(FaultKind::Latency { .. }) = outcome.fault {
+                served.push(Served::Latency);
+            }
+            return served;
+        }
         match outcome.fault {
             Some(FaultKind::Drop) => return vec![Served::Dropped],
             Some(FaultKind::Latency { .. }) => served.push(Served::Latency),
@@ -262,6 +269,7 @@ mod tests {
             rule: None,
             fault,
             duration_ms: 0,
+            abandoned: false,
         }
     }
 
@@ -289,6 +297,13 @@ mod tests {
             (
                 outcome(None, None, Some(FaultKind::Drop)),
                 vec![Served::Dropped],
+            ),
+            (
+                Outcome {
+                    abandoned: true,
+                    ..outcome(None, None, Some(FaultKind::Latency { ms: 10 }))
+                },
+                vec![Served::Latency],
             ),
         ];
         for (o, served) in cases {

@@ -356,6 +356,7 @@ pub(crate) mod tests {
                 rule: None,
                 fault: None,
                 duration_ms: 3,
+                abandoned: false,
             },
             logid: Some("20261125120000AAAAAAAAAAAAAAAAAAAA".into()),
         }

@@ -49,6 +49,14 @@ fn clone_limit_rule() -> &'static str {
 
 /// How the report describes an answer that left the client in doubt.
 pub fn describe_doubt(outcome: &Outcome) -> String {
+    if outcome.abandoned {
+        return match outcome.fault {
+            Some(FaultKind::Latency { ms }) => {
+                format!("a {ms} ms delay the client gave up on (a timeout)")
+            }
+            _ => "the client giving up before the answer (a timeout)".to_owned(),
+        };
+    }
     match (outcome.fault, outcome.status, outcome.code) {
         (Some(FaultKind::Drop), _, _) | (_, None, _) => "a dropped connection".to_owned(),
         (Some(FaultKind::Latency { ms }), _, _) => format!("a {ms} ms delay (a client timeout)"),
@@ -171,6 +179,7 @@ mod tests {
             rule: None,
             fault,
             duration_ms: 1,
+            abandoned: false,
         };
         s
     }
@@ -229,6 +238,24 @@ mod tests {
             ["money.retried_clone", "money.duplicate_voice"]
         );
         assert!(found[0].evidence.contains("30000 ms delay"));
+    }
+
+    #[test]
+    fn a_clone_repeated_after_the_client_gave_up_waiting_is_a_retried_clone() {
+        let mut ledger = Ledger::default();
+        let mut gave_up = with_outcome(
+            clean_clone(),
+            None,
+            None,
+            Some(FaultKind::Latency { ms: 3000 }),
+        );
+        gave_up.outcome.abandoned = true;
+        ledger.observe(&gave_up);
+        let found = ledger.observe(&clean_clone());
+        assert_eq!(ids(&found), ["money.retried_clone"]);
+        assert!(found[0]
+            .evidence
+            .contains("a 3000 ms delay the client gave up on (a timeout)"));
     }
 
     #[test]

@@ -499,6 +499,9 @@ pub struct Outcome {
     pub fault: Option<FaultKind>,
     /// From the request's arrival to its answer, in milliseconds.
     pub duration_ms: u64,
+    /// The client went away before the answer was ready (a client timeout): it received nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned: bool,
 }
 
 impl Outcome {
@@ -507,11 +510,12 @@ impl Outcome {
         self.status.is_some_and(|s| (200..300).contains(&s)) && self.code.unwrap_or(0) == 0
     }
 
-    /// Whether the client cannot know if the request took effect: a dropped connection, a delay long
-    /// enough to time out, an injected fault, a 5xx or a 5000. Retrying a clone after one of these may
+    /// Whether the client cannot know if the request took effect: a dropped connection, a client that gave
+    /// up waiting, a delay long enough to time out, an injected fault, a 5xx or a 5000. Retrying a clone after one of these may
     /// create a second voice.
     pub fn ambiguous(&self) -> bool {
-        self.fault.is_some()
+        self.abandoned
+            || self.fault.is_some()
             || self.status.is_none_or(|s| s >= 500)
             || self.code == Some(crate::error::CODE_INTERNAL)
     }
@@ -747,6 +751,7 @@ mod tests {
             rule: None,
             fault,
             duration_ms: 0,
+            abandoned: false,
         };
         assert!(outcome(None, None, Some(FaultKind::Drop)).ambiguous());
         assert!(outcome(Some(200), Some(0), Some(FaultKind::Latency { ms: 9000 })).ambiguous());

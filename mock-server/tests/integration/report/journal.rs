@@ -109,6 +109,68 @@ async fn a_latency_fault_names_itself_and_keeps_the_answers_verdict() {
 }
 
 #[tokio::test]
+async fn a_client_that_gives_up_waiting_is_recorded_as_abandoned_and_its_retry_found() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    api.admin_post(
+        "/faults",
+        json!({"path": "/v1/audio/voices/clone", "action": {"kind": "latency", "ms": 2000}}),
+    )
+    .await
+    .data();
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(api.url("/v1/audio/voices/clone"))
+        .bearer_auth(TOKEN)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("voice_name", "jay")
+                .text("audio_format", "wav")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(crate::support::wav::wav(12.0, 24_000))
+                        .file_name("jay.wav"),
+                ),
+        )
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out");
+
+    let started = std::time::Instant::now();
+    let records = loop {
+        let records = api.journal().await;
+        if !records.is_empty() {
+            break records;
+        }
+        assert!(started.elapsed().as_secs() < 30, "never journaled");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let record = &records[0];
+    assert_eq!(record["verdict"], "abandoned");
+    assert_eq!(record["status"], Value::Null);
+    assert_eq!(record["abandoned"], true);
+    assert_eq!(record["fault"], json!({"kind": "latency", "ms": 2000}));
+    assert_eq!(record["file"]["filename"], "jay.wav");
+    assert_eq!(
+        api.cloned_voices(TOKEN).await.len(),
+        1,
+        "the slow server finished the work the client gave up on"
+    );
+
+    cozepy_like().send(&api).await.assert_ok();
+    let records = api.journal().await;
+    let retry = records.last().unwrap();
+    assert_eq!(finding_ids(retry), ["money.retried_clone"]);
+    assert!(retry["findings"][0]["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("a 2000 ms delay the client gave up on (a timeout)"));
+}
+
+#[tokio::test]
 async fn a_clone_retried_after_an_injected_5000_is_a_money_finding() {
     let server = MockServer::start().await;
     let api = Api::new(server.uri());
