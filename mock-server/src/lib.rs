@@ -22,6 +22,8 @@
 //! - [`state`]: [`state::AppState`], what every handler shares.
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
+//! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`rules`] and
+//!   [`error`].
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
 //! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
 
@@ -39,6 +41,7 @@ pub mod faults;
 pub mod fidelity;
 pub mod journal;
 pub mod multipart;
+pub mod openapi;
 pub mod report;
 pub mod request_body;
 pub mod rules;

@@ -1,4 +1,5 @@
-//! The `coze-mock` binary: `serve`, `check-config`, `wait` and `report` ([`mock_server::report::cli`]).
+//! The `coze-mock` binary: `serve`, `check-config`, `wait`, `report` ([`mock_server::report::cli`]) and
+//! `openapi`.
 //!
 //! A user error (a bad configuration, a port in use, an unreadable file) prints one
 //! `coze-mock: error: …` message with its causes and exits 1: `main` handles the error itself, so no
@@ -29,6 +30,8 @@ enum Command {
     /// Print a running fake's conformance report; with --fail-on, exit 1 when a finding at that level
     /// exists (2 when the report cannot be read).
     Report(mock_server::report::cli::ReportArgs),
+    /// Print the OpenAPI 3.1 description of the API (as served at /__mock/openapi.json).
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
                     Command::CheckConfig(args) => cli::check_config::run(&args).map(done),
                     Command::Wait(args) => cli::wait::run(&args).await.map(done),
                     Command::Report(args) => Ok(mock_server::report::cli::run(&args).await),
+                    Command::Openapi => cli::openapi::run().map(done),
                 }
             })
         });

@@ -202,6 +202,17 @@ impl fmt::Display for AudioFormat {
 /// Voice list: 「不传默认 100，传值需要(0, 100]」 (@coze/api `ListVoicesReq.page_size`).
 pub const PAGE_SIZE_MAX: u32 = 100;
 
+/// Voices: `model_type`, 「big」 (large-model) or 「small」 (small-model) (cozepy `Voice.model_type`,
+/// @coze/api `ListVoicesReq.model_type`); also a voice-list filter.
+pub const VOICE_MODEL_TYPES: [&str; 2] = ["big", "small"];
+
+/// Voices: `state`, 「init」 (created, not yet cloned) or 「cloned」 (cozepy `Voice.state`); also a
+/// voice-list filter (`voice_state`).
+pub const VOICE_STATES: [&str; 2] = ["init", "cloned"];
+
+/// The voice-list filter value meaning every state: 「init|cloned|all」 (@coze/api `ListVoicesReq.voice_state`).
+pub const VOICE_STATE_ALL: &str = "all";
+
 /// Speech: 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api `CreateSpeechReq.input`).
 /// Characters, not bytes, unlike the clone endpoint's limits.
 pub const SPEECH_INPUT_MAX_CHARS: usize = 1024;

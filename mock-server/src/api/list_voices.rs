@@ -18,7 +18,7 @@ use crate::auth::authenticate;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{Input, VoiceListQuery};
-use crate::rules::PAGE_SIZE_MAX;
+use crate::rules::{PAGE_SIZE_MAX, VOICE_MODEL_TYPES, VOICE_STATES, VOICE_STATE_ALL};
 use crate::state::{base_url, now, AppState};
 use crate::voice_view::VoiceView;
 
@@ -71,19 +71,21 @@ impl ListQuery {
                     }
                 }
                 "model_type" => {
-                    q.model_type = Some(match value.as_str() {
-                        "big" => "big",
-                        "small" => "small",
-                        _ => return Err(invalid("model_type", "big or small")),
-                    })
+                    q.model_type = Some(
+                        VOICE_MODEL_TYPES
+                            .into_iter()
+                            .find(|m| m == value)
+                            .ok_or_else(|| invalid("model_type", "big or small"))?,
+                    )
                 }
+                "voice_state" if value == VOICE_STATE_ALL => q.voice_state = None,
                 "voice_state" => {
-                    q.voice_state = match value.as_str() {
-                        "init" => Some("init"),
-                        "cloned" => Some("cloned"),
-                        "all" => None,
-                        _ => return Err(invalid("voice_state", "init, cloned or all")),
-                    }
+                    q.voice_state = Some(
+                        VOICE_STATES
+                            .into_iter()
+                            .find(|s| s == value)
+                            .ok_or_else(|| invalid("voice_state", "init, cloned or all"))?,
+                    )
                 }
                 "page_num" => {
                     q.page_num = value

@@ -18,6 +18,7 @@ use crate::envelope::logid_layer;
 use crate::error::ApiError;
 use crate::faults::fault_layer;
 use crate::journal::{journal_layer, JournalState};
+use crate::openapi::{OPENAPI_PATH, PREVIEW_AUDIO_ROUTE};
 use crate::state::AppState;
 
 /// The whole API as a router, for [`crate::serve`] and for `oneshot` tests.
@@ -48,9 +49,10 @@ pub fn router(state: AppState) -> Router {
             post(speech::speech).fallback(method_not_allowed),
         )
         .route(
-            "/__mock/preview_audio/{file}",
+            PREVIEW_AUDIO_ROUTE,
             get(preview_audio::preview_audio).fallback(method_not_allowed),
         )
+        .route(OPENAPI_PATH, get(openapi_json).fallback(method_not_allowed))
         .fallback(route_not_found)
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
         .layer(from_fn(logid_layer))
@@ -63,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         )
         .nest(ADMIN_PREFIX, admin)
         .with_state(state)
+}
+
+/// `GET /__mock/openapi.json`: the description of this API ([`crate::openapi`]).
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(crate::openapi::document())
 }
 
 async fn route_not_found(request: Request) -> ApiError {

@@ -2,5 +2,6 @@
 
 pub(crate) mod addr;
 pub(crate) mod check_config;
+pub(crate) mod openapi;
 pub(crate) mod serve;
 pub(crate) mod wait;

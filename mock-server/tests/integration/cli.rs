@@ -180,6 +180,22 @@ async fn version_prints_the_crate_version() {
     );
 }
 
+#[tokio::test]
+async fn openapi_prints_the_description_the_server_serves() {
+    let output = run(&["openapi"]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
+    assert_eq!(printed["openapi"], "3.1.0");
+
+    let server = mock_server::MockServer::start().await;
+    let served = reqwest::get(format!("{}/__mock/openapi.json", server.uri()))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert!(served.headers().contains_key("x-tt-logid"));
+    assert_eq!(served.json::<Value>().await.unwrap(), printed);
+}
+
 /// Starts `coze-mock serve ARGS`, reads its start-up lines through `state: …`, kills it, and returns
 /// those lines and everything it wrote to stderr.
 fn start_up_lines(args: &[&str]) -> (Vec<String>, String) {
