@@ -41,6 +41,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("COZE_MOCK_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        // Colours only on a terminal: CI logs and captured output get plain lines.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -10,3 +10,5 @@ mod inspector;
 mod journal;
 /// `/__admin/report`, `/__admin/accounts`, the page and the landing envelope.
 mod routes;
+/// What the terminal shows: the admin API's access, one line per request, the shutdown.
+mod terminal;
