@@ -95,3 +95,30 @@ pub async fn page(State(app): State<AppState>) -> Response {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::server::{build_state, Options};
+
+    async fn page_status(admin_token: Option<&str>, loopback: bool) -> u16 {
+        let options = Options {
+            admin_token: admin_token.map(str::to_owned),
+            ..Options::default()
+        };
+        let state = build_state(&Config::default(), &options, loopback).unwrap();
+        page(State(state)).await.status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn the_page_follows_the_admin_access_rule() {
+        assert_eq!(page_status(None, true).await, 200, "open on loopback");
+        assert_eq!(
+            page_status(Some("t"), false).await,
+            200,
+            "asks for the token"
+        );
+        assert_eq!(page_status(None, false).await, 401, "closed");
+    }
+}
