@@ -3,6 +3,7 @@
 //! `chromium` and `chromium-driver` and runs it with `--ignored`. `CHROMEDRIVER` and `CHROMIUM` override
 //! the binaries' paths.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,7 +25,9 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// A headless Chromium session, its chromedriver stopped when dropped.
 struct Browser {
     driver: Child,
+    port: u16,
     http: reqwest::Client,
+    /// `http://127.0.0.1:PORT/session/ID`.
     session: String,
     _profile: tempfile::TempDir,
 }
@@ -78,6 +81,7 @@ impl Browser {
             .to_owned();
         Browser {
             driver,
+            port,
             http,
             session: format!("{base}/session/{session}"),
             _profile: profile,
@@ -232,14 +236,21 @@ impl Browser {
     async fn text_of(&self, css: &str) -> String {
         self.wait_for_texts(css, |t| t.len() == 1).await.remove(0)
     }
-
-    async fn quit(&self) {
-        self.call(reqwest::Method::DELETE, "", json!(null)).await;
-    }
 }
 
 impl Drop for Browser {
+    /// Ends the session, so chromedriver closes Chromium (killing chromedriver alone would orphan it),
+    /// also when a failed assertion unwinds through here; then stops chromedriver.
     fn drop(&mut self) {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let path = &self.session[self.session.find("/session/").unwrap_or(0)..];
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                stream,
+                "DELETE {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -409,5 +420,4 @@ async fn the_inspector_shows_rows_findings_coverage_and_steers_faults() {
     browser
         .wait_for_texts("#journal tbody tr.row", |rows| rows.is_empty())
         .await;
-    browser.quit().await;
 }
