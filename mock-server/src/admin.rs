@@ -12,12 +12,14 @@
 //! | `GET /__admin/report` | the conformance report ([`crate::report`]); `?format=junit` as JUnit XML |
 //! | `GET /__admin/accounts` | every account with its voice slots, used and total |
 //! | `GET /__admin/` | the inspector page (routed beside this module's routes; served without the token: it asks for it) |
+//! | `GET /__admin/health` | `{"ready": true, "version": "…"}` once the server answers: what launchers poll |
 //!
 //! # Access
-//! With `--admin-token T` (env `COZE_MOCK_ADMIN_TOKEN`), every admin request needs
+//! With `--admin-token T` (env `COZE_MOCK_ADMIN_TOKEN`), every admin request but `health` needs
 //! `Authorization: Bearer T`. Without one, the admin API is open only when the server listens on a
 //! loopback address (the default `127.0.0.1:8080`, and [`crate::MockServer`]): only local processes reach
-//! it then. A server on any other address without a token refuses every admin request.
+//! it then. A server on any other address without a token refuses every admin request but `health`,
+//! which tells nothing but that the server is up and its version.
 
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
@@ -57,6 +59,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .merge(crate::report::routes::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, guard))
+        .route("/health", get(health))
+}
+
+/// What `GET /__admin/health` answers.
+#[derive(Debug, Serialize)]
+struct Health {
+    /// Always true: the server answers only once it serves.
+    ready: bool,
+    /// The fake's version (the `mock-server` crate's).
+    version: &'static str,
+}
+
+/// Tells a launcher the server is up; needs no token.
+async fn health() -> Envelope<Health> {
+    Envelope(Health {
+        ready: true,
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// The start-up line saying whether the admin API and the inspector page are open, and where.

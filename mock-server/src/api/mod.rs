@@ -100,6 +100,10 @@ mod tests {
     use crate::store::SqliteStore;
 
     fn state() -> AppState {
+        state_with_admin_token(None)
+    }
+
+    fn state_with_admin_token(token: Option<&str>) -> AppState {
         let config = Config::default();
         AppState {
             directory: Arc::new(config.validate().unwrap()),
@@ -107,7 +111,7 @@ mod tests {
             system_voices: config.system_voices.clone().into(),
             faults: Arc::new(Faults::default()),
             journal: Arc::new(Journal::default()),
-            admin: Arc::new(AdminState::new(config, None, true)),
+            admin: Arc::new(AdminState::new(config, token.map(str::to_owned), true)),
         }
     }
 
@@ -149,5 +153,28 @@ mod tests {
         assert_eq!(get(&state, "/__admin/faults").await.status(), 200);
         assert_eq!(get(&state, "/__admin/nothing").await.status(), 404);
         assert_eq!(get(&state, "/v1/audio/voices").await.status(), 503);
+    }
+
+    #[tokio::test]
+    async fn health_answers_without_the_admin_token_and_is_not_journaled() {
+        use http_body_util::BodyExt;
+        let state = state_with_admin_token(Some("s3cret"));
+        let answer = get(&state, "/__admin/health").await;
+        assert_eq!(answer.status(), 200);
+        assert!(answer.headers().contains_key(LOGID_HEADER));
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["code"], 0);
+        assert_eq!(
+            json["data"],
+            serde_json::json!({"ready": true, "version": env!("CARGO_PKG_VERSION")})
+        );
+        let refused = get(&state, "/__admin/journal").await;
+        assert_eq!(
+            refused.status(),
+            401,
+            "the other admin routes still need the token"
+        );
+        assert!(state.journal.records(0, usize::MAX).is_empty());
     }
 }
