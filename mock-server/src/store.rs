@@ -7,10 +7,14 @@
 //!
 //! There is one store, [`SqliteStore`]: on a file for the binary (state survives restarts and `kill -9`),
 //! or on SQLite's `:memory:` for `--in-memory` and for [`crate::MockServer`]. One backend means one place
-//! where each rule can be wrong. The writes a request waits for (a clone, a retrain) are
-//! group-committed (see [`SqliteStore`]).
+//! where each rule can be wrong. Its parts: `sqlite.rs` opens the database and holds the schema;
+//! `group_commit.rs` commits the writes requests wait for (a clone, a retrain) in one transaction per
+//! batch; `voices.rs` and `seeds.rs` hold the statements of their tables.
 
+mod group_commit;
+mod seeds;
 mod sqlite;
+mod voices;
 
 use rand::Rng;
 
@@ -114,8 +118,21 @@ pub fn new_voice_id() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// What a clone sends, for the store's tests.
+    pub(crate) fn sample() -> VoiceSample {
+        VoiceSample {
+            name: "jay".into(),
+            language: Language::Zh,
+            preview_text: "hi".into(),
+            text: None,
+            description: None,
+            audio_format: AudioFormat::Wav,
+            duration_secs: Some(12.0),
+        }
+    }
 
     #[test]
     fn voice_ids_have_nineteen_digits() {
