@@ -121,6 +121,11 @@ pub fn new_voice_id() -> String {
 pub(crate) mod tests {
     use super::*;
 
+    /// Every voice of `space`, newest first.
+    pub(crate) fn voices_of(store: &SqliteStore, space: &str) -> Vec<Voice> {
+        store.voice_page(&[space.to_owned()], 0, u32::MAX).unwrap()
+    }
+
     /// What a clone sends, for the store's tests.
     pub(crate) fn sample() -> VoiceSample {
         VoiceSample {

@@ -11,6 +11,12 @@ use crate::config::SystemVoiceConfig;
 use crate::store::Voice;
 use crate::system_voices::{system_preview_text, SYSTEM_VOICE_TIME};
 
+/// The `model_type` of every cloned voice: clones are large-model voices.
+pub const CLONED_MODEL_TYPE: &str = "big";
+
+/// The `state` of every voice listed: a voice is listed once its clone succeeded.
+pub const CLONED_STATE: &str = "cloned";
+
 /// The JSON of one voice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VoiceView {
@@ -59,8 +65,8 @@ impl VoiceView {
             available_training_times: voice.available_training_times(),
             create_time: voice.create_time,
             update_time: voice.update_time,
-            model_type: "big",
-            state: "cloned",
+            model_type: CLONED_MODEL_TYPE,
+            state: CLONED_STATE,
         }
     }
 
@@ -82,7 +88,7 @@ impl VoiceView {
             } else {
                 "big"
             },
-            state: "cloned",
+            state: CLONED_STATE,
         }
     }
 }

@@ -5,8 +5,10 @@
 //! `voice_state` (`init` | `cloned` | `all`), `page_num` (from 1, default 1), `page_size` (1 to 100,
 //! default 100). Answer: `data: {voice_list: [Voice…], has_more}`.
 //!
-//! Order (not documented; pinned here so paging is stable): cloned voices newest first, then system voices
-//! in configuration order. A token lists the voices of every workspace it is a member of, since the list
+//! Order (not documented; pinned here so paging is stable): cloned voices newest first (the later clone
+//! first within a second), then system voices in configuration order. The store reads only the page's
+//! cloned voices, and one more to tell `has_more`, so a page costs about the same whatever the
+//! workspaces hold. A token lists the voices of every workspace it is a member of, since the list
 //! takes no `space_id`. No permission is required beyond a valid token: the permission name Coze checks
 //! here is not known (README, fidelity notes).
 
@@ -20,7 +22,7 @@ use crate::error::ApiError;
 use crate::extract::{Input, VoiceListQuery};
 use crate::rules::{PAGE_SIZE_MAX, VOICE_MODEL_TYPES, VOICE_STATES, VOICE_STATE_ALL};
 use crate::state::{base_url, now, AppState};
-use crate::voice_view::VoiceView;
+use crate::voice_view::{VoiceView, CLONED_MODEL_TYPE, CLONED_STATE};
 
 /// The answer's `data`.
 #[derive(Debug, Serialize)]
@@ -115,19 +117,49 @@ impl ListQuery {
             && self.voice_state.is_none_or(|s| s == v.state)
     }
 
-    /// The page of `voices` this query asks for.
-    pub fn page(&self, voices: Vec<VoiceView>) -> VoiceList {
-        let kept: Vec<_> = voices.into_iter().filter(|v| self.keeps(v)).collect();
-        let start = (self.page_num as usize - 1).saturating_mul(self.page_size as usize);
-        let has_more = kept.len() > start.saturating_add(self.page_size as usize);
-        VoiceList {
-            voice_list: kept
-                .into_iter()
-                .skip(start)
-                .take(self.page_size as usize)
-                .collect(),
-            has_more,
+    /// Whether the query keeps cloned voices, which all have the same model type and state.
+    pub fn keeps_cloned(&self) -> bool {
+        self.model_type.is_none_or(|m| m == CLONED_MODEL_TYPE)
+            && self.voice_state.is_none_or(|s| s == CLONED_STATE)
+    }
+
+    /// Where the page starts in the whole list: the kept cloned voices, then the kept system voices.
+    pub fn start(&self) -> u64 {
+        u64::from(self.page_num - 1) * u64::from(self.page_size)
+    }
+
+    /// The page this query asks for, from `cloned`, the kept cloned voices from [`Self::start`] on (at most
+    /// `page_size + 1` of them), `cloned_total`, how many cloned voices are kept in all (asked only when
+    /// the page lies past them all), and every `system` voice.
+    pub fn page<E>(
+        &self,
+        mut cloned: Vec<VoiceView>,
+        cloned_total: impl FnOnce() -> Result<u64, E>,
+        system: &[VoiceView],
+    ) -> Result<VoiceList, E> {
+        let size = self.page_size as usize;
+        if cloned.len() > size {
+            cloned.truncate(size);
+            return Ok(VoiceList {
+                voice_list: cloned,
+                has_more: true,
+            });
         }
+        let start = self.start();
+        // The cloned voices end on this page, or before it.
+        let cloned_total = match cloned.len() {
+            0 if start > 0 => cloned_total()?,
+            n => start + n as u64,
+        };
+        let system: Vec<_> = system.iter().filter(|v| self.keeps(v)).collect();
+        let skip = usize::try_from(start.saturating_sub(cloned_total)).unwrap_or(usize::MAX);
+        let room = size - cloned.len();
+        let has_more = cloned_total + system.len() as u64 > start + size as u64;
+        cloned.extend(system.into_iter().skip(skip).take(room).cloned());
+        Ok(VoiceList {
+            voice_list: cloned,
+            has_more,
+        })
     }
 }
 
@@ -141,21 +173,22 @@ pub async fn list_voices(
     let Input(Query(pairs), _) = query?;
     let query = ListQuery::parse(&pairs)?;
     let base = base_url(&headers);
-    let mut cloned = Vec::new();
-    for space in &principal.spaces {
-        cloned.extend(app.store.voices(space)?);
-    }
-    cloned.sort_by(|a, b| (b.create_time, &b.voice_id).cmp(&(a.create_time, &a.voice_id)));
-    let views = cloned
+    let spaces = &principal.spaces;
+    let cloned = if query.keeps_cloned() {
+        let page = app
+            .store
+            .voice_page(spaces, query.start(), query.page_size + 1)?;
+        page.iter().map(|v| VoiceView::of(v, &base)).collect()
+    } else {
+        Vec::new()
+    };
+    let system: Vec<_> = app
+        .system_voices
         .iter()
-        .map(|v| VoiceView::of(v, &base))
-        .chain(
-            app.system_voices
-                .iter()
-                .map(|v| VoiceView::of_system(v, &base)),
-        )
+        .map(|v| VoiceView::of_system(v, &base))
         .collect();
-    Ok(Envelope(query.page(views)))
+    let list = query.page(cloned, || app.store.voice_count(spaces), &system)?;
+    Ok(Envelope(list))
 }
 
 #[cfg(test)]
@@ -166,6 +199,22 @@ mod tests {
         q.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// The page `q` makes of `voices` (cloned and system, in list order), with the cloned part served
+    /// as the store serves it.
+    fn page_of(q: &ListQuery, voices: &[VoiceView]) -> VoiceList {
+        let (system, cloned): (Vec<_>, Vec<_>) =
+            voices.iter().cloned().partition(|v| v.is_system_voice);
+        let cloned = if q.keeps_cloned() { cloned } else { Vec::new() };
+        let from_start: Vec<_> = cloned
+            .iter()
+            .skip(q.start() as usize)
+            .take(q.page_size as usize + 1)
+            .cloned()
+            .collect();
+        q.page(from_start, || Ok::<_, ()>(cloned.len() as u64), &system)
+            .unwrap()
     }
 
     fn view(id: &str, system: bool) -> VoiceView {
@@ -220,9 +269,8 @@ mod tests {
     fn has_more_is_true_until_the_last_page() {
         let voices: Vec<_> = (0..5).map(|i| view(&i.to_string(), false)).collect();
         let page = |n| {
-            ListQuery::parse(&pairs(&[("page_num", n), ("page_size", "2")]))
-                .unwrap()
-                .page(voices.clone())
+            let q = ListQuery::parse(&pairs(&[("page_num", n), ("page_size", "2")])).unwrap();
+            page_of(&q, &voices)
         };
         assert!(page("1").has_more && page("2").has_more);
         let last = page("3");
@@ -234,7 +282,7 @@ mod tests {
     #[test]
     fn filter_system_voice_leaves_only_cloned_voices() {
         let q = ListQuery::parse(&pairs(&[("filter_system_voice", "true")])).unwrap();
-        let list = q.page(vec![view("1", false), view("2", true)]);
+        let list = page_of(&q, &[view("1", false), view("2", true)]);
         assert_eq!(list.voice_list.len(), 1);
         assert!(!list.voice_list[0].is_system_voice);
     }
@@ -242,6 +290,84 @@ mod tests {
     #[test]
     fn init_state_lists_nothing_because_every_voice_is_cloned() {
         let q = ListQuery::parse(&pairs(&[("voice_state", "init")])).unwrap();
-        assert!(q.page(vec![view("1", false)]).voice_list.is_empty());
+        assert!(page_of(&q, &[view("1", false)]).voice_list.is_empty());
+    }
+
+    /// The page as the handler made it before paging moved into the store: every voice filtered, then
+    /// cut.
+    fn whole_list_page(q: &ListQuery, voices: &[VoiceView]) -> (Vec<String>, bool) {
+        let kept: Vec<_> = voices.iter().filter(|v| q.keeps(v)).collect();
+        let start = q.start() as usize;
+        let size = q.page_size as usize;
+        let page = kept
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(|v| v.voice_id.clone());
+        (page.collect(), kept.len() > start + size)
+    }
+
+    #[test]
+    fn pages_across_cloned_and_system_voices_match_cutting_the_whole_list() {
+        for cloned in 0..=6 {
+            for system in 0..=3 {
+                let mut voices: Vec<_> =
+                    (0..cloned).map(|i| view(&format!("c{i}"), false)).collect();
+                voices.extend((0..system).map(|i| {
+                    let mut v = view(&format!("s{i}"), true);
+                    v.model_type = if i % 2 == 0 { "big" } else { "small" };
+                    v
+                }));
+                for filters in [
+                    &[][..],
+                    &[("filter_system_voice", "true")],
+                    &[("model_type", "small")],
+                    &[("model_type", "big")],
+                    &[("voice_state", "init")],
+                ] {
+                    for size in 1..=4 {
+                        for num in 1..=8 {
+                            let size = size.to_string();
+                            let num = num.to_string();
+                            let mut query = filters.to_vec();
+                            query
+                                .extend([("page_size", size.as_str()), ("page_num", num.as_str())]);
+                            let q = ListQuery::parse(&pairs(&query)).unwrap();
+                            let page = page_of(&q, &voices);
+                            let ids: Vec<_> =
+                                page.voice_list.iter().map(|v| v.voice_id.clone()).collect();
+                            assert_eq!(
+                                (ids, page.has_more),
+                                whole_list_page(&q, &voices),
+                                "{cloned} cloned, {system} system, {query:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_past_the_cloned_voices_asks_for_their_count_and_no_other_does() {
+        let q = ListQuery::parse(&pairs(&[("page_num", "3"), ("page_size", "2")])).unwrap();
+        let system = [view("s0", true), view("s1", true)];
+        let asked = std::cell::Cell::new(false);
+        let count = || {
+            asked.set(true);
+            Ok::<_, ()>(3)
+        };
+        let page = q.page(Vec::new(), count, &system).unwrap();
+        assert!(asked.get());
+        let ids: Vec<_> = page
+            .voice_list
+            .iter()
+            .map(|v| v.voice_id.as_str())
+            .collect();
+        assert_eq!((ids, page.has_more), (vec!["s1"], false));
+        let first = ListQuery::parse(&pairs(&[("page_size", "2")])).unwrap();
+        let never = || -> Result<u64, ()> { panic!("page 1 needs no count") };
+        let page = first.page(vec![view("c0", false)], never, &system).unwrap();
+        assert!(page.has_more, "c0, s0, then s1");
     }
 }

@@ -37,7 +37,10 @@ CREATE TABLE IF NOT EXISTS voices (
     create_time    INTEGER NOT NULL,
     update_time    INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS voices_by_space ON voices (space_id);
+-- A workspace's voices in list order: newest first is this index read backwards (the rowid, which
+-- breaks ties, is every index's last column). Files before version 4 had one on space_id alone.
+DROP INDEX IF EXISTS voices_by_space;
+CREATE INDEX IF NOT EXISTS voices_by_space_newest ON voices (space_id, create_time);
 -- No index by account: the slot check reads the counter below (files before it had one).
 DROP INDEX IF EXISTS voices_by_account;
 -- Voices an account holds, kept by triggers so the slot check reads one row instead of counting them all.
@@ -61,7 +64,7 @@ CREATE TABLE IF NOT EXISTS seeds (
 -- A file written before the counter existed: count once.
 INSERT OR IGNORE INTO account_voices (account_id, used)
     SELECT account_id, COUNT(*) FROM voices GROUP BY account_id;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 ";
 
 /// The state in SQLite, on a file or in memory, with group commit of the writes requests wait for.
@@ -124,7 +127,7 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::sample;
+    use crate::store::tests::{sample, voices_of};
 
     #[tokio::test]
     async fn a_file_written_before_the_slot_counter_is_counted_once_on_opening() {
@@ -178,7 +181,7 @@ mod tests {
             let version: i64 = conn
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
-            assert_eq!(version, 3);
+            assert_eq!(version, 4);
             let journals: i64 = conn
                 .query_row(
                     "SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal'",
@@ -188,7 +191,7 @@ mod tests {
                 .unwrap();
             assert_eq!(journals, 0, "the journal table is dropped");
         });
-        let voices = store.voices("1").unwrap();
+        let voices = voices_of(&store, "1");
         assert_eq!(voices.len(), 1);
         assert_eq!(voices[0].sample.name, "old");
         assert_eq!(
@@ -208,7 +211,7 @@ mod tests {
             store.create_voice("a", "1", 5, sample(), 0).await.unwrap()
         };
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.voices("1").unwrap(), [voice]);
+        assert_eq!(voices_of(&store, "1"), [voice]);
         assert_eq!(store.seeds().unwrap(), ["{}"]);
     }
 

@@ -1,7 +1,8 @@
 //! The voices table: a clone, a retrain and the slot check, each one group-committed write; the
 //! look-ups and lists.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::ToSql;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::group_commit::backend;
 use super::{
@@ -35,20 +36,6 @@ macro_rules! voice_params {
             $v.create_time,
             $v.update_time,
         ]
-    };
-}
-
-/// `SELECT`s the voices matching `$filter`, newest first; the rowid breaks ties between voices created in
-/// the same second.
-macro_rules! select_voices_newest_first {
-    ($filter:literal) => {
-        concat!(
-            "SELECT ",
-            voice_columns!(),
-            " FROM voices ",
-            $filter,
-            " ORDER BY create_time DESC, rowid DESC"
-        )
     };
 }
 
@@ -113,6 +100,29 @@ fn insert_new_voice(conn: &Connection, v: &Voice) -> rusqlite::Result<bool> {
         ))?
         .execute(voice_params!(v))?;
     Ok(inserted == 1)
+}
+
+/// Each workspace once, in a stable order (so one statement is prepared per number of workspaces).
+fn distinct(spaces: &[String]) -> Vec<&String> {
+    let mut spaces: Vec<_> = spaces.iter().collect();
+    spaces.sort_unstable();
+    spaces.dedup();
+    spaces
+}
+
+/// The keys (`create_time`, rowid) of a page of the voices of `spaces` workspaces (`?1` … `?spaces`),
+/// newest first, then `LIMIT ?spaces+1 OFFSET ?spaces+2`. One ordered range of the index per workspace,
+/// which SQLite merges (`MERGE (UNION ALL)`) instead of sorting.
+fn page_keys_sql(spaces: usize) -> String {
+    let ranges: Vec<_> = (1..=spaces)
+        .map(|i| format!("SELECT create_time, rowid FROM voices WHERE space_id = ?{i}"))
+        .collect();
+    format!(
+        "{} ORDER BY 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}",
+        ranges.join(" UNION ALL "),
+        spaces + 1,
+        spaces + 2
+    )
 }
 
 fn query_voices(
@@ -213,18 +223,71 @@ impl SqliteStore {
             .with_conn(|conn| find_voice(conn, voice_id).map_err(backend))
     }
 
-    /// Every voice of `space_id`, newest first.
-    pub fn voices(&self, space_id: &str) -> Result<Vec<Voice>, StoreError> {
+    /// A page of the voices of `spaces`, newest first: `limit` of them after skipping `offset`. Ties within
+    /// a second go to the later clone (the higher rowid).
+    ///
+    /// The page's keys come from the index `voices_by_space_newest` alone (one ordered range per
+    /// workspace, merged), and only the page's rows are read: a page costs the same whatever the
+    /// workspaces hold after it, and skipping `offset` voices walks index entries only.
+    pub fn voice_page(
+        &self,
+        spaces: &[String],
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<Voice>, StoreError> {
+        let spaces = distinct(spaces);
+        if spaces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         self.db.with_conn(|conn| {
-            let sql = select_voices_newest_first!("WHERE space_id = ?1");
-            query_voices(conn, sql, [space_id])
+            let mut keys = conn
+                .prepare_cached(&page_keys_sql(spaces.len()))
+                .map_err(backend)?;
+            let mut args: Vec<&dyn ToSql> = spaces.iter().map(|s| s as &dyn ToSql).collect();
+            args.extend([&limit as &dyn ToSql, &offset]);
+            let rowids = keys
+                .query_map(params_from_iter(args), |r| r.get::<_, i64>(1))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            let mut row = conn
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    voice_columns!(),
+                    " FROM voices WHERE rowid = ?1"
+                ))
+                .map_err(backend)?;
+            rowids
+                .into_iter()
+                .map(|rowid| row.query_row([rowid], voice_from_row).map_err(backend))
+                .collect()
+        })
+    }
+
+    /// How many voices `spaces` hold, counted on the index.
+    pub fn voice_count(&self, spaces: &[String]) -> Result<u64, StoreError> {
+        self.db.with_conn(|conn| {
+            let mut count = conn
+                .prepare_cached("SELECT COUNT(*) FROM voices WHERE space_id = ?1")
+                .map_err(backend)?;
+            distinct(spaces).into_iter().try_fold(0u64, |total, space| {
+                let n: u64 = count.query_row([space], |r| r.get(0)).map_err(backend)?;
+                Ok(total + n)
+            })
         })
     }
 
     /// Every voice of every workspace, newest first (admin inspection).
     pub fn all_voices(&self) -> Result<Vec<Voice>, StoreError> {
-        self.db
-            .with_conn(|conn| query_voices(conn, select_voices_newest_first!(""), []))
+        self.db.with_conn(|conn| {
+            let sql = concat!(
+                "SELECT ",
+                voice_columns!(),
+                " FROM voices ORDER BY create_time DESC, rowid DESC"
+            );
+            query_voices(conn, sql, [])
+        })
     }
 
     /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
@@ -238,7 +301,7 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::rules::CLONES_PER_VOICE_ID;
-    use crate::store::tests::sample;
+    use crate::store::tests::{sample, voices_of};
 
     #[tokio::test]
     async fn the_eleventh_clone_of_a_voice_id_is_refused() {
@@ -300,22 +363,102 @@ mod tests {
             store.retrain_voice("2", &v.voice_id, sample(), 1).await,
             Err(StoreError::VoiceNotFound { .. })
         ));
-        assert!(store.voices("2").unwrap().is_empty());
+        assert!(voices_of(&store, "2").is_empty());
         assert_eq!(store.voice_anywhere(&v.voice_id).unwrap(), Some(v));
     }
 
+    fn ids(voices: Vec<Voice>) -> Vec<String> {
+        voices.into_iter().map(|v| v.voice_id).collect()
+    }
+
     #[tokio::test]
-    async fn voices_are_listed_newest_first() {
+    async fn voices_are_listed_newest_first_and_the_later_clone_first_within_a_second() {
         let store = SqliteStore::in_memory();
         let old = store.create_voice("a", "1", 5, sample(), 10).await.unwrap();
         let new = store.create_voice("a", "1", 5, sample(), 20).await.unwrap();
-        let ids: Vec<_> = store
-            .voices("1")
-            .unwrap()
-            .into_iter()
-            .map(|v| v.voice_id)
+        let later = store.create_voice("a", "1", 5, sample(), 20).await.unwrap();
+        assert_eq!(
+            ids(voices_of(&store, "1")),
+            [later.voice_id, new.voice_id, old.voice_id]
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_of_several_workspaces_interleave_by_time_and_skip_exactly_offset() {
+        let store = SqliteStore::in_memory();
+        let mut made = Vec::new();
+        for (time, space) in [(1, "1"), (2, "2"), (3, "1"), (4, "3"), (5, "2"), (6, "1")] {
+            made.push(
+                store
+                    .create_voice("a", space, 10, sample(), time)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let spaces = ["2".to_owned(), "1".to_owned(), "2".to_owned()];
+        let newest_first: Vec<_> = made
+            .iter()
+            .rev()
+            .filter(|v| v.space_id != "3")
+            .map(|v| v.voice_id.clone())
             .collect();
-        assert_eq!(ids, [new.voice_id, old.voice_id]);
+        assert_eq!(
+            ids(store.voice_page(&spaces, 0, 100).unwrap()),
+            newest_first
+        );
+        assert_eq!(
+            ids(store.voice_page(&spaces, 1, 2).unwrap()),
+            newest_first[1..3]
+        );
+        assert!(store.voice_page(&spaces, 5, 2).unwrap().is_empty());
+        assert!(store.voice_page(&[], 0, 2).unwrap().is_empty());
+        assert_eq!(store.voice_count(&spaces).unwrap(), 5);
+        assert_eq!(store.voice_count(&["3".to_owned()]).unwrap(), 1);
+    }
+
+    /// The plan SQLite chooses for `sql`, one step a line.
+    fn plan(store: &SqliteStore, sql: &str) -> String {
+        store.db.with_conn(|conn| {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            // The plan is made when the statement is prepared, whatever the parameters are bound to.
+            let unbound = vec![rusqlite::types::Null; stmt.parameter_count()];
+            let steps = stmt
+                .query_map(params_from_iter(unbound), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap();
+            steps.join("\n")
+        })
+    }
+
+    #[test]
+    fn a_page_reads_the_index_in_order_without_scanning_or_sorting() {
+        let store = SqliteStore::in_memory();
+        for spaces in 1..=3 {
+            let plan = plan(&store, &page_keys_sql(spaces));
+            assert_eq!(
+                plan.matches(
+                    "SEARCH voices USING COVERING INDEX voices_by_space_newest (space_id=?)"
+                )
+                .count(),
+                spaces,
+                "{plan}"
+            );
+            assert!(
+                !plan.contains("SCAN") && !plan.contains("TEMP B-TREE"),
+                "{plan}"
+            );
+        }
+        let count = plan(&store, "SELECT COUNT(*) FROM voices WHERE space_id = ?1");
+        assert!(
+            count.contains("COVERING INDEX voices_by_space_newest"),
+            "{count}"
+        );
+        let row = plan(
+            &store,
+            concat!("SELECT ", voice_columns!(), " FROM voices WHERE rowid = ?1"),
+        );
+        assert!(row.contains("INTEGER PRIMARY KEY (rowid=?)"), "{row}");
     }
 
     #[test]
@@ -354,8 +497,8 @@ mod tests {
             })
             .count();
         assert_eq!((created, refused), (50, 150));
-        assert_eq!(store.voices("1").unwrap().len(), 50);
-        assert_eq!(store.voices("2").unwrap().len(), 200);
+        assert_eq!(voices_of(&store, "1").len(), 50);
+        assert_eq!(voices_of(&store, "2").len(), 200);
     }
 
     #[tokio::test]
