@@ -14,7 +14,7 @@
 //! read, so what it read cannot change before it writes, even if a second process opened the same file
 //! (`busy_timeout` makes it wait instead of failing).
 
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -23,8 +23,22 @@ use super::StoreError;
 
 /// One connection, and the writes queued for its next commit.
 pub(super) struct GroupCommit {
-    conn: Mutex<Connection>,
-    queue: Mutex<Vec<Box<dyn QueuedWrite>>>,
+    conn: Arc<Mutex<Connection>>,
+    queue: Arc<Queue>,
+    commit_on: CommitOn,
+}
+
+/// The writes waiting for the next commit.
+type Queue = Mutex<Vec<Box<dyn QueuedWrite>>>;
+
+/// Where a queued write's commit runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CommitOn {
+    /// On the task that queued it: in memory, a commit is shorter than a hand-off to another thread.
+    Caller,
+    /// On tokio's blocking threads: on a file, a commit writes to the WAL, and the async workers keep
+    /// reading uploads meanwhile (measured in the store's module doc).
+    BlockingThread,
 }
 
 /// A write waiting for the next group commit.
@@ -109,11 +123,12 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn QueuedWrite>>) {
 }
 
 impl GroupCommit {
-    /// Group-commits the writes on `conn`.
-    pub(super) fn new(conn: Connection) -> GroupCommit {
+    /// Group-commits the writes on `conn`, committing on `commit_on`.
+    pub(super) fn new(conn: Connection, commit_on: CommitOn) -> GroupCommit {
         GroupCommit {
-            conn: Mutex::new(conn),
-            queue: Mutex::new(Vec::new()),
+            conn: Arc::new(Mutex::new(conn)),
+            queue: Arc::new(Mutex::new(Vec::new())),
+            commit_on,
         }
     }
 
@@ -122,13 +137,8 @@ impl GroupCommit {
         // A panic while holding the lock cannot leave half a write acknowledged: `execute_batch` and
         // `commit_batch` roll back a transaction left open, so a poisoned connection is still usable.
         let outcome = f(&self.conn.lock().unwrap_or_else(|p| p.into_inner()));
-        self.commit_queued();
+        commit_queued(&self.conn, &self.queue);
         outcome
-    }
-
-    fn queue(&self) -> MutexGuard<'_, Vec<Box<dyn QueuedWrite>>> {
-        // Pushing to or taking a `Vec` cannot leave it half-changed.
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues `work` for the next group commit and waits until it has been committed (or refused).
@@ -138,33 +148,47 @@ impl GroupCommit {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.queue().push(Box::new(Write {
+        lock(&self.queue).push(Box::new(Write {
             work: Some(work),
             outcome: None,
             reply,
         }));
-        self.commit_queued();
+        match self.commit_on {
+            CommitOn::Caller => commit_queued(&self.conn, &self.queue),
+            CommitOn::BlockingThread => {
+                let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.queue));
+                // Not awaited: the answer comes through `reply` once the write's batch is committed.
+                drop(tokio::task::spawn_blocking(move || {
+                    commit_queued(&conn, &queue)
+                }));
+            }
+        }
         answer
             .await
             .unwrap_or_else(|_| Err(StoreError::Backend("the write was dropped".into())))
     }
+}
 
-    /// Commits the queued writes if the connection is free; if it is not, its holder will, once it lets go.
-    fn commit_queued(&self) {
-        loop {
-            let conn = match self.conn.try_lock() {
-                Ok(conn) => conn,
-                Err(TryLockError::Poisoned(p)) => p.into_inner(),
-                Err(TryLockError::WouldBlock) => return,
-            };
-            let batch = std::mem::take(&mut *self.queue());
-            if !batch.is_empty() {
-                commit_batch(&conn, batch);
-            }
-            drop(conn);
-            if self.queue().is_empty() {
-                return;
-            }
+fn lock(queue: &Queue) -> MutexGuard<'_, Vec<Box<dyn QueuedWrite>>> {
+    // Pushing to or taking a `Vec` cannot leave it half-changed.
+    queue.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Commits the queued writes if the connection is free; if it is not, its holder will, once it lets go.
+fn commit_queued(conn: &Mutex<Connection>, queue: &Queue) {
+    loop {
+        let conn = match conn.try_lock() {
+            Ok(conn) => conn,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        let batch = std::mem::take(&mut *lock(queue));
+        if !batch.is_empty() {
+            commit_batch(&conn, batch);
+        }
+        drop(conn);
+        if lock(queue).is_empty() {
+            return;
         }
     }
 }
@@ -178,12 +202,16 @@ pub(super) fn backend(e: rusqlite::Error) -> StoreError {
 mod tests {
     use super::*;
 
-    /// A group-committed in-memory database with one table of notes.
-    fn notes() -> GroupCommit {
+    /// A group-committed in-memory database with one table of notes, committing on `commit_on`.
+    fn notes_committed_on(commit_on: CommitOn) -> GroupCommit {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE notes (body TEXT NOT NULL)")
             .unwrap();
-        GroupCommit::new(conn)
+        GroupCommit::new(conn, commit_on)
+    }
+
+    fn notes() -> GroupCommit {
+        notes_committed_on(CommitOn::Caller)
     }
 
     fn add_note(conn: &Connection, body: &str) -> Result<usize, StoreError> {
@@ -258,11 +286,17 @@ mod tests {
 
     #[test]
     fn concurrent_writes_from_many_threads_are_each_committed_once() {
+        for commit_on in [CommitOn::Caller, CommitOn::BlockingThread] {
+            concurrent_writes_are_each_committed_once(commit_on);
+        }
+    }
+
+    fn concurrent_writes_are_each_committed_once(commit_on: CommitOn) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(4)
             .build()
             .unwrap();
-        let db = std::sync::Arc::new(notes());
+        let db = std::sync::Arc::new(notes_committed_on(commit_on));
         let answers = runtime.block_on(async {
             let tasks: Vec<_> = (0..200)
                 .map(|i| {
@@ -274,7 +308,10 @@ mod tests {
                 .collect();
             futures_util::future::join_all(tasks).await
         });
-        assert!(answers.iter().all(|a| matches!(a, Ok(Ok(1)))));
+        assert!(
+            answers.iter().all(|a| matches!(a, Ok(Ok(1)))),
+            "{commit_on:?}"
+        );
         let mut written: Vec<u32> = bodies(&db).iter().map(|b| b.parse().unwrap()).collect();
         written.sort_unstable();
         assert_eq!(written, (0..200).collect::<Vec<_>>());

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::group_commit::{backend, GroupCommit};
+use super::group_commit::{backend, CommitOn, GroupCommit};
 use super::StoreError;
 
 /// The schema; `user_version` tells a future version which one a file has.
@@ -93,7 +93,7 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
-        SqliteStore::with_schema(conn)
+        SqliteStore::with_schema(conn, CommitOn::BlockingThread)
     }
 
     /// A fresh database in memory, gone when the store is dropped.
@@ -101,14 +101,14 @@ impl SqliteStore {
         // Opening an in-memory database and creating four tables only fails if SQLite cannot allocate.
         Connection::open_in_memory()
             .map_err(backend)
-            .and_then(SqliteStore::with_schema)
+            .and_then(|conn| SqliteStore::with_schema(conn, CommitOn::Caller))
             .expect("an in-memory SQLite database")
     }
 
-    fn with_schema(conn: Connection) -> Result<SqliteStore, StoreError> {
+    fn with_schema(conn: Connection, commit_on: CommitOn) -> Result<SqliteStore, StoreError> {
         conn.execute_batch(SCHEMA).map_err(backend)?;
         Ok(SqliteStore {
-            db: GroupCommit::new(conn),
+            db: GroupCommit::new(conn, commit_on),
         })
     }
 
