@@ -8,14 +8,15 @@
 use serde::Serialize;
 
 use crate::config::SystemVoiceConfig;
+use crate::rules::{VOICE_MODEL_TYPES, VOICE_STATES};
 use crate::store::Voice;
 use crate::system_voices::{system_preview_text, SYSTEM_VOICE_TIME};
 
 /// The `model_type` of every cloned voice: clones are large-model voices.
-pub const CLONED_MODEL_TYPE: &str = "big";
+pub const CLONED_MODEL_TYPE: &str = VOICE_MODEL_TYPES[0];
 
 /// The `state` of every voice listed: a voice is listed once its clone succeeded.
-pub const CLONED_STATE: &str = "cloned";
+pub const CLONED_STATE: &str = VOICE_STATES[1];
 
 /// The JSON of one voice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
