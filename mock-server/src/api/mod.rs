@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
         journal: state.journal.clone(),
         directory: state.directory.clone(),
     };
-    let admin = admin::routes(state.clone())
+    let admin = admin::routes(state.clone(), crate::report::routes::routes())
         .fallback(route_not_found)
         .layer(from_fn(logid_layer));
     Router::new()
