@@ -319,6 +319,21 @@ async fn wait_exits_0_once_the_health_check_says_ready() {
 }
 
 #[tokio::test]
+async fn wait_exits_0_once_the_binary_serves() {
+    let binary = Binary::in_memory();
+    let output = run(&["wait", "--url", &binary.api.base, "--timeout", "10s"]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "coze-mock {} at {} is ready\n",
+            env!("CARGO_PKG_VERSION"),
+            binary.api.base
+        )
+    );
+}
+
+#[tokio::test]
 async fn wait_times_out_with_exit_1_while_not_ready() {
     let (addr, server) = health_server(health(false)).await;
     let output = run(&[
