@@ -2,10 +2,19 @@
 """Compatibility check of a coze-mock server against the official Python SDK (cozepy).
 
 Usage: python cozepy_check.py BASE_URL [--token pat_mock] [--audio PATH] [--audio-format wav]
+                              [--clone-answer documented|voice]
+
+--clone-answer says which clone answer the server gives (its `[fidelity] clone_answer`):
+  documented (the default): `data` is {"voice_id"} only, as Coze documents it. cozepy 0.20.0 parses a
+    clone's `data` into its 12-field Voice, so clone() raises a pydantic ValidationError although the
+    voice was created. The check expects that error, then finds the voice through list(), the way the
+    README tells cozepy users to.
+  voice: `data` is the whole voice, and clone() returns a Voice.
 
 Runs, through cozepy only (no hand-made HTTP):
   1. clone a new voice      -> Voice with a 19-digit voice_id, non-empty logid
-  2. retrain it (voice_id)  -> same voice_id
+                               (documented: ValidationError, then the voice found by name in list())
+  2. retrain it (voice_id)  -> same voice_id (documented: ValidationError, then 8 trainings left)
   3. list voices (filter_system_voice=True) -> the clone is listed
   4. speech with the clone  -> non-empty audio bytes (mp3 frame sync or ID3 tag)
   5. errors: bad token -> CozeAPIError code 4100; 129-byte voice_name -> CozeAPIError code 4000
@@ -67,20 +76,55 @@ def main():
     ap.add_argument("--token", default=os.environ.get("COZE_MOCK_TOKEN", "pat_mock"))
     ap.add_argument("--audio", default=os.environ.get("COMPAT_AUDIO", str(HERE / "voice.wav")))
     ap.add_argument("--audio-format", default=None, help="defaults to the audio file's extension")
+    ap.add_argument("--clone-answer", choices=["documented", "voice"], default="documented")
     a = ap.parse_args()
     audio = Path(a.audio)
     fmt = a.audio_format or audio.suffix.lstrip(".").lower()
     base = a.base_url.rstrip("/")
-    print("cozepy %s against %s (audio %s, %s)" % (__import__("cozepy.version", fromlist=["VERSION"]).VERSION,
-                                                   base, audio, fmt), flush=True)
+    print("cozepy %s against %s (audio %s, %s, clone answer %s)"
+          % (__import__("cozepy.version", fromlist=["VERSION"]).VERSION, base, audio, fmt, a.clone_answer),
+          flush=True)
+    documented = a.clone_answer == "documented"
     coze = Coze(auth=TokenAuth(token=a.token), base_url=base)
     name = "compat-py-" + uuid.uuid4().hex[:8]
 
+    def listed(voice_name):
+        """The cloned voice named voice_name, found through list() (the README's snippet)."""
+        for v in coze.audio.voices.list(filter_system_voice=True):
+            if v.name == voice_name:
+                return v
+        raise CheckFailed("no cloned voice named %r in the list" % voice_name)
+
+    def raises_validation_error(call):
+        """Runs a clone that must raise pydantic's ValidationError (cozepy cannot parse {voice_id})."""
+        try:
+            v = call()
+        except CozeAPIError as e:
+            raise CheckFailed("the server refused the clone: code %s msg %r" % (e.code, e.msg))
+        except Exception as e:
+            check(type(e).__name__ == "ValidationError",
+                  "cozepy raised %s, not a ValidationError: %s" % (type(e).__name__, e))
+            print("     cozepy raised %s on the documented answer (the voice was created)"
+                  % type(e).__name__, flush=True)
+            return
+        raise CheckFailed("cozepy parsed the answer into %r: is the server answering the whole voice?"
+                          % type(v).__name__)
+
     def clone():
-        v = coze.audio.voices.clone(
+        call = lambda: coze.audio.voices.clone(  # noqa: E731
             voice_name=name, file=audio, audio_format=fmt, language="zh",
             preview_text="你好，我是兼容性检查的克隆声音", text="你好呀，欢迎",
         )
+        if documented:
+            raises_validation_error(call)
+            v = listed(name)
+            check(re.fullmatch(r"\d{19}", v.voice_id or "") is not None,
+                  "voice_id %r is not 19 decimal digits" % v.voice_id)
+            check(v.available_training_times == 9, "a new voice has %r trainings left, want 9"
+                  % v.available_training_times)
+            print("     clone found through list: voice_id=%s" % v.voice_id, flush=True)
+            return v
+        v = call()
         check(isinstance(v, cozepy.Voice), "clone did not return a Voice but %r" % type(v))
         check(re.fullmatch(r"\d{19}", v.voice_id or "") is not None,
               "voice_id %r is not 19 decimal digits" % v.voice_id)
@@ -95,10 +139,19 @@ def main():
     voice = step("clone new voice", clone)
 
     def retrain():
-        v = coze.audio.voices.clone(
+        call = lambda: coze.audio.voices.clone(  # noqa: E731
             voice_name=name, file=audio, audio_format=fmt, language="zh", voice_id=voice.voice_id,
             preview_text="你好，我是兼容性检查的克隆声音", text="你好呀，欢迎",
         )
+        if documented:
+            raises_validation_error(call)
+            v = listed(name)
+            check(v.voice_id == voice.voice_id, "retrain changed the id: %s -> %s"
+                  % (voice.voice_id, v.voice_id))
+            check(v.available_training_times == 8, "after a retrain %r trainings left, want 8"
+                  % v.available_training_times)
+            return v
+        v = call()
         check(v.voice_id == voice.voice_id, "retrain changed the id: %s -> %s" % (voice.voice_id, v.voice_id))
         lid = v.response.logid
         check(bool(lid), "retrain: no logid")

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pydantic
 from cozepy import Coze, CozeAPIError, TokenAuth
 from cozepy.request import SyncHTTPClient
 
@@ -108,7 +109,11 @@ def main():
         def clone(coze=None, **kw):
             args = dict(voice_name="compat", file=wav, audio_format="wav")
             args.update(kw)
-            return (coze or sdk(fake)).audio.voices.clone(**args)
+            try:
+                return (coze or sdk(fake)).audio.voices.clone(**args)
+            except pydantic.ValidationError:
+                # cozepy 0.20.0 cannot parse the documented answer {"voice_id"}; the clone was made.
+                return None
 
         scenario(fake, "a clean cozepy run", [], lambda: (
             clone(), list(sdk(fake).audio.voices.list(filter_system_voice=True)),
@@ -160,7 +165,8 @@ def main():
                  lambda: swallow(lambda: clone(text="é" * 513)),
                  ["text is 513 characters but 1026 bytes"])
         scenario(fake, "a 1026-byte speech input of 342 characters", ["limit.bytes_not_characters"],
-                 lambda: sdk(fake).audio.speech.create(input="字" * 342, voice_id="7426720361732915209"),
+                 lambda: swallow(lambda: sdk(fake).audio.speech.create(
+                     input="字" * 342, voice_id="7426720361732915209")),
                  ["input is 342 characters but 1026 bytes"])
 
         def retried_after(action, coze=None):
@@ -184,7 +190,10 @@ def main():
                  lambda: (clone(), clone()), ["voice number 2"])
 
         def retrain_past_the_limit():
-            voice = clone()
+            clone()
+            # The documented answer has only the id, which cozepy cannot parse: find the voice by name.
+            voice = next(v for v in sdk(fake).audio.voices.list(filter_system_voice=True)
+                         if v.name == "compat")
             for _ in range(9):
                 clone(voice_id=voice.voice_id)
             swallow(lambda: clone(voice_id=voice.voice_id))

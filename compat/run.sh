@@ -7,6 +7,8 @@
 #                                          it listens, run the checks, stop CMD (its process group)
 #   compat/run.sh --install-only           only install the pinned SDKs
 #   options: --only py|js   run one SDK only;  --token TOKEN (default pat_mock)
+#            --clone-answer documented|voice   the server's [fidelity] clone_answer (default documented):
+#                                          cozepy's clone() raises on the documented answer, parses "voice"
 #
 # Installs, quietly and idempotently (a stamp file per lock file skips the work next time):
 #   compat/.venv        python3 -m venv + pip install -r compat/requirements.txt (cozepy 0.20.0 pinned)
@@ -25,6 +27,7 @@ SPAWN=""
 INSTALL_ONLY=0
 BASE_URL=""
 TOKEN="${COZE_MOCK_TOKEN:-pat_mock}"
+CLONE_ANSWER="documented"
 SPAWN_TIMEOUT="${SPAWN_TIMEOUT:-300}"
 
 die() { echo "compat/run.sh: $*" >&2; exit 2; }
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --spawn) [ $# -ge 2 ] || die "--spawn needs a command"; SPAWN="$2"; shift 2 ;;
     --only) [ $# -ge 2 ] || die "--only needs py or js"; ONLY="$2"; shift 2 ;;
     --token) [ $# -ge 2 ] || die "--token needs a value"; TOKEN="$2"; shift 2 ;;
+    --clone-answer) [ $# -ge 2 ] || die "--clone-answer needs documented or voice"; CLONE_ANSWER="$2"; shift 2 ;;
     --install-only) INSTALL_ONLY=1; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$ONLY" in ""|py|js) ;; *) die "--only takes py or js" ;; esac
+case "$CLONE_ANSWER" in documented|voice) ;; *) die "--clone-answer takes documented or voice" ;; esac
 if [ "$INSTALL_ONLY" = 0 ] && [ -z "$BASE_URL" ] && [ -z "$SPAWN" ]; then
   die "usage: compat/run.sh BASE_URL | --spawn 'CMD with {PORT}' [BASE_URL] | --install-only"
 fi
@@ -104,11 +109,11 @@ if [ -n "$SPAWN" ]; then
   done
 fi
 
-echo "compat: checking $BASE_URL with token $TOKEN"
+echo "compat: checking $BASE_URL with token $TOKEN (clone answer: $CLONE_ANSWER)"
 T1=$(date +%s)
 RC=0
 if [ "$ONLY" != js ]; then
-  "$VENV/bin/python" -W ignore "$HERE/cozepy_check.py" "$BASE_URL" --token "$TOKEN" || RC=1
+  "$VENV/bin/python" -W ignore "$HERE/cozepy_check.py" "$BASE_URL" --token "$TOKEN" --clone-answer "$CLONE_ANSWER" || RC=1
 fi
 if [ "$ONLY" != py ]; then
   (cd "$NODE_DIR" && node coze_js_check.mjs "$BASE_URL" --token "$TOKEN") || RC=1

@@ -11,20 +11,21 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use mock_server::rules::{SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE};
+use mock_server::rules::{SPEECH_INPUT_MAX_BYTES, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG};
 use tokio::net::TcpStream;
 
 use crate::servers::{Server, Target};
 
-/// The longest answer: the most characters (ASCII, so the byte count is the same), the slowest speed,
-/// the highest rate, uncompressed WAV. 49 MB.
+/// The longest answer for a default (large-model) system voice: the most characters (ASCII, so the byte
+/// count is the same), the slowest speed a large-model voice allows (0.5), the highest rate,
+/// uncompressed WAV. About 20 MB (a small-model voice may go down to 0.2: 49 MB).
 fn longest_request(voice_id: &str) -> String {
     let rate = SPEECH_SAMPLE_RATES.into_iter().max().unwrap_or(24_000);
     serde_json::json!({
-        "input": "a".repeat(SPEECH_INPUT_MAX_CHARS),
+        "input": "a".repeat(SPEECH_INPUT_MAX_BYTES),
         "voice_id": voice_id,
         "response_format": "wav",
-        "speed": SPEECH_SPEED_RANGE.0,
+        "speed": SPEECH_SPEED_RANGE_BIG.0,
         "sample_rate": rate,
     })
     .to_string()

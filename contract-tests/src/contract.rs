@@ -48,6 +48,22 @@ pub const TEXT_FIELDS: [&str; 7] = [
     "audio_format",
 ];
 
+/// The fields of a successful clone's `data`: the page's example (`"data": {"voice_id": …}`), the current
+/// page (coze-dev/coze-sdk-gen `docs/api-markdown/clone_voices.md`: `CloneVoiceData`, one field), Coze's
+/// service types (coze-dev/coze-studio `CloneVoiceData { voice_id?: string }`), coze-go
+/// (`CloneAudioVoicesResp{VoiceID}`), coze-java (`CloneVoiceResp`), coze-js (`CloneVoiceData`).
+/// **documented** (only cozepy 0.20.0 expects a whole `Voice`).
+pub const CLONE_DATA_FIELDS: [&str; 1] = ["voice_id"];
+
+/// The Ogg value of the SDKs' `audio_format` enums: cozepy `AudioFormat.OGG_OPUS = "ogg_opus"`, coze-go
+/// `AudioFormatOGGOPUS`, coze-java `AudioFormat.OGG_OPUS`. **reference**: it names the page's 「ogg」.
+pub const AUDIO_FORMAT_OGG_OPUS: &str = "ogg_opus";
+
+/// Formats whose clone must say `audio_format`: 「pcm、m4a必传，其余可选」 (Coze's service types,
+/// coze-dev/coze-studio `multimedia_api`). **reference**; a missing one is a missing required parameter,
+/// 4000 「必选参数缺失」 (error-code page).
+pub const FORMATS_NEEDING_AUDIO_FORMAT: [&str; 2] = ["pcm", "m4a"];
+
 /// 「若差异过大会报错 1109 WERError」 **documented**: `text` too far from the speech.
 pub const CODE_WER_ERROR: i64 = 1109;
 /// `code` 0: 「0代表调用成功。」 **documented**.

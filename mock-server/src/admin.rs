@@ -13,6 +13,7 @@
 //! | `GET /__admin/accounts` | every account with its voice slots, used and total |
 //! | `GET /__admin/` | the inspector page (routed beside this module's routes; served without the token: it asks for it) |
 //! | `GET /__admin/health` | `{"ready": true, "version": "…"}` once the server answers: what launchers poll |
+//! | `GET /__admin/fidelity` | the fidelity ledger ([`crate::fidelity::LEDGER`]) and the settings in force |
 //!
 //! # Access
 //! With `--admin-token T` (env `COZE_MOCK_ADMIN_TOKEN`), every admin request but `health` needs
@@ -54,6 +55,7 @@ pub fn routes(state: AppState, more: Router<AppState>) -> Router<AppState> {
         .route("/seed", post(seed))
         .route("/voices", get(voices))
         .route("/journal", get(journal))
+        .route("/fidelity", get(fidelity))
         .route(
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -124,6 +126,25 @@ pub(crate) fn check_access(admin: &AdminState, headers: &HeaderMap) -> Result<()
             reason: "closed: the server is not on loopback and no --admin-token is configured",
         }),
     }
+}
+
+/// What `GET /__admin/fidelity` answers.
+#[derive(Debug, Serialize)]
+struct Fidelity {
+    /// `[fidelity]` in force.
+    settings: crate::fidelity::FidelitySettings,
+    /// `[rules]` in force.
+    rules: crate::fidelity::RuleSettings,
+    /// Every choice the fake made, with its evidence.
+    ledger: &'static [crate::fidelity::Point],
+}
+
+async fn fidelity(State(app): State<AppState>) -> Envelope<Fidelity> {
+    Envelope(Fidelity {
+        settings: app.directory.fidelity.clone(),
+        rules: app.directory.rules.clone(),
+        ledger: crate::fidelity::LEDGER,
+    })
 }
 
 /// What reset and seed answer.

@@ -1,7 +1,8 @@
 //! Parse, then convert: a [`RawCloneForm`] becomes a validated [`CloneRequest`], or the first rule it breaks.
 //!
 //! The order of the checks below is the order in which a request that breaks several rules is judged:
-//! voice_name, text, language, audio_format, ids, then the file, its audio, and the audio against `text`.
+//! voice_name, text, language, audio_format, ids, then the file, its audio, `audio_format` where the
+//! format needs it, and the audio against `text`.
 
 use crate::audio::{AudioInfo, AudioPolicy};
 use crate::config::is_decimal_id;
@@ -39,7 +40,13 @@ fn given(value: Option<String>) -> Option<String> {
 
 impl CloneRequest {
     /// Applies the documented rules to the form, in order.
-    pub fn parse(form: RawCloneForm, policy: &AudioPolicy) -> Result<CloneRequest, ApiError> {
+    /// `audio_format_required` (`[fidelity]`): refuse a missing `audio_format` whatever the format, as
+    /// the OpenAPI description does; otherwise only pcm and m4a need it (Coze's service types).
+    pub fn parse(
+        form: RawCloneForm,
+        policy: &AudioPolicy,
+        audio_format_required: bool,
+    ) -> Result<CloneRequest, ApiError> {
         let voice_name = given(form.voice_name).ok_or(ApiError::VoiceNameMissing)?;
         if !fits_bytes(&voice_name, VOICE_NAME_MAX_BYTES) {
             return Err(ApiError::VoiceNameTooLong {
@@ -83,6 +90,16 @@ impl CloneRequest {
             file.sniffer.declare(format);
         }
         let audio = file.sniffer.finish()?;
+        if declared_format.is_none() {
+            if audio_format_required {
+                return Err(ApiError::AudioFormatRequired { format: None });
+            }
+            if audio.format.must_be_declared() {
+                return Err(ApiError::AudioFormatRequired {
+                    format: Some(audio.format),
+                });
+            }
+        }
         policy.judge(&audio, text.as_deref())?;
         Ok(CloneRequest {
             voice_name,
@@ -128,7 +145,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_what_the_page_says() {
-        let req = CloneRequest::parse(form(), &AudioPolicy::default()).unwrap();
+        let req = CloneRequest::parse(form(), &AudioPolicy::default(), false).unwrap();
         assert_eq!(req.preview_text, DEFAULT_PREVIEW_TEXT);
         assert_eq!(req.language, Language::Zh);
         assert_eq!(req.space_id, None);
@@ -140,7 +157,7 @@ mod tests {
         f.voice_name = Some("名".repeat(43));
         f.language = Some("fr".into());
         f.file = None;
-        let err = CloneRequest::parse(f, &AudioPolicy::default()).unwrap_err();
+        let err = CloneRequest::parse(f, &AudioPolicy::default(), false).unwrap_err();
         assert_eq!(err.rule(), "voice_name.max_bytes");
     }
 
@@ -149,7 +166,7 @@ mod tests {
         let mut f = form();
         f.voice_name = Some(String::new());
         assert_eq!(
-            CloneRequest::parse(f, &AudioPolicy::default())
+            CloneRequest::parse(f, &AudioPolicy::default(), false)
                 .unwrap_err()
                 .rule(),
             "voice_name.required"
@@ -157,11 +174,29 @@ mod tests {
     }
 
     #[test]
+    fn audio_format_is_required_only_when_the_setting_says_so_for_wav() {
+        assert!(CloneRequest::parse(form(), &AudioPolicy::default(), false).is_ok());
+        let err = CloneRequest::parse(form(), &AudioPolicy::default(), true).unwrap_err();
+        assert_eq!(err.rule(), "audio_format.required");
+        let mut f = form();
+        f.audio_format = Some("wav".into());
+        assert!(CloneRequest::parse(f, &AudioPolicy::default(), true).is_ok());
+    }
+
+    #[test]
+    fn ogg_opus_declares_ogg() {
+        let mut f = form();
+        f.audio_format = Some("ogg_opus".into());
+        // The WAV's bytes decide; what matters is that the value is accepted, not 4303.
+        assert!(CloneRequest::parse(f, &AudioPolicy::default(), true).is_ok());
+    }
+
+    #[test]
     fn ids_must_be_decimal() {
         let mut f = form();
         f.voice_id = Some("73482933344593x".into());
         assert_eq!(
-            CloneRequest::parse(f, &AudioPolicy::default())
+            CloneRequest::parse(f, &AudioPolicy::default(), false)
                 .unwrap_err()
                 .rule(),
             "id.malformed"

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::audio::AudioPolicy;
+use crate::fidelity::{FidelitySettings, RuleSettings};
 use crate::rules::Plan;
 
 /// An account as the server sees it.
@@ -53,20 +54,33 @@ impl Principal {
 ///
 /// The token table is swapped whole by [`Directory::replace`] when the admin API seeds or resets; a
 /// lookup returns a copy of one principal, so a request sees the table before or after a swap, never a
-/// mix. The audio policy is fixed for the server's life: it comes from the configuration file only.
+/// mix. The audio policy and the `[fidelity]` and `[rules]` settings are fixed for the server's life: they
+/// come from the configuration file only.
 #[derive(Debug, Default)]
 pub struct Directory {
     tokens: RwLock<HashMap<String, Principal>>,
     /// How uploads are judged beyond their format.
     pub audio: AudioPolicy,
+    /// Which source the fake follows where they disagree (`[fidelity]`).
+    pub fidelity: FidelitySettings,
+    /// Documented rules that changed between versions of the page (`[rules]`).
+    pub rules: RuleSettings,
 }
 
 impl Directory {
-    /// A directory of these tokens, judging uploads by `audio`.
-    pub fn new(tokens: HashMap<String, Principal>, audio: AudioPolicy) -> Directory {
+    /// A directory of these tokens, judging uploads by `audio`, with the `[fidelity]` and `[rules]`
+    /// settings in force.
+    pub fn new(
+        tokens: HashMap<String, Principal>,
+        audio: AudioPolicy,
+        fidelity: FidelitySettings,
+        rules: RuleSettings,
+    ) -> Directory {
         Directory {
             tokens: RwLock::new(tokens),
             audio,
+            fidelity,
+            rules,
         }
     }
 
@@ -126,14 +140,26 @@ mod tests {
             strict_duration: true,
             ..AudioPolicy::default()
         };
-        let dir = Directory::new(HashMap::from([("old".into(), principal("a"))]), strict);
+        let voice_answer = FidelitySettings {
+            clone_answer: crate::fidelity::CloneAnswer::Voice,
+            ..FidelitySettings::default()
+        };
+        let dir = Directory::new(
+            HashMap::from([("old".into(), principal("a"))]),
+            strict,
+            voice_answer.clone(),
+            RuleSettings::default(),
+        );
         let other = Directory::new(
             HashMap::from([("new".into(), principal("b"))]),
             AudioPolicy::default(),
+            FidelitySettings::default(),
+            RuleSettings::default(),
         );
         dir.replace(other);
         assert!(dir.principal("old").is_none());
         assert_eq!(dir.principal("new").unwrap().account.id, "b");
         assert!(dir.audio.strict_duration);
+        assert_eq!(dir.fidelity, voice_answer, "seeds never change [fidelity]");
     }
 }

@@ -14,9 +14,9 @@ use http::StatusCode;
 use crate::audio::AudioError;
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, Language, SpeechFormat, CLONES_PER_VOICE_ID, FILES_PER_REQUEST, FILE_MAX_BYTES,
-    FILE_MAX_MB, SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE, TEXT_MAX_BYTES,
-    VOICE_NAME_MAX_BYTES,
+    permission_resource, AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES,
+    CLONES_PER_VOICE_ID, FILES_PER_REQUEST, FILE_MAX_BYTES, FILE_MAX_MB, SPEECH_INPUT_MAX_BYTES,
+    SPEECH_SAMPLE_RATES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
 use crate::store::StoreError;
 
@@ -49,6 +49,16 @@ pub const CODE_INTERNAL: i64 = 5000;
 const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
 /// The real message of a 4101 answer (coze-dev/coze-py#227).
 const MSG_PERMISSION_DENIED: &str = "Your token does not have permission to access resource. Please verify whether the resource ID or token is correct.";
+/// The real refusal of a clone by a token or plan that may not clone, naming the resource
+/// (coze-dev/coze-js#100: "Your connector token does not have permission to access CloneVoice. …").
+fn resource_refusal(resource: &str) -> String {
+    format!(
+        "Your connector token does not have permission to access {resource}. Please verify whether the \
+         resource ID or token is correct, and ensure that the necessary permissions are enabled at \
+         https://www.coze.cn/open/oauth/apps. For further details, please refer to the documentation at \
+         https://www.coze.cn/docs/developer_guides/authentication."
+    )
+}
 /// The real message of a 5000 answer (coze-dev/coze-js#179).
 const MSG_INTERNAL: &str = "We're currently experiencing server issues. Please try your request again after a short delay. If the problem persists, contact our support team.";
 
@@ -73,7 +83,8 @@ pub enum ApiError {
         /// The permission the endpoint needs.
         permission: &'static str,
     },
-    /// Occurs when a personal-plan account clones: 「仅扣子团队版和企业版用户可以使用音色复刻功能」.
+    /// Occurs when the account's plan may not clone (`[rules] clone_plans`): 「仅扣子团队版和企业版用户可以
+    /// 使用音色复刻功能」, or on the current page 「仅扣子企业版…用户可以使用音色复刻功能」.
     #[error("the account's plan may not clone voices")]
     PlanCannotClone,
     /// Occurs when the token may not use the workspace: 「不允许跨空间使用」.
@@ -160,6 +171,13 @@ pub enum ApiError {
         /// The value sent.
         value: String,
     },
+    /// Occurs when `audio_format` is not given for a format that needs it: 「pcm、m4a必传，其余可选」 (Coze's
+    /// service types), or for any format with `[fidelity] audio_format_required` (the OpenAPI description).
+    #[error("audio_format is required")]
+    AudioFormatRequired {
+        /// The format the bytes show, when that is what makes it required.
+        format: Option<AudioFormat>,
+    },
     /// Occurs when an id field (`voice_id`, `space_id`) is not a decimal id.
     #[error("{field} {value:?} is not an id")]
     MalformedId {
@@ -210,11 +228,11 @@ pub enum ApiError {
         /// What was wrong.
         reason: String,
     },
-    /// Occurs when `input` is over [`SPEECH_INPUT_MAX_CHARS`].
-    #[error("speech input is {chars} characters")]
+    /// Occurs when `input` is over 1024 bytes: 「长度限制为 1024 字节」 (the current speech page).
+    #[error("speech input is {bytes} bytes")]
     SpeechInputTooLong {
-        /// Its length in characters.
-        chars: usize,
+        /// Its length in bytes of UTF-8.
+        bytes: usize,
     },
     /// Occurs when `response_format` is not a [`SpeechFormat`].
     #[error("response_format {value:?} is not supported")]
@@ -222,11 +240,27 @@ pub enum ApiError {
         /// The value sent.
         value: String,
     },
-    /// Occurs when `speed` is outside [`SPEECH_SPEED_RANGE`].
+    /// Occurs when `speed` is outside the voice's range: 0.5–2 for a large-model voice, 0.2–3 for a
+    /// small-model one (the current speech page).
     #[error("speed {value} is out of range")]
     SpeechSpeedOutOfRange {
         /// The value sent.
         value: f64,
+        /// The voice's `model_type`.
+        model_type: &'static str,
+        /// The range for that model type.
+        range: (f64, f64),
+    },
+    /// Occurs when `loudness_rate`, `emotion`, `emotion_scale` or `context_texts` is not as the speech
+    /// page documents it.
+    #[error("speech parameter {param} = {value} is not valid")]
+    SpeechParamInvalid {
+        /// The parameter's name.
+        param: &'static str,
+        /// What it must be.
+        expected: String,
+        /// The value sent, as JSON.
+        value: String,
     },
     /// Occurs when `sample_rate` is not one of [`SPEECH_SAMPLE_RATES`].
     #[error("sample_rate {value} is not supported")]
@@ -328,11 +362,11 @@ impl ApiError {
             ),
             MissingPermission { permission } => row(
                 CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "auth.permission_missing",
-                format!("{MSG_PERMISSION_DENIED} The token lacks the {permission} permission."),
+                resource_refusal(permission_resource(permission)),
             ),
             PlanCannotClone => row(
                 CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "account.plan_cannot_clone",
-                format!("{MSG_PERMISSION_DENIED} Voice cloning is only available on Coze team and enterprise plans."),
+                resource_refusal(permission_resource(crate::rules::CREATE_VOICE_PERMISSION)),
             ),
             SpaceNotAllowed { space_id } => row(
                 CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "space.not_member",
@@ -388,7 +422,14 @@ impl ApiError {
             ),
             AudioFormatUnsupported { value } => row(
                 CODE_FILE_TYPE_UNSUPPORTED, StatusCode::BAD_REQUEST, "audio_format.supported",
-                format!("The file type is not supported: audio_format {value:?} is not one of {}.", AudioFormat::ALL.map(AudioFormat::name).join(", ")),
+                format!("The file type is not supported: audio_format {value:?} is not one of {}.", AUDIO_FORMAT_VALUES.join(", ")),
+            ),
+            AudioFormatRequired { format } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "audio_format.required",
+                invalid_field("audio_format", &match format {
+                    Some(f) => format!("given for {f} audio: it is required for pcm and m4a"),
+                    None => "given: it is required".to_owned(),
+                }),
             ),
             MalformedId { field, value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "id.malformed",
@@ -423,17 +464,21 @@ impl ApiError {
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.body_invalid",
                 invalid_field("http body", reason),
             ),
-            SpeechInputTooLong { chars } => row(
-                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.input_max_chars",
-                invalid_field("input", &format!("at most {SPEECH_INPUT_MAX_CHARS} characters: it is {chars} characters")),
+            SpeechInputTooLong { bytes } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.input_max_bytes",
+                invalid_field("input", &format!("at most {SPEECH_INPUT_MAX_BYTES} bytes of UTF-8: it is {bytes} bytes")),
             ),
             SpeechFormatUnsupported { value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.response_format",
                 invalid_field("response_format", &format!("one of {}: it is {value:?}", SpeechFormat::ALL.map(SpeechFormat::name).join(", "))),
             ),
-            SpeechSpeedOutOfRange { value } => row(
+            SpeechSpeedOutOfRange { value, model_type, range } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.speed_range",
-                invalid_field("speed", &format!("in [{}, {}]: it is {value}", SPEECH_SPEED_RANGE.0, SPEECH_SPEED_RANGE.1)),
+                invalid_field("speed", &format!("in [{}, {}] for a {model_type} voice: it is {value}", range.0, range.1)),
+            ),
+            SpeechParamInvalid { param, expected, value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.param_invalid",
+                invalid_field(param, &format!("{expected}: it is {value}")),
             ),
             SpeechSampleRateUnsupported { value } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech.sample_rate",
@@ -650,11 +695,23 @@ mod tests {
             ApiError::SpeechBodyInvalid {
                 reason: text("a JSON object with a non-empty input"),
             },
-            ApiError::SpeechInputTooLong { chars: 1025 },
+            ApiError::SpeechInputTooLong { bytes: 1025 },
             ApiError::SpeechFormatUnsupported {
                 value: text("flac"),
             },
-            ApiError::SpeechSpeedOutOfRange { value: 3.5 },
+            ApiError::SpeechSpeedOutOfRange {
+                value: 2.5,
+                model_type: "big",
+                range: (0.5, 2.0),
+            },
+            ApiError::SpeechParamInvalid {
+                param: "loudness_rate",
+                expected: "an integer in [-50, 100]".into(),
+                value: "448".into(),
+            },
+            ApiError::AudioFormatRequired {
+                format: Some(AudioFormat::M4a),
+            },
             ApiError::SpeechSampleRateUnsupported { value: 11_025 },
             ApiError::UnknownVoice {
                 voice_id: text("7"),
@@ -693,7 +750,8 @@ mod tests {
             AudioFormatUnsupported { .. }, MalformedId { .. }, FileMissing, TooManyFiles,
             FileTooLarge, Audio(_), RouteNotFound { .. }, MethodNotAllowed { .. },
             ListParamInvalid { .. }, SpeechBodyInvalid { .. }, SpeechInputTooLong { .. },
-            SpeechFormatUnsupported { .. }, SpeechSpeedOutOfRange { .. },
+            SpeechFormatUnsupported { .. }, SpeechSpeedOutOfRange { .. }, SpeechParamInvalid { .. },
+            AudioFormatRequired { .. },
             SpeechSampleRateUnsupported { .. }, UnknownVoice { .. }, VoiceOfOtherSpace { .. },
             AdminUnauthorized { .. }, AdminInvalid { .. }, InjectedFault { .. }, BodyTooSlow(_),
             Internal(_),
@@ -781,6 +839,25 @@ mod tests {
     }
 
     #[test]
+    fn refusals_of_a_token_or_plan_are_the_real_4101_naming_the_resource() {
+        let real = "Your connector token does not have permission to access CloneVoice. Please verify whether the resource ID or token is correct, and ensure that the necessary permissions are enabled at https://www.coze.cn/open/oauth/apps. For further details, please refer to the documentation at https://www.coze.cn/docs/developer_guides/authentication.";
+        assert_eq!(ApiError::PlanCannotClone.row().msg, real);
+        for (permission, resource) in [
+            ("createVoice", "CloneVoice"),
+            ("listVoice", "ListVoice"),
+            ("createSpeech", "AudioSpeech"),
+        ] {
+            let row = ApiError::MissingPermission { permission }.row();
+            assert_eq!(row.code, CODE_PERMISSION_DENIED);
+            assert_eq!(
+                row.msg,
+                real.replace("CloneVoice", resource),
+                "{permission}"
+            );
+        }
+    }
+
+    #[test]
     fn internal_errors_never_leak_their_cause_to_the_client() {
         let row = ApiError::Internal("disk I/O error at /var/lib/x".into()).row();
         assert!(!row.msg.contains("disk"), "{}", row.msg);
@@ -827,9 +904,9 @@ mod tests {
         );
         let msg = ApiError::TooManyFiles.row().msg;
         assert!(msg.contains(&format!("Only {FILES_PER_REQUEST} ")), "{msg}");
-        let msg = ApiError::SpeechInputTooLong { chars: 2000 }.row().msg;
+        let msg = ApiError::SpeechInputTooLong { bytes: 2000 }.row().msg;
         assert!(
-            msg.contains(&format!("at most {SPEECH_INPUT_MAX_CHARS} characters")),
+            msg.contains(&format!("at most {SPEECH_INPUT_MAX_BYTES} bytes")),
             "{msg}"
         );
         let msg = ApiError::SpeechSampleRateUnsupported { value: 1 }.row().msg;
@@ -842,9 +919,18 @@ mod tests {
         for format in SpeechFormat::ALL {
             assert!(msg.contains(format.name()), "{format}: {msg}");
         }
-        let (min, max) = SPEECH_SPEED_RANGE;
-        let msg = ApiError::SpeechSpeedOutOfRange { value: 9.0 }.row().msg;
-        assert!(msg.contains(&format!("in [{min}, {max}]")), "{msg}");
+        let (min, max) = crate::rules::SPEECH_SPEED_RANGE_BIG;
+        let msg = ApiError::SpeechSpeedOutOfRange {
+            value: 9.0,
+            model_type: "big",
+            range: (min, max),
+        }
+        .row()
+        .msg;
+        assert!(
+            msg.contains(&format!("in [{min}, {max}] for a big voice")),
+            "{msg}"
+        );
         let msg = ApiError::BodyTooSlow(SlowBody::Stalled).row().msg;
         let idle = crate::rules::BODY_IDLE_TIMEOUT.as_secs();
         assert!(msg.contains(&format!("for {idle} seconds")), "{msg}");

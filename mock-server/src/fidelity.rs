@@ -9,7 +9,106 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Plan;
+
+/// The `[fidelity]` table of the configuration: where the sources disagree, which one the fake follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FidelitySettings {
+    /// What a successful clone answers in `data`.
+    pub clone_answer: CloneAnswer,
+    /// Refuse a clone without `audio_format` whatever the format (Coze's OpenAPI description), instead
+    /// of only for pcm and m4a (Coze's service types).
+    pub audio_format_required: bool,
+    /// The HTTP status of error answers.
+    pub error_status: ErrorStatus,
+}
+
+/// What a successful clone answers in `data`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloneAnswer {
+    /// `{"voice_id": …}` only, as every source documents it.
+    #[default]
+    Documented,
+    /// The whole 12-field voice, which cozepy 0.20.0's `clone()` parses into its `Voice`.
+    Voice,
+}
+
+/// The HTTP status of error answers; their bodies are the same either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorStatus {
+    /// 400, 401, 403, 404, … by kind (the one real clone refusal came on a non-2xx status).
+    #[default]
+    ByKind,
+    /// HTTP 200 for every error envelope, as real 4100/4101 answers of other Coze endpoints came.
+    #[serde(rename = "always_200")]
+    Always200,
+}
+
+/// The `[rules]` table: documented rules that changed between versions of the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleSettings {
+    /// The plans that may clone.
+    pub clone_plans: Vec<Plan>,
+}
+
+impl Default for RuleSettings {
+    /// 「仅扣子团队版和企业版用户可以使用音色复刻功能」: the page this project was given.
+    fn default() -> Self {
+        RuleSettings {
+            clone_plans: vec![Plan::Team, Plan::Enterprise],
+        }
+    }
+}
+
+impl RuleSettings {
+    /// Whether accounts on `plan` may clone voices.
+    pub fn may_clone(&self, plan: Plan) -> bool {
+        self.clone_plans.contains(&plan)
+    }
+}
+
+/// Middleware: with `[fidelity] error_status = "always_200"`, every error envelope of the API goes out on
+/// HTTP 200, its body unchanged. Injected faults keep the status they were given, and the admin API its
+/// own statuses. Sits inside [`crate::envelope::logid_layer`], which renders the envelope.
+pub async fn error_status_layer(
+    axum::extract::State(directory): axum::extract::State<
+        std::sync::Arc<crate::directory::Directory>,
+    >,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    if directory.fidelity.error_status == ErrorStatus::Always200 {
+        let api_error = response
+            .extensions()
+            .get::<crate::envelope::EnvelopeParts>()
+            .and_then(|parts| parts.rule)
+            .is_some_and(|rule| rule != "fault.envelope" && !rule.starts_with("admin."));
+        if api_error {
+            *response.status_mut() = http::StatusCode::OK;
+        }
+    }
+    response
+}
+
+/// What the server says at start-up about choices that may surprise a user.
+pub fn startup_notices(settings: &FidelitySettings) -> Vec<&'static str> {
+    let mut notices = Vec::new();
+    if settings.clone_answer == CloneAnswer::Documented {
+        notices.push(
+            "clone answers are the documented data: {\"voice_id\": …}. cozepy 0.20.0's clone() cannot \
+             parse them: it raises a pydantic ValidationError after the voice was created. Find the \
+             voice through voices.list() (README, \"cozepy\"), or set [fidelity] clone_answer = \"voice\".",
+        );
+    }
+    notices
+}
 
 /// How sure the evidence for a choice is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,31 +173,31 @@ use Certainty::{Inferred, Open, Reported, Verified};
 pub const LEDGER: &[Point] = &[
     point(
         "clone.answer",
-        "A clone answers the whole 12-field voice (`voice_id`, `name`, `is_system_voice`, `language_code`, `language_name`, `preview_text`, `preview_audio`, `available_training_times`, `create_time`, `update_time`, `model_type`, `state`), so cozepy 0.20.0's `clone()` parses it; a client reading only `voice_id` sees no difference.",
-        "The page, coze-go (`CloneAudioVoicesResp`), coze-java (`CloneVoiceResp`), coze-js (`CloneVoiceData`), the current page and Coze's service types (coze-dev/coze-studio `CloneVoiceData`) all say `data` is `{\"voice_id\"}` only; cozepy 0.20.0 alone parses it as a full `Voice`.",
+        "A clone answers the documented `data`: `{\"voice_id\": …}` only. cozepy 0.20.0's `clone()` cannot parse it and raises a pydantic ValidationError after the voice was created (against the real API: paid for); the start-up lines say so, and the README shows how to find the voice through `list`. With the setting, a clone answers the whole 12-field voice, which cozepy parses.",
+        "The page, coze-go (`CloneAudioVoicesResp`), coze-java (`CloneVoiceResp`), coze-js (`CloneVoiceData`), the current page and Coze's service types (coze-dev/coze-studio `CloneVoiceData`) all say `data` is `{\"voice_id\"}` only; cozepy 0.20.0 alone parses it as a full `Voice`. The real body itself was not captured.",
         Verified,
-        None,
+        Some("[fidelity] clone_answer = \"voice\""),
     ),
     point(
         "clone.audio_format.values",
-        "`audio_format` accepts the six formats of the page (`wav`, `mp3`, `ogg`, `m4a`, `aac`, `pcm`); any other value is 4303. An empty value counts as not given.",
+        "`audio_format` accepts every value the official SDKs send: the page's `wav`, `mp3`, `ogg`, `m4a`, `aac`, `pcm`, and `ogg_opus` (Ogg); any other value is 4303. An empty value counts as not given.",
         "The page lists six formats; the SDK enums send `ogg_opus` too (cozepy, coze-go, coze-java).",
         Verified,
         None,
     ),
     point(
         "clone.audio_format.required",
-        "`audio_format` is optional whatever the format: the bytes decide.",
-        "Coze's OpenAPI description (coze-dev/coze-sdk-gen `coze-openapi.yaml`, `PublicCloneVoice`) requires it; the service types say 「pcm、m4a必传，其余可选」.",
+        "`audio_format` is required (4000) for pcm and m4a audio and optional otherwise, as Coze's service types say; with the setting it is required for every format, as the OpenAPI description says.",
+        "Coze's service types (coze-dev/coze-studio `multimedia_api`): 「pcm、m4a必传，其余可选」; the OpenAPI description (coze-dev/coze-sdk-gen `coze-openapi.yaml`, `PublicCloneVoice`) lists it as required.",
         Verified,
-        None,
+        Some("[fidelity] audio_format_required = true"),
     ),
     point(
         "clone.plans",
-        "Team and enterprise accounts may clone (the page this project was given); a personal account is refused with 4101. The default `pat_mock` account is a team account.",
-        "The page given: 「仅扣子团队版和企业版用户可以使用音色复刻功能」; the current page (coze-dev/coze-sdk-gen `docs/api-markdown/clone_voices.md`): enterprise only.",
+        "Team and enterprise accounts may clone (the page this project was given); other plans get the real 4101 naming `CloneVoice`. The default `pat_mock` account is an enterprise account, so it clones under either rule.",
+        "The page given: 「仅扣子团队版和企业版用户可以使用音色复刻功能」; the current page (coze-dev/coze-sdk-gen `docs/api-markdown/clone_voices.md`, synced 2026-02): enterprise only. The refusal: coze-dev/coze-js#100.",
         Verified,
-        None,
+        Some("[rules] clone_plans = [\"enterprise\"]"),
     ),
     point(
         "errors.codes",
@@ -109,17 +208,17 @@ pub const LEDGER: &[Point] = &[
     ),
     point(
         "errors.messages",
-        "4100 is the real `authentication is invalid`; 4101 starts \"Your token does not have permission to access resource.\" and says which rule refused; 4000 follows the real pattern \"The field X provided is not valid … Please check your input.\"",
-        "coze-dev/coze-py#78 and coze-dev/coze-js#314 (4100); coze-dev/coze-py#227 (4101); a real clone 4101 in coze-dev/coze-js#100 names `CloneVoice` instead.",
+        "4100 is the real `authentication is invalid`. A missing permission or a plan that may not clone answers the real 4101 word for word, naming the resource: `CloneVoice` (seen), `ListVoice` and `AudioSpeech` (the same pattern); other 4101s start \"Your token does not have permission to access resource.\" and say which rule refused. 4000 follows the real pattern \"The field X provided is not valid … Please check your input.\" The `x-coze-mock-rule` header names the rule that decided.",
+        "coze-dev/coze-py#78 and coze-dev/coze-js#314 (4100); coze-dev/coze-js#100 (the clone 4101); coze-dev/coze-py#227 (4101 on another endpoint); the resource names of list and speech follow the OpenAPI operation ids (`PublicListVoice`, `PublicAudioSpeech`), so they are inferred.",
         Reported,
         None,
     ),
     point(
         "errors.status",
-        "Errors use HTTP 400/401/403/404/405/408/413/500 by kind; bodies carry the code.",
-        "The one real clone 4101 (coze-dev/coze-js#100) came on a non-2xx status; real 4100/4101 on chat endpoints came on HTTP 200 (coze-dev/coze-js#314, coze-dev/coze-go#56).",
+        "Errors use HTTP 400/401/403/404/405/408/413/500 by kind; with the setting every API error comes on HTTP 200 (injected faults keep theirs). The body is the same either way. coze-java turns any non-2xx answer into `CozeApiException(code = HTTP status, msg = raw body)`, so Java users see the difference.",
+        "The one real clone 4101 (coze-dev/coze-js#100) came on a non-2xx status; real 4100/4101 on chat endpoints came on HTTP 200 (coze-dev/coze-js#314, coze-dev/coze-go#56); the OpenAPI description documents only 200.",
         Open,
-        None,
+        Some("[fidelity] error_status = \"always_200\""),
     ),
     point(
         "errors.limit_codes",
@@ -158,8 +257,8 @@ pub const LEDGER: &[Point] = &[
     ),
     point(
         "file.mp4_video",
-        "An MP4 with a video track and an AAC track is accepted as m4a (its audio track is read); an MP4 without an audio track is 4303.",
-        "The page lists m4a; nothing says whether a video container is refused.",
+        "An MP4 with a video track and an AAC track is accepted as m4a: its audio track is read, as a decoder would. An MP4 without an audio track is 4303, \"mp4 without an audio track is not supported\".",
+        "The page lists m4a; nothing says whether a video container is refused (`audio::mp4::tests::an_mp4_with_video_and_aac_is_accepted_as_m4a_for_its_audio_track`).",
         Open,
         None,
     ),
@@ -186,7 +285,7 @@ pub const LEDGER: &[Point] = &[
     ),
     point(
         "clone.sdk_wire_shapes",
-        "Every shape the official SDKs send is accepted: cozepy's file-first form, @coze/api's Buffer without a file name, coze-go's `filename=\"\"` and `audio_format=\"\"`, coze-java's `text/plain; charset=utf-8` parts and its file part typed `multipart/form-data`.",
+        "Every shape the official SDKs send is accepted: cozepy's file-first form, @coze/api's Buffer without a file name, coze-go's `filename=\"\"`, `audio_format=\"\"` and JSON `null` speech fields, coze-java's `text/plain; charset=utf-8` parts, its file part typed `multipart/form-data` and its speech `\"sample_rate\":0` (read as not given).",
         "Captured (cozepy, @coze/api, curl) and assembled from the sources (coze-go, coze-java): fixtures/requests/.",
         Verified,
         None,
@@ -228,10 +327,10 @@ pub const LEDGER: &[Point] = &[
     ),
     point(
         "auth.permissions",
-        "Cloning needs `createVoice`; listing and speech need only a valid token.",
-        "The page names `createVoice`; the current list and speech pages name `listVoice` and `createSpeech`.",
+        "Cloning needs `createVoice`, the list `listVoice`, speech `createSpeech`. A token declared without a `permissions` key gets all three, and so does `pat_mock`.",
+        "The clone page names `createVoice`; the current list and speech pages (coze-dev/coze-sdk-gen `docs/api-markdown/`) name `listVoice` and `createSpeech`.",
         Verified,
-        None,
+        Some("[[tokens]] permissions"),
     ),
     point(
         "http.slow_clients",
@@ -263,29 +362,43 @@ pub const LEDGER: &[Point] = &[
     ),
     point(
         "list.parameters",
-        "`page_num` ≥ 1 (default 1), `page_size` 1–100 (default 100); `voice_state` `init`, `cloned` or `all` (default `all`); an empty value is refused.",
-        "@coze/api `ListVoiceReq`; the current list page: `voice_state` defaults to `cloned`.",
+        "`page_num` ≥ 1 (default 1), `page_size` 1–100 (default 100), `voice_state` `init`, `cloned` or `all` (default `cloned`); an empty value means not given, so the page's own example (`voice_state=`) works. Voices configured with `support_emotions` list them.",
+        "The current list page (coze-dev/coze-sdk-gen `docs/api-markdown/list_voices.md`) and its example.",
         Verified,
         None,
     ),
     point(
         "speech.input_limit",
-        "`input` is limited to 1024 characters.",
-        "The current speech page and the OpenAPI description: 1024 bytes of UTF-8; cozepy and @coze/api say characters.",
+        "`input` is limited to 1024 bytes of UTF-8 (342 Chinese characters are 1,026 bytes: refused).",
+        "The current speech page: 「合成语音的文本，经由 UTF-8 编码。长度限制为 1024 字节。」; cozepy's and @coze/api's docstrings say characters.",
         Verified,
         None,
     ),
     point(
         "speech.parameters",
-        "`speed` 0.2–3 for every voice; `sample_rate` one of 8000–48000 as listed (0 refused); `emotion`, `emotion_scale`, `loudness_rate` and `context_texts` are not checked.",
-        "The current speech page: speed 0.5–2 for large-model voices, 0.2–3 for small-model ones; loudness_rate −50…100; emotion enum; emotion_scale 1–5.",
+        "`speed` 0.5–2 for large-model voices (every cloned voice) and 0.2–3 for small-model ones; `loudness_rate` −50…100; `emotion` one of the nine documented; `emotion_scale` 1–5; `context_texts` a string; `sample_rate` one of the seven listed. JSON `null` for any optional field means not given.",
+        "The current speech page (coze-dev/coze-sdk-gen `docs/api-markdown/text_to_speech.md`); coze-go sends unset fields as `null`.",
         Verified,
         None,
     ),
     point(
+        "speech.emotion_without_support",
+        "`emotion` on a voice that lists no `support_emotions` (every cloned voice) is accepted and ignored; on a voice that lists them it must be one of those (4000).",
+        "The speech page: 「仅当 `voice_id` 为多情感音色时才支持设置情感类型」; what the service does otherwise is not documented.",
+        Open,
+        Some("[[system_voices]] support_emotions"),
+    ),
+    point(
+        "speech.sample_rate_zero",
+        "`sample_rate: 0` means not given (24000).",
+        "coze-java's `CreateSpeechReq.sampleRate` is an `int`, so every request that does not set it sends 0; the real answer to it is not known.",
+        Inferred,
+        None,
+    ),
+    point(
         "speech.audio",
-        "WAV and PCM answers carry a tone (one beep a character); MP3 and Ogg Opus answers are silence of the same length, built without an encoder.",
-        "The fake's own audio: real speech cannot be made offline.",
+        "WAV and PCM answers carry a tone (one beep a character); MP3 and Ogg Opus answers are valid files of silence of the same length, built without an encoder. Ask for `wav` or `pcm` to hear something.",
+        "The fake's own audio: real speech cannot be made offline, and the fake carries no MP3 or Opus encoder.",
         Verified,
         None,
     ),
@@ -377,9 +490,29 @@ mod tests {
             "clone.cross_workspace_retrain",
             "file.pcm_spec",
             "logid.format",
+            "speech.emotion_without_support",
         ] {
             assert!(LEDGER.iter().any(|p| p.id == id), "no row {id}");
         }
+    }
+
+    /// The README's "Fidelity notes" are the ledger, word for word: edit the ledger, then paste
+    /// `coze-mock fidelity --markdown` between the README's markers.
+    #[test]
+    fn the_readme_lists_the_ledger() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        let readme = std::fs::read_to_string(&path).expect("the workspace README");
+        let (begin, end) = (
+            "<!-- fidelity ledger: begin -->\n",
+            "<!-- fidelity ledger: end -->",
+        );
+        let start = readme.find(begin).expect("the begin marker") + begin.len();
+        let stop = readme.find(end).expect("the end marker");
+        assert_eq!(
+            &readme[start..stop],
+            markdown(),
+            "README.md's fidelity notes differ from the ledger: run `coze-mock fidelity --markdown`"
+        );
     }
 
     #[test]

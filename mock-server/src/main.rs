@@ -1,5 +1,5 @@
-//! The `coze-mock` binary: `serve`, `check-config`, `wait`, `report` ([`mock_server::report::cli`]) and
-//! `openapi`.
+//! The `coze-mock` binary: `serve`, `check-config`, `wait`, `report` ([`mock_server::report::cli`]),
+//! `openapi` and `fidelity`.
 //!
 //! A user error (a bad configuration, a port in use, an unreadable file) prints one
 //! `coze-mock: error: …` message with its causes and exits 1: `main` handles the error itself, so no
@@ -32,6 +32,9 @@ enum Command {
     Report(mock_server::report::cli::ReportArgs),
     /// Print the OpenAPI 3.1 description of the API (as served at /__mock/openapi.json).
     Openapi,
+    /// Print the fidelity ledger: every choice the fake made where its sources disagree or are silent,
+    /// with the evidence and the setting that changes it.
+    Fidelity(cli::fidelity::FidelityArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,10 @@ fn main() -> ExitCode {
                     Command::Wait(args) => cli::wait::run(&args).await.map(done),
                     Command::Report(args) => Ok(mock_server::report::cli::run(&args).await),
                     Command::Openapi => cli::openapi::run().map(done),
+                    Command::Fidelity(args) => {
+                        cli::fidelity::run(&args);
+                        Ok(ExitCode::SUCCESS)
+                    }
                 }
             })
         });

@@ -19,9 +19,11 @@ use crate::envelope::{LOGID_HEADER, RULE_HEADER};
 use crate::error::{ApiError, Row};
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, Language, SpeechFormat, CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT,
-    FILE_MAX_BYTES, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED,
-    SPEECH_INPUT_MAX_CHARS, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE, TEXT_MAX_BYTES,
+    AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, CREATE_SPEECH_PERMISSION,
+    CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT, DEFAULT_VOICE_STATE, FILE_MAX_BYTES,
+    LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED,
+    SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES, SPEECH_LOUDNESS_RANGE,
+    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL, TEXT_MAX_BYTES,
     VOICE_MODEL_TYPES, VOICE_NAME_MAX_BYTES, VOICE_STATES, VOICE_STATE_ALL,
 };
 
@@ -40,10 +42,10 @@ fn error_statuses(row: &Row) -> Vec<StatusCode> {
 /// The permission a personal access token needs for an operation, where the fake checks one.
 fn permission_note(permission: Option<&str>) -> String {
     match permission {
-        Some(p) => format!("The token needs the `{p}` permission."),
-        None => "Any valid token; the fake checks no permission here (Coze's docs name one, not \
-                 enforced yet: see the README's fidelity notes)."
-            .to_owned(),
+        Some(p) => format!(
+            "The token needs the `{p}` permission (refused with the real 4101 naming the resource)."
+        ),
+        None => "Any valid token.".to_owned(),
     }
 }
 
@@ -165,13 +167,25 @@ fn speech_errors() -> Vec<ApiError> {
         ApiError::SpeechBodyInvalid {
             reason: "a JSON object with a non-empty input".into(),
         },
+        ApiError::MissingPermission {
+            permission: CREATE_SPEECH_PERMISSION,
+        },
         ApiError::SpeechInputTooLong {
-            chars: SPEECH_INPUT_MAX_CHARS + 1,
+            bytes: SPEECH_INPUT_MAX_BYTES + 1,
         },
         ApiError::SpeechFormatUnsupported {
             value: "flac".into(),
         },
-        ApiError::SpeechSpeedOutOfRange { value: 9.0 },
+        ApiError::SpeechSpeedOutOfRange {
+            value: 9.0,
+            model_type: "big",
+            range: SPEECH_SPEED_RANGE_BIG,
+        },
+        ApiError::SpeechParamInvalid {
+            param: "loudness_rate",
+            expected: "an integer in [-50, 100]".into(),
+            value: "448".into(),
+        },
         ApiError::SpeechSampleRateUnsupported { value: 11_025 },
         ApiError::UnknownVoice {
             voice_id: "7000000000000000000".into(),
@@ -304,7 +318,15 @@ fn clone_operation() -> Value {
         ),
         BTreeMap::from([(
             "200".to_owned(),
-            envelope_response("The voice as cloned.", json!({"$ref": "#/components/schemas/Voice"})),
+            envelope_response(
+                "The documented answer, `{\"voice_id\"}`; with `[fidelity] clone_answer = \"voice\"` the whole \
+                 Voice (which cozepy 0.20.0's clone() parses).",
+                json!({
+                    "type": "object",
+                    "required": ["voice_id"],
+                    "properties": {"voice_id": {"type": "string", "pattern": "^[0-9]+$"}},
+                }),
+            ),
         )]),
         &clone_errors(),
     );
@@ -335,8 +357,10 @@ fn clone_operation() -> Value {
                         },
                         "audio_format": {
                             "type": "string",
-                            "enum": AudioFormat::ALL.map(AudioFormat::name),
-                            "description": "The file's format (case-insensitive); it must match the bytes.",
+                            "enum": AUDIO_FORMAT_VALUES,
+                            "description": "The file's format (case-insensitive; `ogg_opus` names ogg). Required for \
+                                            pcm and m4a audio (4000 without it), for every format with \
+                                            `[fidelity] audio_format_required = true`.",
                         },
                         "language": {
                             "type": "string",
@@ -369,12 +393,13 @@ fn list_operation() -> Value {
     let query = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description});
     let mut voice_states: Vec<&str> = VOICE_STATES.to_vec();
     voice_states.push(VOICE_STATE_ALL);
+    let permission = Some(LIST_VOICE_PERMISSION);
     let mut op = operation(
         "listVoices",
         "查看音色列表: the system voices and the voices cloned in the token's workspaces",
         &format!(
-            "Cloned voices newest first, then system voices. {}",
-            permission_note(None)
+            "Cloned voices newest first, then system voices. An empty parameter means \"not given\". {}",
+            permission_note(permission)
         ),
         BTreeMap::from([(
             "200".to_owned(),
@@ -393,12 +418,13 @@ fn list_operation() -> Value {
         &list_errors(),
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
+    op.insert("x-coze-permission".into(), json!(permission));
     op.insert(
         "parameters".into(),
         json!([
             query("filter_system_voice", json!({"type": "boolean", "default": false}), "Leave system voices out."),
             query("model_type", json!({"type": "string", "enum": VOICE_MODEL_TYPES}), "Only voices of this model type."),
-            query("voice_state", json!({"type": "string", "enum": voice_states}), "Only voices in this state; all if not given."),
+            query("voice_state", json!({"type": "string", "enum": voice_states, "default": DEFAULT_VOICE_STATE}), "Only voices in this state."),
             query("page_num", json!({"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 1}), "The page, from 1."),
             query("page_size", json!({"type": "integer", "minimum": 1, "maximum": PAGE_SIZE_MAX, "default": PAGE_SIZE_MAX}), "Voices per page."),
         ]),
@@ -428,7 +454,8 @@ fn audio_response(description: &str, formats: &[SpeechFormat]) -> Value {
 }
 
 fn speech_operation() -> Value {
-    let (min_speed, max_speed) = SPEECH_SPEED_RANGE;
+    let permission = Some(CREATE_SPEECH_PERMISSION);
+    let (min_speed, max_speed) = (SPEECH_SPEED_RANGE_SMALL.0, SPEECH_SPEED_RANGE_SMALL.1);
     let mut format_names: Vec<&str> = SpeechFormat::ALL.map(SpeechFormat::name).to_vec();
     // @coze/api's names for Ogg Opus.
     format_names.extend(
@@ -442,9 +469,10 @@ fn speech_operation() -> Value {
         &format!(
             "Answers the audio itself (not an envelope), streamed with an exact Content-Length; \
              errors are envelopes. WAV and PCM carry a tone per character, MP3 and Ogg Opus silence \
-             of the same length. Unknown fields (`emotion`, `emotion_scale`) are ignored; `null` means \
-             not given. {}",
-            permission_note(None)
+             of the same length. `input` is limited in bytes of UTF-8 (`x-max-bytes`); `speed` by the \
+             voice's model type (`x-range-by-model-type`); `emotion` on a voice without \
+             `support_emotions` is ignored; `null`, and `sample_rate` 0, mean not given. {}",
+            permission_note(permission)
         ),
         BTreeMap::from([(
             "200".to_owned(),
@@ -453,6 +481,7 @@ fn speech_operation() -> Value {
         &speech_errors(),
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
+    op.insert("x-coze-permission".into(), json!(permission));
     op.insert(
         "requestBody".into(),
         json!({
@@ -461,7 +490,7 @@ fn speech_operation() -> Value {
                 "type": "object",
                 "required": ["input", "voice_id"],
                 "properties": {
-                    "input": {"type": "string", "minLength": 1, "maxLength": SPEECH_INPUT_MAX_CHARS},
+                    "input": {"type": "string", "minLength": 1, "maxLength": SPEECH_INPUT_MAX_BYTES, "x-max-bytes": SPEECH_INPUT_MAX_BYTES},
                     "voice_id": {"type": "string", "minLength": 1},
                     "response_format": {
                         "type": ["string", "null"], "enum": format_names.iter().map(|n| json!(n)).chain([Value::Null]).collect::<Vec<_>>(),
@@ -470,9 +499,26 @@ fn speech_operation() -> Value {
                     "speed": {
                         "type": ["number", "null"], "minimum": min_speed, "maximum": max_speed,
                         "default": SPEECH_DEFAULT_SPEED,
+                        "x-range-by-model-type": {
+                            "big": [SPEECH_SPEED_RANGE_BIG.0, SPEECH_SPEED_RANGE_BIG.1],
+                            "small": [SPEECH_SPEED_RANGE_SMALL.0, SPEECH_SPEED_RANGE_SMALL.1],
+                        },
                     },
+                    "loudness_rate": {
+                        "type": ["integer", "null"], "minimum": SPEECH_LOUDNESS_RANGE.0,
+                        "maximum": SPEECH_LOUDNESS_RANGE.1, "default": 0,
+                    },
+                    "emotion": {
+                        "type": ["string", "null"],
+                        "enum": SPEECH_EMOTIONS.iter().map(|e| json!(e)).chain([Value::Null]).collect::<Vec<_>>(),
+                    },
+                    "emotion_scale": {
+                        "type": ["number", "null"], "minimum": SPEECH_EMOTION_SCALE_RANGE.0,
+                        "maximum": SPEECH_EMOTION_SCALE_RANGE.1,
+                    },
+                    "context_texts": {"type": ["string", "null"]},
                     "sample_rate": {
-                        "type": ["integer", "null"], "enum": SPEECH_SAMPLE_RATES.iter().map(|r| json!(r)).chain([Value::Null]).collect::<Vec<_>>(),
+                        "type": ["integer", "null"], "enum": SPEECH_SAMPLE_RATES.iter().map(|r| json!(r)).chain([json!(0), Value::Null]).collect::<Vec<_>>(),
                         "default": SPEECH_DEFAULT_SAMPLE_RATE,
                     },
                 },
@@ -633,6 +679,7 @@ fn components() -> Value {
                     "update_time": {"type": "integer"},
                     "model_type": {"type": "string", "enum": VOICE_MODEL_TYPES},
                     "state": {"type": "string", "enum": VOICE_STATES},
+                    "support_emotions": {"type": "array", "items": {"type": "object"}},
                 },
             },
         },
@@ -707,13 +754,13 @@ mod tests {
     #[test]
     fn speech_limits_enums_and_defaults_are_what_the_parser_enforces() {
         let doc = document();
-        let max_chars = number(&doc, &format!("{SPEECH}/input/maxLength")) as usize;
-        let at_limit = "字".repeat(max_chars);
+        let max_bytes = number(&doc, &format!("{SPEECH}/input/x-max-bytes")) as usize;
+        let at_limit = "a".repeat(max_bytes);
         assert!(SpeechRequest::parse(
             format!(r#"{{"input":"{at_limit}","voice_id":"1"}}"#).as_bytes()
         )
         .is_ok());
-        let over = "字".repeat(max_chars + 1);
+        let over = format!("{}字", "a".repeat(max_bytes - 2));
         assert!(
             SpeechRequest::parse(format!(r#"{{"input":"{over}","voice_id":"1"}}"#).as_bytes())
                 .is_err()
@@ -723,17 +770,34 @@ mod tests {
             number(&doc, &format!("{SPEECH}/speed/minimum")),
             number(&doc, &format!("{SPEECH}/speed/maximum")),
         );
-        for (speed, accepted) in [
-            (min, true),
-            (max, true),
-            (min - 0.01, false),
-            (max + 0.01, false),
-        ] {
-            assert_eq!(
-                speech(&format!(r#","speed":{speed}"#)).is_ok(),
-                accepted,
-                "speed {speed}"
+        for model_type in ["big", "small"] {
+            let range = at(
+                &doc,
+                &format!("{SPEECH}/speed/x-range-by-model-type/{model_type}"),
             );
+            let (low, high) = (range[0].as_f64().unwrap(), range[1].as_f64().unwrap());
+            assert!(
+                min <= low && high <= max,
+                "{model_type} within the schema's bounds"
+            );
+            let voice = crate::config::SystemVoiceConfig {
+                model_type: model_type.to_owned(),
+                ..crate::config::default_system_voices().remove(0)
+            };
+            let voice = crate::system_voices::SpeakingVoice::System(&voice);
+            for (speed, accepted) in [
+                (low, true),
+                (high, true),
+                (low - 0.01, false),
+                (high + 0.01, false),
+            ] {
+                let request = speech(&format!(r#","speed":{speed}"#)).unwrap();
+                assert_eq!(
+                    request.check_voice(&voice).is_ok(),
+                    accepted,
+                    "{model_type} speed {speed}"
+                );
+            }
         }
         let formats = strings(&doc, &format!("{SPEECH}/response_format/enum"));
         for f in &formats {
@@ -749,7 +813,7 @@ mod tests {
             .iter()
             .filter_map(Value::as_i64)
             .collect();
-        for rate in 1..=96_000 {
+        for rate in 0..=96_000 {
             assert_eq!(
                 speech(&format!(r#","sample_rate":{rate}"#)).is_ok(),
                 rates.contains(&rate),
@@ -838,8 +902,9 @@ mod tests {
             assert!(AudioFormat::from_name(&name).is_some(), "{name}");
         }
         assert_eq!(
-            strings(&doc, &format!("{CLONE}/audio_format/enum")).len(),
-            AudioFormat::ALL.len()
+            strings(&doc, &format!("{CLONE}/audio_format/enum")),
+            AUDIO_FORMAT_VALUES,
+            "every value the SDKs send: the page's six and ogg_opus"
         );
         assert_eq!(
             at(

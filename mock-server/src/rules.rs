@@ -35,6 +35,33 @@ pub const SLOTS_INCLUDED_WITH_PLAN: u32 = 1;
 /// 「权限: createVoice」: the permission a personal access token needs to clone.
 pub const CREATE_VOICE_PERMISSION: &str = "createVoice";
 
+/// 「权限: listVoice」: the permission the voice list needs (the current list page,
+/// coze-dev/coze-sdk-gen `docs/api-markdown/list_voices.md`).
+pub const LIST_VOICE_PERMISSION: &str = "listVoice";
+
+/// 「权限: createSpeech」: the permission speech synthesis needs (the current speech page,
+/// coze-dev/coze-sdk-gen `docs/api-markdown/text_to_speech.md`).
+pub const CREATE_SPEECH_PERMISSION: &str = "createSpeech";
+
+/// The resource a refusal names for each permission's endpoint. The one real refusal seen names
+/// `CloneVoice` for the clone (coze-dev/coze-js#100); the others follow the same pattern from the operation
+/// ids of Coze's OpenAPI description (`PublicCloneVoice`, `PublicListVoice`, `PublicAudioSpeech`).
+pub fn permission_resource(permission: &str) -> &'static str {
+    match permission {
+        CREATE_VOICE_PERMISSION => "CloneVoice",
+        LIST_VOICE_PERMISSION => "ListVoice",
+        CREATE_SPEECH_PERMISSION => "AudioSpeech",
+        _ => "resource",
+    }
+}
+
+/// Every permission the voice endpoints check.
+pub const PERMISSIONS: [&str; 3] = [
+    CREATE_VOICE_PERMISSION,
+    LIST_VOICE_PERMISSION,
+    CREATE_SPEECH_PERMISSION,
+];
+
 /// 「未指定文案时，使用默认文案“你好，我是你的专属AI克隆声音，希望未来可以一起好好相处哦"。」
 pub const DEFAULT_PREVIEW_TEXT: &str = "你好，我是你的专属AI克隆声音，希望未来可以一起好好相处哦";
 
@@ -52,7 +79,9 @@ pub const RECOMMENDED_DURATION_SECS: (f64, f64) = (10.0, 30.0);
 /// that passes: half the words wrong is clearly 差异过大.
 pub const DEFAULT_WER_THRESHOLD: f64 = 0.5;
 
-/// 「仅扣子团队版和企业版用户可以使用音色复刻功能。」
+/// Coze plans. Which may clone is a setting ([`crate::fidelity::RuleSettings`]): 「仅扣子团队版和企业版用户
+/// 可以使用音色复刻功能。」 on the page this project was given, 「仅扣子企业版（企业标准版、企业旗舰版）用户可以
+/// 使用音色复刻功能」 on the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
@@ -62,13 +91,6 @@ pub enum Plan {
     Team,
     /// 企业版.
     Enterprise,
-}
-
-impl Plan {
-    /// Whether accounts on this plan may clone voices at all.
-    pub fn may_clone(self) -> bool {
-        matches!(self, Plan::Team | Plan::Enterprise)
-    }
 }
 
 /// 「语种: zh：中文 en：英文 ja：日语 es：西班牙语 id：印度尼西亚语 pt：葡萄牙语」, in the page's order.
@@ -140,6 +162,13 @@ impl fmt::Display for Language {
     }
 }
 
+/// The `audio_format` value the SDK enums send for Ogg (cozepy `AudioFormat.OGG_OPUS`, coze-go
+/// `AudioFormatOGGOPUS`, coze-java `AudioFormat.OGG_OPUS`).
+pub const OGG_OPUS_NAME: &str = "ogg_opus";
+
+/// Every `audio_format` value the official SDKs send: the page's six and [`OGG_OPUS_NAME`].
+pub const AUDIO_FORMAT_VALUES: [&str; 7] = ["wav", "mp3", "ogg", "ogg_opus", "m4a", "aac", "pcm"];
+
 /// 「文件格式: wav、mp3、ogg、m4a、aac、pcm。」, in the page's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,11 +211,21 @@ impl AudioFormat {
     }
 
     /// Parses a declared format: `audio_format` or a file name extension. Case-insensitive, because the
-    /// page's own curl example uploads `jay.MP3`.
+    /// page's own curl example uploads `jay.MP3`. `ogg_opus`, the Ogg value of the cozepy, coze-go and
+    /// coze-java enums (`AudioFormat.OGG_OPUS`), names Ogg.
     pub fn from_name(name: &str) -> Option<AudioFormat> {
+        if name.eq_ignore_ascii_case(OGG_OPUS_NAME) {
+            return Some(AudioFormat::Ogg);
+        }
         AudioFormat::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a clone in this format must say so in `audio_format`: 「pcm、m4a必传，其余可选」 (Coze's
+    /// service types, coze-dev/coze-studio `multimedia_api` `CloneVoiceRequest.audio_format`).
+    pub fn must_be_declared(self) -> bool {
+        matches!(self, AudioFormat::Pcm | AudioFormat::M4a)
     }
 }
 
@@ -213,12 +252,41 @@ pub const VOICE_STATES: [&str; 2] = ["init", "cloned"];
 /// The voice-list filter value meaning every state: 「init|cloned|all」 (@coze/api `ListVoicesReq.voice_state`).
 pub const VOICE_STATE_ALL: &str = "all";
 
-/// Speech: 「要为其生成音频的文本。最大长度为 1024 个字符」 (@coze/api `CreateSpeechReq.input`).
-/// Characters, not bytes, unlike the clone endpoint's limits.
-pub const SPEECH_INPUT_MAX_CHARS: usize = 1024;
+/// Voice list: `voice_state` when not given: 「cloned：（默认值）已克隆。」 (the current list page,
+/// coze-dev/coze-sdk-gen `docs/api-markdown/list_voices.md`).
+pub const DEFAULT_VOICE_STATE: &str = "cloned";
 
-/// Speech: 「语速，[0.2,3]」 (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq.speed`).
-pub const SPEECH_SPEED_RANGE: (f64, f64) = (0.2, 3.0);
+/// Speech: 「合成语音的文本，经由 UTF-8 编码。长度限制为 1024 字节。」: bytes, not characters (the current
+/// speech page, coze-dev/coze-sdk-gen `docs/api-markdown/text_to_speech.md`; the SDKs' docstrings say
+/// characters).
+pub const SPEECH_INPUT_MAX_BYTES: usize = 1024;
+
+/// Speech: `speed` for a large-model (`big`) voice: 「语速，大模型音色的取值范围为 0.5~2」 (the current
+/// speech page).
+pub const SPEECH_SPEED_RANGE_BIG: (f64, f64) = (0.5, 2.0);
+
+/// Speech: `speed` for a small-model voice: 「小模型音色的取值范围为 0.2~3」 (the current speech page).
+pub const SPEECH_SPEED_RANGE_SMALL: (f64, f64) = (0.2, 3.0);
+
+/// Speech: `loudness_rate`: 「取值范围为 `-50` ~ `100`，默认值为 0，表示原始音量。」 (the current speech page).
+pub const SPEECH_LOUDNESS_RANGE: (i64, i64) = (-50, 100);
+
+/// Speech: `emotion`, 「仅当 `voice_id` 为多情感音色时才支持设置情感类型。…枚举值如下」 (the current speech
+/// page), in its order.
+pub const SPEECH_EMOTIONS: [&str; 9] = [
+    "happy",
+    "sad",
+    "angry",
+    "surprised",
+    "fear",
+    "hate",
+    "excited",
+    "coldness",
+    "neutral",
+];
+
+/// Speech: `emotion_scale`: 「取值范围：1.0~5.0，默认值：4.0。」 (the current speech page).
+pub const SPEECH_EMOTION_SCALE_RANGE: (f64, f64) = (1.0, 5.0);
 
 /// Speech: 「默认为1」 (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq.speed`).
 pub const SPEECH_DEFAULT_SPEED: f64 = 1.0;
@@ -362,9 +430,15 @@ mod tests {
     }
 
     #[test]
-    fn only_team_and_enterprise_plans_may_clone() {
-        assert!(!Plan::Personal.may_clone());
-        assert!(Plan::Team.may_clone());
-        assert!(Plan::Enterprise.may_clone());
+    fn every_value_the_sdks_send_names_a_format_and_only_pcm_and_m4a_must_be_declared() {
+        for value in AUDIO_FORMAT_VALUES {
+            assert!(AudioFormat::from_name(value).is_some(), "{value}");
+        }
+        assert_eq!(AudioFormat::from_name("ogg_opus"), Some(AudioFormat::Ogg));
+        let declared: Vec<_> = AudioFormat::ALL
+            .into_iter()
+            .filter(|f| f.must_be_declared())
+            .collect();
+        assert_eq!(declared, [AudioFormat::M4a, AudioFormat::Pcm]);
     }
 }

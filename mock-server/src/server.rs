@@ -19,10 +19,12 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::api::router;
-use crate::config::{AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig};
+use crate::config::{
+    all_permissions, AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig,
+};
 use crate::faults::Faults;
 use crate::journal::{Journal, JournalRecord};
-use crate::rules::{Plan, CREATE_VOICE_PERMISSION};
+use crate::rules::Plan;
 use crate::startup::load;
 use crate::state::{AdminState, AppState};
 use crate::store::SqliteStore;
@@ -281,15 +283,15 @@ impl MockServerBuilder {
         self
     }
 
-    /// Adds token `value` of `account`, with personal workspace `personal_workspace` and the
-    /// `createVoice` permission. For other permissions or workspaces, use [`Self::token_config`].
+    /// Adds token `value` of `account`, with personal workspace `personal_workspace` and every
+    /// permission (`createVoice`, `listVoice`, `createSpeech`). For other permissions or workspaces, use [`Self::token_config`].
     pub fn token(self, value: &str, account: &str, personal_workspace: &str) -> Self {
         self.token_config(TokenConfig {
             value: value.to_owned(),
             account: account.to_owned(),
             personal_workspace: personal_workspace.to_owned(),
             workspaces: Vec::new(),
-            permissions: vec![CREATE_VOICE_PERMISSION.to_owned()],
+            permissions: all_permissions(),
             expires_at: None,
         })
     }

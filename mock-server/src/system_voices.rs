@@ -1,7 +1,7 @@
 //! Voices as the list, speech and preview see them: the configured system voices and the cloned voices of
 //! the store, behind one lookup.
 
-use crate::config::SystemVoiceConfig;
+use crate::config::{SupportEmotion, SystemVoiceConfig};
 use crate::directory::Principal;
 use crate::error::ApiError;
 use crate::rules::DEFAULT_PREVIEW_TEXT;
@@ -26,6 +26,22 @@ pub enum SpeakingVoice<'a> {
 }
 
 impl SpeakingVoice<'_> {
+    /// `big` or `small`; cloned voices are large-model voices.
+    pub fn model_type(&self) -> &'static str {
+        match self {
+            SpeakingVoice::System(v) if v.model_type == "small" => "small",
+            _ => "big",
+        }
+    }
+
+    /// The emotions a multi-emotion voice lists; `None` for the others (cloned voices among them).
+    pub fn support_emotions(&self) -> Option<&[SupportEmotion]> {
+        match self {
+            SpeakingVoice::System(v) => v.support_emotions.as_deref(),
+            SpeakingVoice::Cloned(_) => None,
+        }
+    }
+
     /// The text of its preview audio.
     pub fn preview_text(&self) -> &str {
         match self {

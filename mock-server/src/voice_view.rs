@@ -1,13 +1,13 @@
 //! A voice as the API and the admin API show it: the `Voice` object the official SDKs parse, made from a
 //! cloned voice of the store or a configured system voice.
 //!
-//! cozepy 0.20.0's `Voice` model requires all twelve fields below, and its `clone` parses the answer's
-//! `data` into that model (reference, "GET /v1/audio/voices"), so the clone answer carries the whole voice,
-//! not only the page's `{"voice_id": …}`: the README's fidelity notes say so.
+//! cozepy 0.20.0's `Voice` model requires the twelve fields below (all but `support_emotions`, which
+//! only multi-emotion voices carry). The list answers them; a clone answers them only with `[fidelity]
+//! clone_answer = "voice"` ([`crate::api::clone_voice::CloneData`]).
 
 use serde::Serialize;
 
-use crate::config::SystemVoiceConfig;
+use crate::config::{SupportEmotion, SystemVoiceConfig};
 use crate::rules::{VOICE_MODEL_TYPES, VOICE_STATES};
 use crate::store::Voice;
 use crate::system_voices::{system_preview_text, SYSTEM_VOICE_TIME};
@@ -45,6 +45,9 @@ pub struct VoiceView {
     pub model_type: &'static str,
     /// `cloned` once a clone succeeded.
     pub state: &'static str,
+    /// The emotions of a multi-emotion voice; left out for the others (the current list page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support_emotions: Option<Vec<SupportEmotion>>,
 }
 
 /// The path the preview audio of a voice is served at.
@@ -68,6 +71,7 @@ impl VoiceView {
             update_time: voice.update_time,
             model_type: CLONED_MODEL_TYPE,
             state: CLONED_STATE,
+            support_emotions: None,
         }
     }
 
@@ -90,6 +94,7 @@ impl VoiceView {
                 "big"
             },
             state: CLONED_STATE,
+            support_emotions: v.support_emotions.clone(),
         }
     }
 }

@@ -3,9 +3,9 @@
 //! real API by default; those that succeed there spend a clone and need the spend opt-in.
 
 use contract_tests::contract::{
-    CODE_FILE_MISSING, CODE_FILE_TYPE_UNSUPPORTED, CODE_INVALID_PARAMETER, CODE_NOT_FOUND,
-    CODE_TOO_MANY_FILES, CODE_WER_ERROR, EMPTY_FILE_CODE, FOREIGN_VOICE_RETRAIN_CODE, LANGUAGES,
-    LOGID_LEN, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+    CLONE_DATA_FIELDS, CODE_FILE_MISSING, CODE_FILE_TYPE_UNSUPPORTED, CODE_INVALID_PARAMETER,
+    CODE_NOT_FOUND, CODE_TOO_MANY_FILES, CODE_WER_ERROR, EMPTY_FILE_CODE,
+    FOREIGN_VOICE_RETRAIN_CODE, LANGUAGES, LOGID_LEN, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
 use contract_tests::request::{FOREIGN_VOICE_ID, RETRAIN_VOICE_ID};
 use contract_tests::response::LOGID_HEADER;
@@ -24,6 +24,11 @@ async fn a_valid_request_clones_a_new_voice() {
     // Assert
     resp.check_envelope().unwrap();
     assert_eq!(resp.code(), Some(0), "{resp:#?}");
+    let fields: Vec<_> = resp.body["data"]
+        .as_object()
+        .map(|d| d.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, CLONE_DATA_FIELDS, "the documented clone answer");
     assert_contract_snapshot!("clone_success", req, resp);
 }
 

@@ -6,8 +6,9 @@
 
 use contract_tests::audio::AudioSpec;
 use contract_tests::contract::{
-    CODE_FILE_INVALID, CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, FILE_SIZE_SURELY_ACCEPTED,
-    FILE_SIZE_SURELY_REJECTED, FORMATS,
+    AUDIO_FORMAT_OGG_OPUS, CODE_FILE_INVALID, CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED,
+    CODE_INVALID_PARAMETER, FILE_SIZE_SURELY_ACCEPTED, FILE_SIZE_SURELY_REJECTED, FORMATS,
+    FORMATS_NEEDING_AUDIO_FORMAT,
 };
 use contract_tests::{assert_contract_snapshot, Api, CloneRequest};
 
@@ -100,4 +101,38 @@ async fn pcm_labelled_16_khz_is_rejected_with_4304_by_the_fake() {
     let resp = api.clone_voice(&req).await;
     assert_eq!(resp.code(), Some(CODE_FILE_INVALID), "{resp:#?}");
     assert_contract_snapshot!("pcm_not_24_khz", req, resp);
+}
+
+/// The SDKs send `ogg_opus` for Ogg audio (`AUDIO_FORMAT_OGG_OPUS`).
+#[tokio::test]
+async fn ogg_opus_as_the_sdks_send_it_is_accepted_for_ogg() {
+    let api = Api::from_env().await;
+    if !api.may_spend(1, "clone speech.ogg declared ogg_opus") {
+        return;
+    }
+    let req = CloneRequest::valid_sample()
+        .audio_format(AUDIO_FORMAT_OGG_OPUS)
+        .file(AudioSpec::speech("ogg"), "speech.ogg");
+    let resp = api.clone_voice(&req).await;
+    assert_eq!(resp.code(), Some(0), "{resp:#?}");
+}
+
+/// 「pcm、m4a必传，其余可选」: pcm and m4a without `audio_format` are refused with 4000.
+#[tokio::test]
+async fn pcm_and_m4a_without_audio_format_are_rejected_with_4000() {
+    let api = Api::from_env().await;
+    for format in FORMATS_NEEDING_AUDIO_FORMAT {
+        let req = CloneRequest::valid_sample()
+            .without("audio_format")
+            .file(AudioSpec::speech(format), format!("speech.{format}"));
+        let resp = api.clone_voice(&req).await;
+        assert_eq!(
+            resp.code(),
+            Some(CODE_INVALID_PARAMETER),
+            "{format}: {resp:#?}"
+        );
+        if format == "m4a" {
+            assert_contract_snapshot!("audio_format_missing_for_m4a", req, resp);
+        }
+    }
 }

@@ -3,12 +3,14 @@
 use axum::body::BodyDataStream;
 use axum::extract::{Request, State};
 use http::request::Parts;
+use serde::Serialize;
 
 use crate::audio::AudioError;
 use crate::auth::authenticate;
 use crate::clone_request::CloneRequest;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::fidelity::CloneAnswer;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
 use crate::report::capture::Notes;
 use crate::report::summary::Inputs;
@@ -23,7 +25,7 @@ use crate::voice_view::VoiceView;
 pub async fn clone_voice(
     State(app): State<AppState>,
     request: Request,
-) -> Result<Envelope<VoiceView>, ApiError> {
+) -> Result<Envelope<CloneData>, ApiError> {
     let (head, body) = request.into_parts();
     let mut body = body.into_data_stream();
     let mut inputs = Inputs::default();
@@ -36,7 +38,35 @@ pub async fn clone_voice(
     {
         drain(&head.headers, &mut body).await;
     }
-    outcome.map(Envelope)
+    let answer = app.directory.fidelity.clone_answer;
+    outcome.map(|voice| Envelope(CloneData::new(voice, answer)))
+}
+
+/// The `data` of a successful clone: `{"voice_id"}` as documented (coze-go `CloneAudioVoicesResp`,
+/// coze-java `CloneVoiceResp`, coze-js `CloneVoiceData`, the page), or with `[fidelity] clone_answer =
+/// "voice"` the whole voice, which cozepy 0.20.0 parses into its `Voice`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum CloneData {
+    /// The documented answer.
+    Documented {
+        /// The new or retrained voice.
+        voice_id: String,
+    },
+    /// The whole voice.
+    Voice(VoiceView),
+}
+
+impl CloneData {
+    /// The answer `setting` asks for.
+    pub fn new(voice: VoiceView, setting: CloneAnswer) -> CloneData {
+        match setting {
+            CloneAnswer::Documented => CloneData::Documented {
+                voice_id: voice.voice_id,
+            },
+            CloneAnswer::Voice => CloneData::Voice(voice),
+        }
+    }
 }
 
 async fn clone(
@@ -51,14 +81,18 @@ async fn clone(
             permission: CREATE_VOICE_PERMISSION,
         });
     }
-    if !principal.account.plan.may_clone() {
+    if !app.directory.rules.may_clone(principal.account.plan) {
         return Err(ApiError::PlanCannotClone);
     }
     if content_length(&head.headers).is_some_and(|len| len > BODY_MAX_BYTES) {
         return Err(ApiError::FileTooLarge);
     }
     let form = read_clone_form(boundary(&head.headers)?, body, inputs).await?;
-    let parsed = CloneRequest::parse(form, &app.directory.audio);
+    let parsed = CloneRequest::parse(
+        form,
+        &app.directory.audio,
+        app.directory.fidelity.audio_format_required,
+    );
     if let Some(file) = &mut inputs.file {
         match &parsed {
             Ok(request) => {

@@ -2,15 +2,14 @@
 //!
 //! Query, as the SDKs send it (reference, "GET /v1/audio/voices"; cozepy `VoicesClient.list`, @coze/api
 //! `ListVoicesReq`): `filter_system_voice` (bool, default false), `model_type` (`big` | `small`),
-//! `voice_state` (`init` | `cloned` | `all`), `page_num` (from 1, default 1), `page_size` (1 to 100,
+//! `voice_state` (`init` | `cloned` | `all`, default `cloned`), `page_num` (from 1, default 1), `page_size` (1 to 100,
 //! default 100). Answer: `data: {voice_list: [Voice…], has_more}`.
 //!
 //! Order (not documented; pinned here so paging is stable): cloned voices newest first (the later clone
 //! first within a second), then system voices in configuration order. The store reads only the page's
 //! cloned voices, and one more to tell `has_more`, so a page costs about the same whatever the
 //! workspaces hold. A token lists the voices of every workspace it is a member of, since the list
-//! takes no `space_id`. No permission is required beyond a valid token: the permission name Coze checks
-//! here is not known (README, fidelity notes).
+//! takes no `space_id`. The token needs `listVoice` (the current list page: 「权限: listVoice」).
 
 use axum::extract::{Query, State};
 use http::HeaderMap;
@@ -20,7 +19,10 @@ use crate::auth::authenticate;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{Input, VoiceListQuery};
-use crate::rules::{PAGE_SIZE_MAX, VOICE_MODEL_TYPES, VOICE_STATES, VOICE_STATE_ALL};
+use crate::rules::{
+    DEFAULT_VOICE_STATE, LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, VOICE_MODEL_TYPES, VOICE_STATES,
+    VOICE_STATE_ALL,
+};
 use crate::state::{base_url, now, AppState};
 use crate::voice_view::{VoiceView, CLONED_MODEL_TYPE, CLONED_STATE};
 
@@ -49,16 +51,17 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// Parses the query pairs; unknown parameters are ignored, as the SDKs may add some.
+    /// Parses the query pairs; unknown parameters are ignored, as the SDKs may add some, and an empty
+    /// value is "not given" (the page's own example sends `voice_state=`).
     pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, ApiError> {
         let mut q = ListQuery {
             filter_system_voice: false,
             model_type: None,
-            voice_state: None,
+            voice_state: Some(DEFAULT_VOICE_STATE),
             page_num: 1,
             page_size: PAGE_SIZE_MAX,
         };
-        for (key, value) in pairs {
+        for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
             let invalid = |param, expected: &str| ApiError::ListParamInvalid {
                 param,
                 expected: expected.to_owned(),
@@ -170,6 +173,11 @@ pub async fn list_voices(
     query: Result<VoiceListQuery, ApiError>,
 ) -> Result<Envelope<VoiceList>, ApiError> {
     let principal = authenticate(&headers, &app.directory, now())?;
+    if !principal.has_permission(LIST_VOICE_PERMISSION) {
+        return Err(ApiError::MissingPermission {
+            permission: LIST_VOICE_PERMISSION,
+        });
+    }
     let Input(Query(pairs), _) = query?;
     let query = ListQuery::parse(&pairs)?;
     let base = base_url(&headers);
@@ -231,6 +239,7 @@ mod tests {
             update_time: 0,
             model_type: "big",
             state: "cloned",
+            support_emotions: None,
         }
     }
 
@@ -285,6 +294,24 @@ mod tests {
         let list = page_of(&q, &[view("1", false), view("2", true)]);
         assert_eq!(list.voice_list.len(), 1);
         assert!(!list.voice_list[0].is_system_voice);
+    }
+
+    #[test]
+    fn the_pages_own_example_with_an_empty_voice_state_parses_to_the_defaults() {
+        let q = ListQuery::parse(&pairs(&[
+            ("filter_system_voice", "false"),
+            ("model_type", "big"),
+            ("voice_state", ""),
+            ("page_num", "1"),
+            ("page_size", "100"),
+        ]))
+        .unwrap();
+        assert_eq!(q.voice_state, Some("cloned"));
+        assert_eq!((q.page_num, q.page_size), (1, 100));
+        let q = ListQuery::parse(&[]).unwrap();
+        assert_eq!((q.voice_state, q.page_size), (Some("cloned"), 100));
+        let all = ListQuery::parse(&pairs(&[("voice_state", "all")])).unwrap();
+        assert_eq!(all.voice_state, None);
     }
 
     #[test]

@@ -24,7 +24,8 @@ use crate::state::AppState;
 /// The whole API as a router, for [`crate::serve`] and for `oneshot` tests.
 ///
 /// The API's routes sit in layers, outermost first: the journal (sees the final answer), the logid
-/// (renders envelopes), the faults (so an injected envelope gets a logid too). The admin API is nested
+/// (renders envelopes), the faults (so an injected envelope gets a logid too), the error status
+/// (`[fidelity] error_status`). The admin API is nested
 /// after those layers, so it is neither journaled nor faulted, and has a logid layer of its own; so do the
 /// landing envelope at `/` and the favicon a browser asks for.
 pub fn router(state: AppState) -> Router {
@@ -54,6 +55,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(OPENAPI_PATH, get(openapi_json).fallback(method_not_allowed))
         .fallback(route_not_found)
+        .layer(from_fn_with_state(
+            state.directory.clone(),
+            crate::fidelity::error_status_layer,
+        ))
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
         .layer(from_fn(logid_layer))
         .layer(from_fn_with_state(journal, journal_layer))

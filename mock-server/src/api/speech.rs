@@ -2,13 +2,16 @@
 //! workspaces. The answer is the audio itself with an `audio/…` Content-Type, not an envelope; errors are
 //! envelopes.
 //!
-//! Body, as the SDKs send it (cozepy `SpeechClient.create`, @coze/api `CreateSpeechReq`): `input` (at most
-//! [`SPEECH_INPUT_MAX_CHARS`] characters), `voice_id`, `response_format` (a [`SpeechFormat`], default
-//! [`SpeechFormat::DEFAULT`]), `speed` (in [`SPEECH_SPEED_RANGE`], default [`SPEECH_DEFAULT_SPEED`];
-//! @coze/api leaves it out), `sample_rate` (one of [`SPEECH_SAMPLE_RATES`], default
-//! [`SPEECH_DEFAULT_SAMPLE_RATE`]); `emotion` and
-//! `emotion_scale` are accepted and ignored. Checks run in that order, after the token. No permission is
-//! required beyond a valid token (README, fidelity notes). The audio is [`crate::synth`]'s, streamed.
+//! Body, as the current speech page documents it (coze-dev/coze-sdk-gen `docs/api-markdown/text_to_speech.md`)
+//! and the SDKs send it: `input` (at most 1024 bytes of UTF-8), `voice_id`, `response_format` (default
+//! `mp3`), `speed` (0.5–2 for a large-model voice, 0.2–3 for a small-model one, default 1),
+//! `sample_rate` (default 24000), `loudness_rate` (−50…100), `emotion` (the page's enum; on a voice that
+//! lists `support_emotions`, one of those; on other voices it is ignored, the fidelity ledger's
+//! `speech.emotion_without_support`), `emotion_scale` (1–5), `context_texts` (a string). JSON `null` for
+//! any optional field means "not given" (coze-go sends every unset field as `null`), and so does
+//! `sample_rate: 0` (coze-java's `int` default). Checks run in that order, after the token and its
+//! `createSpeech` permission (「权限: createSpeech」); `speed` and `emotion` once the voice is known. The
+//! audio is [`crate::synth`]'s, streamed.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -21,14 +24,15 @@ use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
 use crate::report::capture::Notes;
 use crate::rules::{
-    SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED, SPEECH_INPUT_MAX_CHARS,
-    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE,
+    fits_bytes, SpeechFormat, CREATE_SPEECH_PERMISSION, SPEECH_DEFAULT_SAMPLE_RATE,
+    SPEECH_DEFAULT_SPEED, SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES,
+    SPEECH_LOUDNESS_RANGE, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL,
 };
 use crate::state::{now, AppState};
 use crate::synth::Speech;
-use crate::system_voices::find_voice;
+use crate::system_voices::{find_voice, SpeakingVoice};
 
-/// The body as sent; every field optional so a missing one gets a precise error.
+/// The body as sent; every field optional so a missing one gets a precise error, and `null` is absent.
 #[derive(Debug, Deserialize)]
 struct RawSpeech {
     input: Option<String>,
@@ -36,9 +40,13 @@ struct RawSpeech {
     response_format: Option<String>,
     speed: Option<f64>,
     sample_rate: Option<i64>,
+    loudness_rate: Option<i64>,
+    emotion: Option<String>,
+    emotion_scale: Option<f64>,
+    context_texts: Option<String>,
 }
 
-/// A speech request that passed every check but the voice's.
+/// A speech request that passed every check that needs no voice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpeechRequest {
     /// The text.
@@ -47,10 +55,22 @@ pub struct SpeechRequest {
     pub voice_id: String,
     /// The audio format.
     pub format: SpeechFormat,
-    /// In [`SPEECH_SPEED_RANGE`].
+    /// 1 when not given; checked against the voice's model type by [`SpeechRequest::check_voice`].
     pub speed: f64,
     /// One of [`SPEECH_SAMPLE_RATES`].
     pub sample_rate: u32,
+    /// One of [`SPEECH_EMOTIONS`], if given.
+    pub emotion: Option<String>,
+    /// The style hint, if given; the fake's audio has no prosody for it to steer.
+    pub context_texts: Option<String>,
+}
+
+fn invalid(param: &'static str, expected: &str, value: impl std::fmt::Display) -> ApiError {
+    ApiError::SpeechParamInvalid {
+        param,
+        expected: expected.to_owned(),
+        value: value.to_string(),
+    }
 }
 
 impl SpeechRequest {
@@ -67,9 +87,8 @@ impl SpeechRequest {
             .input
             .filter(|i| !i.is_empty())
             .ok_or_else(|| missing("input"))?;
-        let chars = input.chars().count();
-        if chars > SPEECH_INPUT_MAX_CHARS {
-            return Err(ApiError::SpeechInputTooLong { chars });
+        if !fits_bytes(&input, SPEECH_INPUT_MAX_BYTES) {
+            return Err(ApiError::SpeechInputTooLong { bytes: input.len() });
         }
         let voice_id = raw
             .voice_id
@@ -81,23 +100,84 @@ impl SpeechRequest {
                 .ok_or(ApiError::SpeechFormatUnsupported { value: name })?,
         };
         let speed = raw.speed.unwrap_or(SPEECH_DEFAULT_SPEED);
-        if !(SPEECH_SPEED_RANGE.0..=SPEECH_SPEED_RANGE.1).contains(&speed) {
-            return Err(ApiError::SpeechSpeedOutOfRange { value: speed });
-        }
         let rate = raw
             .sample_rate
+            .filter(|r| *r != 0)
             .unwrap_or(i64::from(SPEECH_DEFAULT_SAMPLE_RATE));
         let sample_rate = SPEECH_SAMPLE_RATES
             .into_iter()
             .find(|r| i64::from(*r) == rate)
             .ok_or(ApiError::SpeechSampleRateUnsupported { value: rate })?;
+        if let Some(loudness) = raw.loudness_rate {
+            let (min, max) = SPEECH_LOUDNESS_RANGE;
+            if !(min..=max).contains(&loudness) {
+                return Err(invalid(
+                    "loudness_rate",
+                    &format!("an integer in [{min}, {max}]"),
+                    loudness,
+                ));
+            }
+        }
+        if let Some(emotion) = &raw.emotion {
+            if !SPEECH_EMOTIONS.contains(&emotion.as_str()) {
+                return Err(invalid(
+                    "emotion",
+                    &format!("one of {}", SPEECH_EMOTIONS.join(", ")),
+                    format!("{emotion:?}"),
+                ));
+            }
+        }
+        if let Some(scale) = raw.emotion_scale {
+            let (min, max) = SPEECH_EMOTION_SCALE_RANGE;
+            if !(min..=max).contains(&scale) {
+                return Err(invalid(
+                    "emotion_scale",
+                    &format!("in [{min}, {max}]"),
+                    scale,
+                ));
+            }
+        }
         Ok(SpeechRequest {
             input,
             voice_id,
             format,
             speed,
             sample_rate,
+            emotion: raw.emotion,
+            context_texts: raw.context_texts,
         })
+    }
+
+    /// The checks that depend on the voice: `speed` by its model type, and `emotion` against the
+    /// emotions it lists, if it lists any.
+    pub fn check_voice(&self, voice: &SpeakingVoice<'_>) -> Result<(), ApiError> {
+        let model_type = voice.model_type();
+        let range = if model_type == "small" {
+            SPEECH_SPEED_RANGE_SMALL
+        } else {
+            SPEECH_SPEED_RANGE_BIG
+        };
+        if !(range.0..=range.1).contains(&self.speed) {
+            return Err(ApiError::SpeechSpeedOutOfRange {
+                value: self.speed,
+                model_type,
+                range,
+            });
+        }
+        if let (Some(emotion), Some(supported)) = (&self.emotion, voice.support_emotions()) {
+            if !supported.iter().any(|e| &e.emotion == emotion) {
+                let names: Vec<_> = supported.iter().map(|e| e.emotion.as_str()).collect();
+                return Err(invalid(
+                    "emotion",
+                    &format!(
+                        "one of this voice's support_emotions ({})",
+                        names.join(", ")
+                    ),
+                    format!("{emotion:?}"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -112,14 +192,20 @@ pub async fn speech(
         Notes::of(&extensions).update(|inputs| inputs.json_body(bytes));
     }
     let principal = authenticate(&headers, &app.directory, now())?;
+    if !principal.has_permission(CREATE_SPEECH_PERMISSION) {
+        return Err(ApiError::MissingPermission {
+            permission: CREATE_SPEECH_PERMISSION,
+        });
+    }
     let Input(body, _) = body?;
     let request = SpeechRequest::parse(&body)?;
-    find_voice(
+    let voice = find_voice(
         &app.system_voices,
         app.store.as_ref(),
         &request.voice_id,
         Some(&principal),
     )?;
+    request.check_voice(&voice)?;
     Ok(AudioAnswer(Speech::new(
         &request.input,
         &request.voice_id,
@@ -160,7 +246,7 @@ mod tests {
 
     #[test]
     fn each_broken_field_is_named_by_its_rule() {
-        let long = "字".repeat(SPEECH_INPUT_MAX_CHARS + 1);
+        let long = format!("{}aa", "字".repeat(341)); // 342 characters, 1,025 bytes
         let cases = [
             ("not json".to_owned(), "speech.body_invalid"),
             (r#"{"voice_id":"1"}"#.to_owned(), "speech.body_invalid"),
@@ -171,19 +257,39 @@ mod tests {
             (r#"{"input":"hi"}"#.to_owned(), "speech.body_invalid"),
             (
                 format!(r#"{{"input":"{long}","voice_id":"1"}}"#),
-                "speech.input_max_chars",
+                "speech.input_max_bytes",
             ),
             (
                 r#"{"input":"hi","voice_id":"1","response_format":"flac"}"#.to_owned(),
                 "speech.response_format",
             ),
             (
-                r#"{"input":"hi","voice_id":"1","speed":3.5}"#.to_owned(),
-                "speech.speed_range",
-            ),
-            (
                 r#"{"input":"hi","voice_id":"1","sample_rate":11025}"#.to_owned(),
                 "speech.sample_rate",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","loudness_rate":448}"#.to_owned(),
+                "speech.param_invalid",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","loudness_rate":-51}"#.to_owned(),
+                "speech.param_invalid",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","emotion":"joyful"}"#.to_owned(),
+                "speech.param_invalid",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","emotion_scale":7}"#.to_owned(),
+                "speech.param_invalid",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","emotion_scale":0.5}"#.to_owned(),
+                "speech.param_invalid",
+            ),
+            (
+                r#"{"input":"hi","voice_id":"1","context_texts":["sad"]}"#.to_owned(),
+                "speech.body_invalid",
             ),
         ];
         for (body, expected) in cases {
@@ -192,11 +298,36 @@ mod tests {
     }
 
     #[test]
-    fn the_input_limit_counts_characters_not_bytes() {
-        let at_limit = "字".repeat(SPEECH_INPUT_MAX_CHARS);
+    fn the_input_limit_counts_bytes_not_characters() {
+        let at_limit = format!("{}a", "字".repeat(341)); // 1,024 bytes
         assert!(SpeechRequest::parse(
             format!(r#"{{"input":"{at_limit}","voice_id":"1"}}"#).as_bytes()
         )
         .is_ok());
+    }
+
+    #[test]
+    fn null_fields_and_a_zero_sample_rate_mean_not_given() {
+        let go = br#"{"input":"hi","voice_id":"1","response_format":null,"speed":null,"sample_rate":null,"loudness_rate":null,"emotion":null,"emotion_scale":null,"context_texts":null}"#;
+        let r = SpeechRequest::parse(go).unwrap();
+        assert_eq!(
+            (r.format, r.speed, r.sample_rate),
+            (SpeechFormat::Mp3, 1.0, 24000)
+        );
+        let java =
+            br#"{"input":"hi","voice_id":"1","response_format":"mp3","speed":1.0,"sample_rate":0}"#;
+        assert_eq!(SpeechRequest::parse(java).unwrap().sample_rate, 24000);
+    }
+
+    #[test]
+    fn every_documented_emotion_and_scale_bound_parses() {
+        for emotion in SPEECH_EMOTIONS {
+            for scale in [1, 5] {
+                let body = format!(
+                    r#"{{"input":"hi","voice_id":"1","emotion":"{emotion}","emotion_scale":{scale},"loudness_rate":100,"context_texts":"低沉"}}"#
+                );
+                assert!(SpeechRequest::parse(body.as_bytes()).is_ok(), "{body}");
+            }
+        }
     }
 }

@@ -75,7 +75,7 @@ pub enum AudioError {
     #[error("the file is not audio of a supported format")]
     Unrecognised,
     /// Occurs when the bytes are audio of a kind the page does not list (flac, webm, aiff, amr…).
-    #[error("{kind} audio is not supported; use {}", supported_formats())]
+    #[error("{kind} is not supported; use {}", supported_formats())]
     Unsupported {
         /// What the bytes are.
         kind: &'static str,
@@ -395,7 +395,7 @@ mod tests {
         let unsupported = AudioError::Unsupported { kind: "flac" }.to_string();
         assert_eq!(
             unsupported,
-            "flac audio is not supported; use wav, mp3, ogg, m4a, aac or pcm"
+            "flac is not supported; use wav, mp3, ogg, m4a, aac or pcm"
         );
         for format in AudioFormat::ALL {
             assert!(unsupported.contains(format.name()), "{unsupported}");

@@ -428,6 +428,53 @@ mod tests {
         }
     }
 
+    /// A `trak` whose handler is `vide` (an H.264 video track), as a phone's screen recording has.
+    fn video_trak() -> Vec<u8> {
+        let mut hdlr = vec![0u8; 8];
+        hdlr.extend_from_slice(b"vide");
+        hdlr.extend_from_slice(&[0; 13]);
+        let stbl = boxed(b"stbl", &boxed(b"stsd", &stsd(b"avc1", 0, 0)));
+        let mut mdia = boxed(b"mdhd", &mdhd(90_000, 1_080_000));
+        mdia.extend(boxed(b"hdlr", &hdlr));
+        mdia.extend(boxed(b"minf", &stbl));
+        boxed(b"trak", &boxed(b"mdia", &mdia))
+    }
+
+    /// An MP4 with a video track, and an AAC track if `audio`.
+    fn video_mp4(audio: bool) -> Vec<u8> {
+        let audio_file = m4a(b"mp4a", true, None);
+        let mut f = boxed(b"ftyp", b"isom\0\0\0\0isomavc1");
+        let mut moov = boxed(b"mvhd", &mdhd(1000, 12_000));
+        moov.extend(video_trak());
+        if audio {
+            // The audio file's trak, lifted out of its moov.
+            let trak_at = audio_file.windows(4).position(|w| w == b"trak").unwrap() - 4;
+            let len = u32::from_be_bytes(audio_file[trak_at..trak_at + 4].try_into().unwrap());
+            moov.extend_from_slice(&audio_file[trak_at..trak_at + len as usize]);
+        }
+        f.extend(boxed(b"moov", &moov));
+        f.extend(boxed(b"mdat", &[0x21; 5000]));
+        f
+    }
+
+    /// A choice the fidelity ledger records (`file.mp4_video`): the page lists m4a and says nothing of
+    /// video containers, so an MP4 with a video track and an AAC track is read for its audio track.
+    #[test]
+    fn an_mp4_with_video_and_aac_is_accepted_as_m4a_for_its_audio_track() {
+        let info = sniff(None, &video_mp4(true)).expect("video + aac");
+        assert_eq!(info.format, AudioFormat::M4a);
+        assert_eq!(info.duration_secs, Some(12.0));
+    }
+
+    #[test]
+    fn an_mp4_without_an_audio_track_is_unsupported_with_a_readable_message() {
+        let err = sniff(None, &video_mp4(false)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mp4 without an audio track is not supported; use wav, mp3, ogg, m4a, aac or pcm"
+        );
+    }
+
     #[test]
     fn alac_is_m4a_and_its_channel_count_is_read() {
         let info = sniff(None, &m4a(b"alac", true, None)).expect("alac");

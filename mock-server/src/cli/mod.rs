@@ -2,6 +2,7 @@
 
 pub(crate) mod addr;
 pub(crate) mod check_config;
+pub(crate) mod fidelity;
 pub(crate) mod openapi;
 pub(crate) mod serve;
 pub(crate) mod wait;

@@ -69,6 +69,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             addr.ip().is_loopback()
         )
     );
+    for notice in mock_server::fidelity::startup_notices(&config.fidelity) {
+        println!("note: {notice}");
+    }
     let options = Options {
         storage: if args.in_memory {
             Storage::InMemory

@@ -1,9 +1,10 @@
 //! The configuration file: accounts, their workspaces, the tokens that reach them, voices, audio policy.
 //!
 //! Read from TOML ([`Config::from_file`], `coze-mock serve --config FILE`) or JSON (admin seeds); with no
-//! file, [`Config::default`] gives a working setup: the token `pat_mock` on a team-plan account with 100
-//! voice slots and one personal workspace. [`Config::validate`] checks every reference and id, reports
-//! every problem at once, and builds the runtime [`Directory`].
+//! file, [`Config::default`] gives a working setup: the token `pat_mock`, with every permission, on an
+//! enterprise account with 100 voice slots and one personal workspace. [`Config::validate`] checks every
+//! reference and id, reports every problem at once, and builds the runtime [`Directory`]. The
+//! `[fidelity]` and `[rules]` tables are [`crate::fidelity`]'s settings.
 
 mod file;
 mod reach;
@@ -17,9 +18,8 @@ pub use validate::{ConfigError, ItemPath, Problem};
 
 use crate::audio::AudioPolicy;
 use crate::directory::Directory;
-use crate::rules::{
-    Language, Plan, CLONES_PER_VOICE_ID, CREATE_VOICE_PERMISSION, SLOTS_INCLUDED_WITH_PLAN,
-};
+use crate::fidelity::{FidelitySettings, RuleSettings};
+use crate::rules::{Language, Plan, CLONES_PER_VOICE_ID, PERMISSIONS, SLOTS_INCLUDED_WITH_PLAN};
 
 /// The token a default server accepts.
 pub const DEFAULT_TOKEN: &str = "pat_mock";
@@ -51,6 +51,12 @@ pub struct Config {
     /// How uploaded audio is judged beyond its format: duration bounds and the `text` check (`[audio]`).
     #[serde(default)]
     pub audio: AudioPolicy,
+    /// Which source the fake follows where they disagree (`[fidelity]`; see [`crate::fidelity`]).
+    #[serde(default)]
+    pub fidelity: FidelitySettings,
+    /// Documented rules that changed between versions of the page (`[rules]`).
+    #[serde(default)]
+    pub rules: RuleSettings,
 }
 
 /// A cloned voice declared in the configuration or seeded through the admin API.
@@ -113,6 +119,34 @@ pub struct SystemVoiceConfig {
     /// `big` (large-model voice, the default) or `small`.
     #[serde(default = "big")]
     pub model_type: String,
+    /// The emotions of a multi-emotion voice (the list's `support_emotions`); absent for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_emotions: Option<Vec<SupportEmotion>>,
+}
+
+/// One emotion of a multi-emotion voice, as the voice list shows it: 「音色支持的情感类型列表，仅当音色为
+/// 多情感音色时返回」 (the current list page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportEmotion {
+    /// One of the speech page's emotions (`happy`, `sad`, …).
+    pub emotion: String,
+    /// Its display name (开心, 悲伤, …).
+    pub display_name: String,
+    /// The `emotion_scale` range of this emotion.
+    pub emotion_scale_interval: EmotionScaleInterval,
+}
+
+/// `{min, max, default}` of an emotion's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmotionScaleInterval {
+    /// Lowest scale.
+    pub min: f64,
+    /// Highest scale.
+    pub max: f64,
+    /// Scale when none is sent.
+    pub default: f64,
 }
 
 fn big() -> String {
@@ -128,6 +162,7 @@ pub fn default_system_voices() -> Vec<SystemVoiceConfig> {
         language,
         preview_text: None,
         model_type: big(),
+        support_emotions: None,
     };
     vec![
         voice("7426720361732915209", "通用女声", Language::Zh),
@@ -176,20 +211,29 @@ pub struct TokenConfig {
     /// Other workspaces the user is a member of.
     #[serde(default)]
     pub workspaces: Vec<String>,
-    /// Permissions granted to the token, e.g. `createVoice`.
+    /// Permissions granted to the token (`createVoice`, `listVoice`, `createSpeech`); all three when
+    /// the key is absent, so a token written for cloning alone keeps listing and speaking.
+    #[serde(default = "all_permissions")]
     pub permissions: Vec<String>,
     /// When the token stops working (RFC 3339); never, if absent.
     #[serde(default)]
     pub expires_at: Option<String>,
 }
 
+/// Every permission the voice endpoints check.
+pub fn all_permissions() -> Vec<String> {
+    PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
+}
+
 impl Default for Config {
+    /// `pat_mock` on an enterprise account, so that both `[rules] clone_plans` (team and enterprise, or
+    /// enterprise only) let it clone.
     fn default() -> Self {
-        let account = "mock-team".to_owned();
+        let account = "mock-enterprise".to_owned();
         Config {
             accounts: vec![AccountConfig {
                 id: account.clone(),
-                plan: Plan::Team,
+                plan: Plan::Enterprise,
                 bought_voice_slots: DEFAULT_VOICE_SLOTS - SLOTS_INCLUDED_WITH_PLAN,
                 in_arrears: false,
             }],
@@ -202,12 +246,14 @@ impl Default for Config {
                 account,
                 personal_workspace: DEFAULT_SPACE_ID.to_owned(),
                 workspaces: Vec::new(),
-                permissions: vec![CREATE_VOICE_PERMISSION.to_owned()],
+                permissions: all_permissions(),
                 expires_at: None,
             }],
             system_voices: default_system_voices(),
             voices: Vec::new(),
             audio: AudioPolicy::default(),
+            fidelity: FidelitySettings::default(),
+            rules: RuleSettings::default(),
         }
     }
 }
@@ -234,7 +280,12 @@ impl Config {
     pub fn validate(&self) -> Result<Directory, ConfigError> {
         let (tokens, problems) = validate::check(self);
         if problems.is_empty() {
-            Ok(Directory::new(tokens, self.audio.clone()))
+            Ok(Directory::new(
+                tokens,
+                self.audio.clone(),
+                self.fidelity.clone(),
+                self.rules.clone(),
+            ))
         } else {
             Err(ConfigError::Invalid {
                 file: None,
@@ -276,7 +327,55 @@ mod tests {
         let p = dir.principal(DEFAULT_TOKEN).unwrap();
         assert_eq!(p.account.voice_slots, 100);
         assert_eq!(p.personal_space, DEFAULT_SPACE_ID);
-        assert!(p.has_permission(CREATE_VOICE_PERMISSION));
+        for permission in PERMISSIONS {
+            assert!(p.has_permission(permission), "{permission}");
+        }
+    }
+
+    #[test]
+    fn pat_mock_may_clone_under_both_plan_rules() {
+        let mut cfg = Config::default();
+        cfg.rules.clone_plans = vec![Plan::Enterprise];
+        let dir = cfg.validate().unwrap();
+        assert!(dir
+            .rules
+            .may_clone(dir.principal(DEFAULT_TOKEN).unwrap().account.plan));
+    }
+
+    #[test]
+    fn a_token_without_a_permissions_key_gets_all_three() {
+        let cfg = Config::from_toml(
+            "[[accounts]]\nid='a'\nplan='team'\n[[workspaces]]\nid='1'\naccount='a'\n\
+             [[tokens]]\nvalue='t'\naccount='a'\npersonal_workspace='1'\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.tokens[0].permissions, all_permissions());
+    }
+
+    #[test]
+    fn an_empty_plan_list_is_refused_at_load() {
+        let mut cfg = Config::default();
+        cfg.rules.clone_plans.clear();
+        assert!(cfg
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("clone_plans"));
+    }
+
+    #[test]
+    fn the_fidelity_and_rules_tables_parse() {
+        let cfg = Config::from_toml(
+            "[fidelity]\nclone_answer='voice'\naudio_format_required=true\nerror_status='always_200'\n\
+             [rules]\nclone_plans=['enterprise']\n",
+        )
+        .unwrap();
+        use crate::fidelity::{CloneAnswer, ErrorStatus};
+        assert_eq!(cfg.fidelity.clone_answer, CloneAnswer::Voice);
+        assert!(cfg.fidelity.audio_format_required);
+        assert_eq!(cfg.fidelity.error_status, ErrorStatus::Always200);
+        assert_eq!(cfg.rules.clone_plans, vec![Plan::Enterprise]);
+        assert!(Config::from_toml("[fidelity]\nclone_answer='full'\n").is_err());
     }
 
     #[test]

@@ -9,8 +9,8 @@ impl Config {
     ///
     /// A token can clone when it has not expired, holds `createVoice`, and its account is on a team or
     /// enterprise plan and not in arrears. (Its workspaces are its account's: validation refuses any
-    /// other.) With no token at all every request is refused. Listing and speech need only a live token,
-    /// but a configuration in which no token can clone is almost always a mistake, so the server warns at
+    /// other.) With no token at all every request is refused. Listing and speech need their own
+    /// permissions, but a configuration in which no token can clone is almost always a mistake, so the server warns at
     /// start-up and still serves.
     pub fn clone_reach_warning(&self, now: i64) -> Option<String> {
         if self.tokens.is_empty() {
@@ -45,10 +45,11 @@ impl Config {
             return Some(format!("lacks the {CREATE_VOICE_PERMISSION} permission"));
         }
         let account = self.accounts.iter().find(|a| a.id == token.account)?;
-        if !account.plan.may_clone() {
+        if !self.rules.may_clone(account.plan) {
             return Some(format!(
-                "belongs to account {:?} on a personal plan, which may not clone",
-                account.id
+                "belongs to account {:?} on the {} plan, which [rules] clone_plans does not let clone",
+                account.id,
+                format!("{:?}", account.plan).to_lowercase()
             ));
         }
         if account.in_arrears {
@@ -93,7 +94,7 @@ mod tests {
             ("lacks the createVoice permission", |c| {
                 c.tokens[0].permissions.clear()
             }),
-            ("on a personal plan", |c| {
+            ("on the personal plan", |c| {
                 c.accounts[0].plan = Plan::Personal
             }),
             ("in arrears", |c| c.accounts[0].in_arrears = true),

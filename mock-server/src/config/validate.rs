@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{is_decimal_id, Config};
 use crate::directory::{Account, Principal};
-use crate::rules::{CLONES_PER_VOICE_ID, SLOTS_INCLUDED_WITH_PLAN};
+use crate::rules::{CLONES_PER_VOICE_ID, SLOTS_INCLUDED_WITH_PLAN, SPEECH_EMOTIONS};
 
 /// One step of an [`ItemPath`]: a key of a table, or an index into an array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +158,26 @@ pub(super) fn check(config: &Config) -> (HashMap<String, Principal>, Vec<Problem
     if let Err(e) = config.audio.validate() {
         problems.push(Problem::new(ItemPath(vec![Step::Key("audio")]), e));
     }
+    if config.rules.clone_plans.is_empty() {
+        problems.push(Problem::new(
+            ItemPath(vec![Step::Key("rules"), Step::Key("clone_plans")]),
+            "[rules] clone_plans is empty: no account could clone (use [\"team\", \"enterprise\"] or [\"enterprise\"])",
+        ));
+    }
+    for (i, v) in config.system_voices.iter().enumerate() {
+        for e in v.support_emotions.iter().flatten() {
+            if !SPEECH_EMOTIONS.contains(&e.emotion.as_str()) {
+                problems.push(Problem::new(
+                    ItemPath::entry("system_voices", i).key("support_emotions"),
+                    format!(
+                        "emotion {:?} is not one of {}",
+                        e.emotion,
+                        SPEECH_EMOTIONS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
     (tokens, problems)
 }
 
@@ -167,7 +187,7 @@ fn accounts(config: &Config, problems: &mut Vec<Problem>) -> HashMap<String, Arc
         let account = Arc::new(Account {
             id: a.id.clone(),
             plan: a.plan,
-            voice_slots: if a.plan.may_clone() {
+            voice_slots: if config.rules.may_clone(a.plan) {
                 SLOTS_INCLUDED_WITH_PLAN + a.bought_voice_slots
             } else {
                 0

@@ -36,7 +36,10 @@ fn config_with_slots(slots: u32) -> Config {
         value = "pat_racer"
         account = "racers"
         personal_workspace = "7000000000000000101"
-        permissions = ["createVoice"]
+        permissions = ["createVoice", "listVoice", "createSpeech"]
+
+        [fidelity]
+        clone_answer = "voice"
         "#,
         slots - 1
     ))

@@ -13,6 +13,7 @@ mod cli;
 mod clone_voice;
 /// The stateful rules (clone cap, voice slots) under 64 concurrent requests.
 mod concurrency;
+mod fidelity;
 /// Bounded fuzzing: arbitrary requests through the router, arbitrary bytes through the sniffers.
 mod fuzz_props;
 /// Hostile clients against the binary: truncated, endless, slow and lying requests.

@@ -59,8 +59,8 @@ test('the journal records each request with its code', async () => {
 });
 
 test('a fault answers once, then the fake answers again', async () => {
-  await mock.fault({ kind: 'envelope', code: 4013, msg: 'rate limited', status: 429 }, { path: '/v1/audio/voices', method: 'GET' });
-  await assert.rejects(clonedVoices(), (e) => e instanceof APIError && e.code === 4013);
+  await mock.fault({ kind: 'envelope', code: 4009, msg: 'rate limited', status: 429 }, { path: '/v1/audio/voices', method: 'GET' });
+  await assert.rejects(clonedVoices(), (e) => e instanceof APIError && e.code === 4009);
   assert.deepEqual(await clonedVoices(), []);
 });
 
@@ -68,7 +68,7 @@ test('a seeded token lists its seeded voice', async () => {
   const seeded = await mock.seed({
     accounts: [{ id: 'acme', plan: 'team', bought_voice_slots: 2 }],
     workspaces: [{ id: '7300000000000000001', account: 'acme' }],
-    tokens: [{ value: 'pat_acme', account: 'acme', personal_workspace: '7300000000000000001', permissions: ['createVoice'] }],
+    tokens: [{ value: 'pat_acme', account: 'acme', personal_workspace: '7300000000000000001', permissions: ['createVoice', 'listVoice'] }],
     voices: [{ space_id: '7300000000000000001', name: 'seeded' }],
   });
   assert.deepEqual(seeded.map((v) => v.name), ['seeded']);

@@ -66,14 +66,14 @@ def test_the_journal_records_each_request_with_its_verdict(coze_mock: CozeMock) 
 
 def test_a_fault_answers_once_then_the_fake_answers_again(coze_mock: CozeMock) -> None:
     coze_mock.fault(
-        {"kind": "envelope", "code": 4013, "msg": "rate limited", "status": 429},
+        {"kind": "envelope", "code": 4009, "msg": "rate limited", "status": 429},
         path="/v1/audio/voices",
         method="GET",
     )
     coze = sdk(coze_mock)
     with pytest.raises(CozeAPIError) as limited:
         cloned_voices(coze)
-    assert limited.value.code == 4013
+    assert limited.value.code == 4009
     assert cloned_voices(coze) == []
 
 
@@ -86,7 +86,7 @@ def test_a_seeded_token_clones_into_its_workspace(coze_mock: CozeMock, speech_mp
                 "value": "pat_acme",
                 "account": "acme",
                 "personal_workspace": "7300000000000000001",
-                "permissions": ["createVoice"],
+                "permissions": ["createVoice", "listVoice"],
             }
         ],
         voices=[{"space_id": "7300000000000000001", "name": "seeded"}],

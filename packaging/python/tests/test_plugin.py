@@ -25,7 +25,7 @@ account = "acme"
 value = "pat_from_config"
 account = "acme"
 personal_workspace = "7300000000000000001"
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice"]
 """
 
 USES_TOKEN = """

@@ -53,7 +53,7 @@ async fn a_token_without_create_voice_is_refused_with_4101() {
     assert!(answer.body()["msg"]
         .as_str()
         .unwrap()
-        .contains("createVoice"));
+        .contains("access CloneVoice."));
     assert_eq!(answer.status, 403);
 }
 

@@ -1,8 +1,21 @@
-use crate::support::team::{clone_request, spawn_app};
+use crate::support::team::{clone_request, spawn_app, spawn_app_with, WHOLE_VOICE_ANSWER};
 
+/// The documented answer (the page, coze-go, coze-java, coze-js, Coze's service types): `data` is
+/// `{"voice_id"}` and nothing else.
 #[tokio::test]
-async fn a_valid_clone_answers_the_whole_voice() {
+async fn a_valid_clone_answers_the_documented_voice_id_only() {
     let app = spawn_app().await;
+    let answer = clone_request().send(&app.api).await;
+    answer.assert_ok();
+    let data = answer.body()["data"].as_object().unwrap().clone();
+    assert_eq!(data.keys().collect::<Vec<_>>(), ["voice_id"]);
+    assert_eq!(answer.voice_id().len(), 19);
+}
+
+/// `[fidelity] clone_answer = "voice"`: the whole voice, which cozepy 0.20.0's `clone()` parses.
+#[tokio::test]
+async fn with_clone_answer_voice_a_clone_answers_the_whole_voice() {
+    let app = spawn_app_with(WHOLE_VOICE_ANSWER).await;
     let answer = clone_request()
         .field("language", "en")
         .field("preview_text", "hello there")
@@ -75,7 +88,7 @@ async fn text_is_limited_to_1024_bytes() {
 
 #[tokio::test]
 async fn each_documented_language_is_accepted() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WHOLE_VOICE_ANSWER).await;
     for code in ["zh", "en", "ja", "es", "id", "pt"] {
         let answer = clone_request().field("language", code).send(&app.api).await;
         answer.assert_ok();
@@ -98,7 +111,7 @@ async fn an_undocumented_language_is_refused() {
 /// 「未指定文案时，使用默认文案」.
 #[tokio::test]
 async fn preview_text_defaults_to_the_documented_text() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WHOLE_VOICE_ANSWER).await;
     let answer = clone_request().send(&app.api).await;
     assert_eq!(
         answer.body()["data"]["preview_text"],

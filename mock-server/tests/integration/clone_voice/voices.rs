@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use crate::support::team::{
-    clone_request, spawn_app, COLLEAGUE_SPACE, SHARED_SPACE, TEAM_PERSONAL_SPACE,
+    clone_request, spawn_app, spawn_app_with, COLLEAGUE_SPACE, SHARED_SPACE, TEAM_PERSONAL_SPACE,
+    WHOLE_VOICE_ANSWER,
 };
 
 /// 「默认保存在当前账号的个人空间中」: a retrain naming the personal space finds a voice cloned without one.
@@ -77,7 +78,7 @@ async fn retraining_an_unknown_voice_id_is_refused() {
 /// 「训练后的音色会覆盖原音色，但音色 ID 不变。」
 #[tokio::test]
 async fn retraining_keeps_the_id_and_replaces_the_voice() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WHOLE_VOICE_ANSWER).await;
     let first = clone_request().send(&app.api).await;
     let id = first.voice_id();
     let again = clone_request()
@@ -96,7 +97,7 @@ async fn retraining_keeps_the_id_and_replaces_the_voice() {
 /// 「同一个音色 ID 最多复刻 10 次」: the first clone counts, nine retrains follow, the eleventh fails.
 #[tokio::test]
 async fn the_eleventh_clone_of_a_voice_id_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WHOLE_VOICE_ANSWER).await;
     let id = clone_request().send(&app.api).await.voice_id();
     for left in (0..9).rev() {
         let answer = clone_request().field("voice_id", &id).send(&app.api).await;

@@ -94,7 +94,7 @@ async fn accounts_show_their_slots_used_and_total() {
     let account = &accounts[0];
     assert_eq!(account["slots_used"], 1);
     assert_eq!(account["slots_total"], 100);
-    assert_eq!(account["plan"], "team");
+    assert_eq!(account["plan"], "enterprise");
 }
 
 #[tokio::test]

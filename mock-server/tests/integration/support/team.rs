@@ -54,14 +54,14 @@ value = "pat_team"
 account = "team"
 personal_workspace = "7000000000000000001"
 workspaces = ["7000000000000000002"]
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 
 [[tokens]]
 value = "pat_colleague"
 account = "team"
 personal_workspace = "7000000000000000003"
 workspaces = ["7000000000000000002"]
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 
 [[tokens]]
 value = "pat_no_permission"
@@ -73,26 +73,26 @@ permissions = ["chat"]
 value = "pat_expired"
 account = "team"
 personal_workspace = "7000000000000000001"
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 expires_at = "2020-01-01T00:00:00Z"
 
 [[tokens]]
 value = "pat_solo"
 account = "solo"
 personal_workspace = "7000000000000000010"
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 
 [[tokens]]
 value = "pat_small"
 account = "small-team"
 personal_workspace = "7000000000000000020"
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 
 [[tokens]]
 value = "pat_debtor"
 account = "debtor"
 personal_workspace = "7000000000000000030"
-permissions = ["createVoice"]
+permissions = ["createVoice", "listVoice", "createSpeech"]
 "#;
 
 /// The personal workspace of `pat_team`.
@@ -107,6 +107,10 @@ pub(crate) struct TestApp {
     pub(crate) server: MockServer,
     pub(crate) api: Api,
 }
+
+/// The `[fidelity]` table of a server whose clone answers the whole voice, for tests that read the
+/// clone's fields from its answer (the default answer, `{"voice_id"}`, has only the id).
+pub(crate) const WHOLE_VOICE_ANSWER: &str = "[fidelity]\nclone_answer = \"voice\"\n";
 
 /// Starts the server on 127.0.0.1 port 0 with [`TEST_CONFIG`]; it stops when the app is dropped.
 pub(crate) async fn spawn_app() -> TestApp {

@@ -23,7 +23,7 @@ async fn the_journal_records_each_request_with_its_verdict_and_rule() {
     );
     assert_eq!(records[0]["path"], "/v1/audio/voices/clone");
     assert_eq!(records[0]["verdict"], "accepted");
-    assert_eq!(records[0]["account"], "mock-team");
+    assert_eq!(records[0]["account"], "mock-enterprise");
     assert_eq!(records[0]["code"], 0);
     assert_eq!(records[1]["verdict"], "refused");
     assert_eq!(records[1]["rule"], "auth.token_unknown");
@@ -48,7 +48,7 @@ async fn reset_returns_to_the_configured_state() {
         .await
         .data();
     api.new_voice(TOKEN, "extra").await;
-    api.admin_post("/seed", json!({"tokens": [{"value": "pat_seeded", "account": "mock-team", "personal_workspace": SPACE, "permissions": []}]}))
+    api.admin_post("/seed", json!({"tokens": [{"value": "pat_seeded", "account": "mock-enterprise", "personal_workspace": SPACE, "permissions": []}]}))
         .await
         .data();
 
@@ -78,7 +78,7 @@ async fn seeded_accounts_tokens_and_voices_are_usable_at_once() {
             json!({
                 "accounts": [{"id": "seeded", "plan": "team"}],
                 "workspaces": [{"id": "7300000000000000001", "account": "seeded"}],
-                "tokens": [{"value": "pat_seeded", "account": "seeded", "personal_workspace": "7300000000000000001", "permissions": ["createVoice"]}],
+                "tokens": [{"value": "pat_seeded", "account": "seeded", "personal_workspace": "7300000000000000001", "permissions": ["createVoice", "listVoice", "createSpeech"]}],
                 "voices": [{"voice_id": "7300000000000000099", "space_id": "7300000000000000001", "name": "seeded voice", "available_training_times": 1}]
             }),
         )

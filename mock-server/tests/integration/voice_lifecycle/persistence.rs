@@ -26,7 +26,7 @@ fn voices_clone_counts_and_seeds_survive_a_restart_and_the_journal_starts_afresh
             .data();
         api.admin_post(
             "/seed",
-            serde_json::json!({"tokens": [{"value": "pat_seeded", "account": "mock-team", "personal_workspace": SPACE, "permissions": []}]}),
+            serde_json::json!({"tokens": [{"value": "pat_seeded", "account": "mock-enterprise", "personal_workspace": SPACE, "permissions": ["listVoice"]}]}),
         )
         .await
         .data();
@@ -88,7 +88,7 @@ fn concurrent_clones_on_a_database_file_take_exactly_the_free_slots() {
         value = "pat_small"
         account = "small"
         personal_workspace = "7500000000000000001"
-        permissions = ["createVoice"]
+        permissions = ["createVoice", "listVoice", "createSpeech"]
         "#,
     )
     .unwrap();

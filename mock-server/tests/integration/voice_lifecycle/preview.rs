@@ -8,13 +8,18 @@ use crate::support::wav::wav_secs;
 async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {
     let server = MockServer::start().await;
     let api = Api::new(server.uri());
-    let answer = api
+    let short_voice = api
         .clone_voice(TOKEN, "short preview", None, Some("你好"))
-        .await;
-    let short_url = answer.data()["preview_audio"].as_str().unwrap().to_owned();
+        .await
+        .voice_id();
     let default_voice = api.new_voice(TOKEN, "default preview").await;
 
     let voices = api.cloned_voices(TOKEN).await;
+    let short_url = voices
+        .iter()
+        .find(|v| v["voice_id"] == short_voice.as_str())
+        .map(|v| v["preview_audio"].as_str().unwrap().to_owned())
+        .unwrap();
     let default_url = voices
         .iter()
         .find(|v| v["voice_id"] == default_voice.as_str())

@@ -101,8 +101,8 @@ async fn bad_formats_rates_speeds_and_over_long_input_are_refused_with_4000() {
             "speech.speed_range",
         ),
         (
-            json!({"input": "字".repeat(1025), "voice_id": SYSTEM_VOICE}),
-            "speech.input_max_chars",
+            json!({"input": format!("{}aa", "字".repeat(341)), "voice_id": SYSTEM_VOICE}),
+            "speech.input_max_bytes",
         ),
         (json!({"voice_id": SYSTEM_VOICE}), "speech.body_invalid"),
     ];

@@ -303,7 +303,7 @@ class CozeMock:
         times: Optional[int] = None,
         for_ms: Optional[int] = None,
     ) -> Dict[str, Any]:
-        """Injects a fault: `action` is `{"kind": "envelope", "code": 4013, "msg": "…", "status": 429}`,
+        """Injects a fault: `action` is `{"kind": "envelope", "code": 4009, "msg": "…", "status": 429}`,
         `{"kind": "http_status", "status": 503}`, `{"kind": "latency", "ms": 500}` or `{"kind": "drop"}`;
         it applies to requests matching `path` (a trailing `*` matches a prefix) and `method`, `times`
         times or for `for_ms` milliseconds (neither: once). Returns the fault as the fake lists it."""

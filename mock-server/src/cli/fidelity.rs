@@ -1,0 +1,20 @@
+//! `coze-mock fidelity`: the fidelity ledger ([`mock_server::fidelity::LEDGER`]) for a terminal, or as
+//! the README's "Fidelity notes" list.
+
+/// Flags of `coze-mock fidelity`.
+#[derive(clap::Args)]
+pub(crate) struct FidelityArgs {
+    /// Print the ledger as the README's "Fidelity notes" list (Markdown).
+    #[arg(long)]
+    markdown: bool,
+}
+
+/// Prints the ledger.
+pub(crate) fn run(args: &FidelityArgs) {
+    let ledger = if args.markdown {
+        mock_server::fidelity::markdown()
+    } else {
+        mock_server::fidelity::text()
+    };
+    print!("{ledger}");
+}
