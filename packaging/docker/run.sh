@@ -78,16 +78,8 @@ BASE="http://127.0.0.1:$PORT"
 ADMIN_TOKEN="admin-$RANDOM$RANDOM"
 CONTAINER="$(docker run --rm -d --network host -e "COZE_MOCK_ADDR=127.0.0.1:$PORT" \
   -e "COZE_MOCK_ADMIN_TOKEN=$ADMIN_TOKEN" "$TAG")"
-wait_ready() {
-  # TRANSITIONAL until GET /__admin/health is on main (`coze-mock wait` polls it): answer first, then wait.
-  for _ in $(seq 150); do curl -s -o /dev/null "$BASE/" && break; sleep 0.2; done
-  if curl -s "$BASE/__admin/health" | grep -q '"ready":true'; then
-    "$BINARY" wait --url "$BASE" --timeout 30s >/dev/null
-  else
-    curl -s -o /dev/null "$BASE/"
-  fi
-}
-wait_ready || { docker logs "$CONTAINER" >&2; fail "the container did not answer on $BASE"; }
+"$BINARY" wait --url "$BASE" --timeout 30s >/dev/null \
+  || { docker logs "$CONTAINER" >&2; fail "the container did not answer on $BASE"; }
 say "container ${CONTAINER:0:12} answers on $BASE"
 
 CLONE="$(curl -sS -X POST "$BASE/v1/audio/voices/clone" -H 'Authorization: Bearer pat_mock' \

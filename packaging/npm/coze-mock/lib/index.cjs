@@ -124,10 +124,8 @@ async function startCozeMock(options = {}) {
     try {
       const health = await admin('GET', '/health');
       if (health && health.ready === true) break;
-    } catch (e) {
-      // TRANSITIONAL: a server without /__admin/health answers it with a 4200 envelope, which shows it
-      // serves; removed once the health route is on main.
-      if (typeof e.code === 'number') break;
+    } catch {
+      // not answering yet, or not ready: poll again
     }
     if (Date.now() > deadline) {
       await stop();

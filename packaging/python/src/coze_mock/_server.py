@@ -232,12 +232,8 @@ class CozeMock:
     def _ready(self) -> bool:
         try:
             data = self._admin("GET", "/health")
-        except OSError:
+        except (OSError, CozeMockError):
             return False
-        except CozeMockError:
-            # TRANSITIONAL: a server without /__admin/health answers it with a 4200 envelope, which
-            # shows it serves; removed once the health route is on main.
-            return True
         return isinstance(data, dict) and data.get("ready") is True
 
     # -- admin API ---------------------------------------------------------------------------------
