@@ -9,7 +9,7 @@
 //! | `GET /__admin/voices` | every voice of every workspace, with its account and clone count |
 //! | `GET /__admin/journal?after=ID&limit=N` | requests with their verdict, rule, summary and findings, oldest first; also `logid`, `path` (`*` ends a prefix), `code`, `client`, `since`, `until` (Unix ms) filters |
 //! | `GET, POST, DELETE /__admin/faults` | list, add ([`FaultSpec`]) or clear injected faults |
-//! | `GET /__admin/report` | the conformance report (served by the report's routes); `?format=junit` as JUnit XML |
+//! | `GET /__admin/report` | the conformance report ([`report`]); `?format=junit` as JUnit XML |
 //! | `GET /__admin/accounts` | every account with its voice slots, used and total |
 //! | `GET /__admin/` | the inspector page (routed beside this module's routes; served without the token: it asks for it) |
 //! | `GET /__admin/health` | `{"ready": true, "version": "…"}` once the server answers: what launchers poll |
@@ -21,6 +21,8 @@
 //! loopback address (the default `127.0.0.1:8080`, and [`crate::MockServer`]): only local processes reach
 //! it then. A server on any other address without a token refuses every admin request but `health`,
 //! which tells nothing but that the server is up and its version.
+
+pub mod report;
 
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
@@ -49,7 +51,7 @@ pub const JOURNAL_PAGE_MAX: u32 = 1000;
 
 /// The admin routes, and `more` routes served beside them (the report's), behind the access check
 /// described in the module doc.
-pub fn routes(state: AppState, more: Router<AppState>) -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/reset", post(reset))
         .route("/seed", post(seed))
@@ -60,7 +62,7 @@ pub fn routes(state: AppState, more: Router<AppState>) -> Router<AppState> {
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
-        .merge(more)
+        .merge(report::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, guard))
         .route("/health", get(health))
 }

@@ -5,7 +5,7 @@
 //! other answer, and handlers contain no fault code. The first active fault that matches a request is used
 //! and counted. A fault that answers instead of the handler first reads the request's body, as every
 //! handler does before an error, so the journal can describe what the client sent
-//! ([`crate::report::capture::read_unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside
+//! ([`crate::capture::read_unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside
 //! it, so a fault never locks the tests out of the admin API.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 use serde::{Deserialize, Serialize};
 
+use crate::capture::{read_unanswered, Notes};
 use crate::error::ApiError;
-use crate::report::capture::{read_unanswered, Notes};
 use crate::report::summary::FaultKind;
 
 /// What a fault does to a matching request.

@@ -26,10 +26,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
+use crate::capture::Notes;
 use crate::directory::{Directory, Principal};
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
-use crate::report::capture::Notes;
 use crate::report::findings::{request_findings, Finding};
 use crate::report::ledger::Ledger;
 use crate::report::summary::{

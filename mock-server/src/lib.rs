@@ -15,13 +15,14 @@
 //! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
 //! - [`voice_view`]: a voice, cloned or system, as the answers show it.
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
+//! - [`capture`]: what handlers and the fault layer note about a request body, for the journal.
 //! - [`journal`]: the latest requests in memory, and the middleware that records each with its verdict.
 //! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
 //! - [`report`]: the conformance report: findings per request and per sequence, coverage per client.
 //! - [`state`]: [`state::AppState`], what every handler shares.
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
-//! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults.
+//! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`rules`] and
 //!   [`error`].
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
@@ -31,6 +32,7 @@ pub mod admin;
 pub mod api;
 pub mod audio;
 pub mod auth;
+pub mod capture;
 pub mod clone_request;
 pub mod config;
 pub mod directory;

@@ -33,7 +33,7 @@ pub fn router(state: AppState) -> Router {
         journal: state.journal.clone(),
         directory: state.directory.clone(),
     };
-    let admin = admin::routes(state.clone(), crate::report::routes::routes())
+    let admin = admin::routes(state.clone())
         .fallback(route_not_found)
         .layer(from_fn(logid_layer));
     Router::new()
@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route(
             &format!("{ADMIN_PREFIX}/"),
-            get(crate::report::routes::page).layer(from_fn(logid_layer)),
+            get(admin::report::page).layer(from_fn(logid_layer)),
         )
         .nest(ADMIN_PREFIX, admin)
         .with_state(state)

@@ -20,9 +20,9 @@ use serde::Deserialize;
 
 use crate::api::audio_answer::AudioAnswer;
 use crate::auth::authenticate;
+use crate::capture::Notes;
 use crate::error::ApiError;
 use crate::extract::{Input, SpeechBody};
-use crate::report::capture::Notes;
 use crate::rules::{
     fits_bytes, SpeechFormat, CREATE_SPEECH_PERMISSION, SPEECH_DEFAULT_SAMPLE_RATE,
     SPEECH_DEFAULT_SPEED, SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES,

@@ -6,16 +6,14 @@
 //! - [`vocabulary`]: the documented names and "did you mean".
 //! - [`coverage`]: the outcomes each client was served, per endpoint.
 //! - [`Report`]: all of it per client, rendered as JSON, [`text`] or [`junit`].
-//! - [`capture`]: how handlers note what a body held; [`routes`]: `/__admin/report`, `/__admin/accounts`
-//!   and the inspector page; [`cli`]: `coze-mock report`.
+//! - [`cli`]: `coze-mock report`. The admin routes that serve the report and the inspector page are
+//!   [`crate::admin::report`]'s; [`crate::capture`] is how handlers note what a body held.
 
-pub mod capture;
 pub mod cli;
 pub mod coverage;
 pub mod findings;
 pub mod junit;
 pub mod ledger;
-pub mod routes;
 pub mod summary;
 pub mod text;
 pub mod vocabulary;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::Request;
 use http::Extensions;
 
-use super::summary::{Endpoint, FaultKind, Inputs};
 use crate::multipart::{boundary, read_clone_form};
+use crate::report::summary::{Endpoint, FaultKind, Inputs};
 
 /// The largest speech body read for its keys when a fault answers it.
 pub const UNANSWERED_JSON_MAX_BYTES: usize = 1024 * 1024;

@@ -9,11 +9,11 @@ use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use super::{junit, Report};
-use crate::admin::check_access;
+use super::check_access;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{AdminQuery, Input};
+use crate::report::{junit, Report};
 use crate::rules::Plan;
 use crate::state::AppState;
 
