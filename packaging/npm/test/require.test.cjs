@@ -21,7 +21,7 @@ test('a config file gives its first token', async () => {
   fs.writeFileSync(
     config,
     '[[accounts]]\nid = "acme"\nplan = "team"\n\n[[workspaces]]\nid = "7300000000000000001"\naccount = "acme"\n\n' +
-      '[[tokens]]\nvalue = "pat_from_config"\naccount = "acme"\npersonal_workspace = "7300000000000000001"\npermissions = [\"createVoice\"]\n',
+      '[[tokens]]\nvalue = "pat_from_config"\naccount = "acme"\npersonal_workspace = "7300000000000000001"\npermissions = [\"createVoice\", \"listVoice\"]\n',
   );
   const mock = await startCozeMock({ config });
   try {
