@@ -181,6 +181,12 @@ async fn seed(
     headers: HeaderMap,
     Input(Json(body), _): AdminJson<serde_json::Value>,
 ) -> Result<Envelope<SeededVoices>, ApiError> {
+    // serde reads a struct from a JSON array too (its fields in order): `[]` would seed nothing and pass.
+    if !body.is_object() {
+        return Err(invalid(
+            "a JSON object in the configuration file's shape (accounts, workspaces, tokens, voices)",
+        ));
+    }
     if body.get("system_voices").is_some() {
         return Err(invalid(
             "system_voices come from the configuration file and cannot be seeded",

@@ -580,11 +580,18 @@ fn admin_paths() -> Vec<(String, Value)> {
         json!({"type": "object", "required": ["records"], "properties": {"records": {"type": "array", "items": {"type": "object"}}}}),
         true,
     );
+    let query = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "schema": schema, "description": description});
     journal.insert(
         "parameters".into(),
         json!([
-            {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "Only records with a larger id."},
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": u32::MAX, "default": JOURNAL_PAGE_MAX}, "description": format!("At most this many; more than {JOURNAL_PAGE_MAX} reads {JOURNAL_PAGE_MAX}.")},
+            query("after", json!({"type": "integer", "minimum": 0, "maximum": u64::MAX, "default": 0}), "Only records with a larger id."),
+            query("limit", json!({"type": "integer", "minimum": 0, "maximum": u32::MAX, "default": JOURNAL_PAGE_MAX}), &format!("At most this many; more than {JOURNAL_PAGE_MAX} reads {JOURNAL_PAGE_MAX}.")),
+            query("logid", json!({"type": "string"}), "Only the request with this logid."),
+            query("path", json!({"type": "string"}), "Only requests to this path."),
+            query("code", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}), "Only answers with this code."),
+            query("client", json!({"type": "string"}), "Only requests from this client (as the report names it)."),
+            query("since", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}), "Only requests at or after this Unix time in milliseconds."),
+            query("until", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}), "Only requests before this Unix time in milliseconds."),
         ]),
     );
     let json_body = |description: &str| json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}, "description": description});
@@ -601,8 +608,25 @@ fn admin_paths() -> Vec<(String, Value)> {
     let mut add_fault = admin_operation("adminAddFault", "Adds an injected fault", object, true);
     add_fault.insert(
         "requestBody".into(),
-        json_body("A fault: `path`, `method`, `times`, `for_ms` and an `action`."),
+        json!({"required": true, "content": {"application/json": {"schema": fault_spec_schema()}}}),
     );
+    let mut report = admin_operation(
+        "adminReport",
+        "The conformance report: findings per request and per sequence, coverage per client",
+        json!({"type": "object"}),
+        true,
+    );
+    report.insert(
+        "parameters".into(),
+        json!([query(
+            "format",
+            json!({"type": "string", "enum": ["json", "junit"], "default": "json"}),
+            "`junit` answers JUnit XML instead of the envelope."
+        )]),
+    );
+    if let Some(ok) = report.get_mut("responses").and_then(|r| r.get_mut("200")) {
+        ok["content"]["application/xml; charset=utf-8"] = json!({"schema": {"type": "string"}});
+    }
     let path = |p: &str| format!("{ADMIN_PREFIX}{p}");
     vec![
         (
@@ -615,6 +639,11 @@ fn admin_paths() -> Vec<(String, Value)> {
             json!({"get": admin_operation("adminVoices", "Every voice of every workspace", json!({"type": "array", "items": {"type": "object"}}), false)}),
         ),
         (path("/journal"), json!({"get": journal})),
+        (path("/report"), json!({"get": report})),
+        (
+            path("/accounts"),
+            json!({"get": admin_operation("adminAccounts", "Every account with its plan and voice slots", json!({"type": "array", "items": {"type": "object", "required": ["id", "plan", "in_arrears", "slots_total", "slots_used"]}}), false)}),
+        ),
         (
             path("/faults"),
             json!({
@@ -624,6 +653,38 @@ fn admin_paths() -> Vec<(String, Value)> {
             }),
         ),
     ]
+}
+
+/// `POST /__admin/faults`'s body ([`crate::faults::FaultSpec`]): unknown fields are refused.
+fn fault_spec_schema() -> Value {
+    let kind = |name: &str, properties: Value, required: &[&str]| {
+        let mut props = properties.as_object().cloned().unwrap_or_default();
+        props.insert("kind".into(), json!({"const": name}));
+        let mut required: Vec<&str> = required.to_vec();
+        required.push("kind");
+        json!({"type": "object", "required": required, "properties": props, "additionalProperties": false})
+    };
+    json!({
+        "type": "object",
+        "required": ["action"],
+        "additionalProperties": false,
+        "properties": {
+            "path": {"type": "string", "description": "This path, or every path starting with the part before a trailing `*`; every path if absent."},
+            "method": {"type": "string"},
+            "times": {"type": "integer", "minimum": 1, "maximum": u32::MAX},
+            "for_ms": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
+            "action": {"oneOf": [
+                kind("latency", json!({"ms": {"type": "integer", "minimum": 0, "maximum": u64::MAX}}), &["ms"]),
+                kind("envelope", json!({
+                    "code": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                    "msg": {"type": "string"},
+                    "status": {"type": "integer", "minimum": 100, "maximum": 999, "default": 200},
+                }), &["code", "msg"]),
+                kind("http_status", json!({"status": {"type": "integer", "description": "429 or 500-599", "anyOf": [{"const": 429}, {"minimum": 500, "maximum": 599}]}}), &["status"]),
+                kind("drop", json!({}), &[]),
+            ]},
+        },
+    })
 }
 
 fn components() -> Value {

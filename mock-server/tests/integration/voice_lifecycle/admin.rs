@@ -119,6 +119,23 @@ async fn a_seed_that_breaks_the_configuration_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_seed_that_is_not_a_json_object_is_refused() {
+    // Found by Schemathesis: serde reads a struct from an array, so `[]` used to seed nothing and answer 0.
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    for body in [
+        json!([]),
+        json!([[], [], [], []]),
+        json!("accounts"),
+        json!(7),
+    ] {
+        api.admin_post("/seed", body.clone())
+            .await
+            .assert_refused(4000, "admin.invalid");
+    }
+}
+
+#[tokio::test]
 async fn an_envelope_fault_for_two_requests_answers_exactly_two() {
     let server = MockServer::start().await;
     let api = Api::new(server.uri());
