@@ -419,6 +419,11 @@ fn list_operation() -> Value {
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
     op.insert("x-coze-permission".into(), json!(permission));
+    // An empty value is "not given" (the page's own example sends `voice_state=`), so each parameter
+    // also takes "".
+    let query = |name: &str, schema: Value, description: &str| {
+        query(name, json!({"anyOf": [schema, {"const": ""}]}), description)
+    };
     op.insert(
         "parameters".into(),
         json!([
@@ -905,7 +910,7 @@ mod tests {
                 .unwrap()
                 .iter()
                 .find(|p| p["name"] == name)
-                .unwrap()["schema"]
+                .unwrap()["schema"]["anyOf"][0]
                 .clone()
         };
         let parse =
@@ -916,6 +921,19 @@ mod tests {
                 assert!(parse(key, value.as_str().unwrap()).is_ok(), "{key}={value}");
             }
             assert!(parse(key, "other").is_err(), "{key}");
+        }
+        for key in [
+            "filter_system_voice",
+            "model_type",
+            "voice_state",
+            "page_num",
+            "page_size",
+        ] {
+            assert_eq!(
+                parse(key, "").ok(),
+                parse("", "").ok(),
+                "{key}= is not given"
+            );
         }
         let size = param("page_size");
         let max = size["maximum"].as_u64().unwrap();
