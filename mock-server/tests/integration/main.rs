@@ -18,6 +18,8 @@ mod fidelity;
 mod fuzz_props;
 /// Hostile clients against the binary: truncated, endless, slow and lying requests.
 mod hostile;
+/// Bounded fuzzing of the speech body and voice-list query parsers.
+mod parser_props;
 /// The conformance report: journal summaries, findings, `/__admin/report`, the CLI, the page.
 mod report;
 /// Graceful shutdown of the binary on SIGTERM.
