@@ -646,6 +646,14 @@ fn admin_paths() -> Vec<(String, Value)> {
         (path("/journal"), json!({"get": journal})),
         (path("/report"), json!({"get": report})),
         (
+            path("/fidelity"),
+            json!({"get": admin_operation("adminFidelity", "The fidelity settings in force, the rules, and the ledger of choices", json!({"type": "object", "required": ["settings", "rules", "ledger"]}), false)}),
+        ),
+        (
+            path("/health"),
+            json!({"get": admin_operation("adminHealth", "Ready to serve (what `coze-mock wait` polls)", json!({"type": "object", "required": ["ready", "version"], "properties": {"ready": {"const": true}, "version": {"type": "string"}}}), false)}),
+        ),
+        (
             path("/accounts"),
             json!({"get": admin_operation("adminAccounts", "Every account with its plan and voice slots", json!({"type": "array", "items": {"type": "object", "required": ["id", "plan", "in_arrears", "slots_total", "slots_used"]}}), false)}),
         ),
