@@ -33,10 +33,42 @@ pub const OPENAPI_PATH: &str = "/__mock/openapi.json";
 /// The path the preview audio is served under (the `{file}` is `<voice_id>.wav`).
 pub const PREVIEW_AUDIO_ROUTE: &str = "/__mock/preview_audio/{file}";
 
-/// The HTTP statuses an error answer can come on. One place: a setting that answers errors on HTTP 200
-/// (issue 12's `error_status = "always_200"`) adds its status here.
-fn error_statuses(row: &Row) -> Vec<StatusCode> {
-    vec![row.status]
+/// Which part of the server an operation is: the API's error statuses follow `[fidelity] error_status`,
+/// the admin API keeps its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    Api,
+    Admin,
+}
+
+/// The HTTP statuses an error answer can come on: its row's, and for the API also 200, which
+/// `[fidelity] error_status = "always_200"` answers every error envelope on
+/// ([`crate::fidelity::error_status_layer`]).
+fn error_statuses(row: &Row, surface: Surface) -> Vec<StatusCode> {
+    match surface {
+        Surface::Api if row.status != StatusCode::OK => vec![row.status, StatusCode::OK],
+        Surface::Api | Surface::Admin => vec![row.status],
+    }
+}
+
+/// Adds the error envelopes of `error` to a success answer on the same status (HTTP 200 under
+/// `always_200`): a JSON answer becomes one of the two envelopes; an audio answer gains the JSON one.
+fn merge_errors_into(success: &mut Value, error: &Value) {
+    let error_schema = error["content"]["application/json"]["schema"].clone();
+    let content = &mut success["content"];
+    match content.get_mut("application/json") {
+        Some(json) => {
+            let schema = json["schema"].take();
+            json["schema"] = json!({"oneOf": [schema, error_schema]});
+        }
+        None => content["application/json"] = json!({"schema": error_schema}),
+    }
+    let description = format!(
+        "{}\n\nWith `[fidelity] error_status = \"always_200\"`, also: {}",
+        success["description"].as_str().unwrap_or_default(),
+        error["description"].as_str().unwrap_or_default()
+    );
+    success["description"] = json!(description);
 }
 
 /// The permission a personal access token needs for an operation, where the fake checks one.
@@ -224,11 +256,11 @@ fn admin_errors(with_input: bool) -> Vec<ApiError> {
 }
 
 /// The error answers of an operation, one response per HTTP status: the codes and rules it can carry.
-fn error_responses(errors: &[ApiError]) -> BTreeMap<String, Value> {
+fn error_responses(errors: &[ApiError], surface: Surface) -> BTreeMap<String, Value> {
     let mut by_status: BTreeMap<u16, Vec<Row>> = BTreeMap::new();
     for e in errors {
         let row = e.row();
-        for status in error_statuses(&row) {
+        for status in error_statuses(&row, surface) {
             by_status
                 .entry(status.as_u16())
                 .or_default()
@@ -293,8 +325,16 @@ fn operation(
     description: &str,
     mut responses: BTreeMap<String, Value>,
     errors: &[ApiError],
+    surface: Surface,
 ) -> Map<String, Value> {
-    responses.extend(error_responses(errors));
+    for (status, error) in error_responses(errors, surface) {
+        match responses.get_mut(&status) {
+            Some(success) => merge_errors_into(success, &error),
+            None => {
+                responses.insert(status, error);
+            }
+        }
+    }
     let mut op = Map::new();
     op.insert("operationId".into(), json!(id));
     op.insert("summary".into(), json!(summary));
@@ -329,6 +369,7 @@ fn clone_operation() -> Value {
             ),
         )]),
         &clone_errors(),
+        Surface::Api,
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
     op.insert("x-coze-permission".into(), json!(permission));
@@ -416,6 +457,7 @@ fn list_operation() -> Value {
             ),
         )]),
         &list_errors(),
+        Surface::Api,
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
     op.insert("x-coze-permission".into(), json!(permission));
@@ -484,6 +526,7 @@ fn speech_operation() -> Value {
             audio_response("The audio, in the format asked for.", &SpeechFormat::ALL),
         )]),
         &speech_errors(),
+        Surface::Api,
     );
     op.insert("security".into(), json!([{"bearerAuth": []}]));
     op.insert("x-coze-permission".into(), json!(permission));
@@ -543,6 +586,7 @@ fn preview_operation() -> Value {
             audio_response("The preview, WAV.", &[SpeechFormat::Wav]),
         )]),
         &preview_errors(),
+        Surface::Api,
     );
     op.insert("security".into(), json!([]));
     op.insert(
@@ -570,6 +614,7 @@ fn admin_operation(
          needs `Authorization: Bearer <admin token>`.",
         BTreeMap::from([("200".to_owned(), envelope_response(summary, data_schema))]),
         &admin_errors(with_input),
+        Surface::Admin,
     );
     op.insert("security".into(), json!([{}, {"adminToken": []}]));
     op.insert("tags".into(), json!(["admin"]));
@@ -1031,6 +1076,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn under_always_200_every_api_error_is_documented_on_200_too_and_admin_errors_are_not() {
+        let doc = document();
+        let codes_on_200 = |pointer: &str| -> Vec<Value> {
+            let json = &at(&doc, &format!("{pointer}/responses/200/content"))["application/json"]
+                ["schema"];
+            let error = json.get("oneOf").map_or(json, |one| &one[1]);
+            error["properties"]["code"]["enum"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        };
+        for (pointer, errors) in [
+            ("/paths/~1v1~1audio~1voices~1clone/post", clone_errors()),
+            ("/paths/~1v1~1audio~1voices/get", list_errors()),
+            ("/paths/~1v1~1audio~1speech/post", speech_errors()),
+        ] {
+            let codes = codes_on_200(pointer);
+            for e in errors {
+                assert!(
+                    codes.contains(&json!(e.row().code)),
+                    "{pointer}: {}",
+                    e.row().rule
+                );
+            }
+        }
+        assert!(codes_on_200("/paths/~1__admin~1journal/get").is_empty());
     }
 
     #[test]
