@@ -342,9 +342,10 @@ impl AudioHasher {
         h.hex()
     }
 
-    fn block(&mut self, block: &[u8]) {
-        for (lane, w) in self.lanes.iter_mut().zip(block.chunks_exact(8)) {
-            *lane = fnv(*lane, word(w));
+    fn block(&mut self, block: &[u8; BLOCK]) {
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            let w: [u8; 8] = block[i * 8..i * 8 + 8].try_into().expect("8 bytes");
+            *lane = fnv(*lane, u64::from_le_bytes(w));
         }
     }
 
@@ -366,7 +367,7 @@ impl AudioHasher {
         }
         let mut blocks = bytes.chunks_exact(BLOCK);
         for block in &mut blocks {
-            self.block(block);
+            self.block(block.try_into().expect("a whole block"));
         }
         let rest = blocks.remainder();
         self.pending[..rest.len()].copy_from_slice(rest);
