@@ -1,11 +1,12 @@
 //! The contract of `POST /v1/audio/voices/clone`, restated here from the documentation.
 //!
-//! Every limit below is written again from the page (`shared/reference/clone-voice-doc.zh.txt`) or the
-//! reference notes (`shared/reference/voice-clone-api.md`), with the sentence it comes from. Nothing is
+//! Every limit below is written again from the page (复刻音色,
+//! <https://www.coze.cn/open/docs/developer_guides/clone_voices>), Coze's error-code page and the public
+//! SDKs and documents each item names, with the sentence it comes from. Nothing is
 //! imported from `mock_server`'s rules: if the fake's rule is wrong, these tests must disagree with it,
 //! not copy it.
 //!
-//! Each item says how sure it is: **documented** (the page says so), **reference** (the reference notes,
+//! Each item says how sure it is: **documented** (the page says so), **reference** (a public source named beside it,
 //! verified in an official SDK), **inferred** (the harness's reading where the page is silent; a real run
 //! confirms or corrects it).
 
