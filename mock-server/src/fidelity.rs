@@ -73,30 +73,6 @@ impl RuleSettings {
     }
 }
 
-/// Middleware: with `[fidelity] error_status = "always_200"`, every error envelope of the API goes out on
-/// HTTP 200, its body unchanged. Injected faults keep the status they were given, and the admin API its
-/// own statuses. Sits inside [`crate::envelope::logid_layer`], which renders the envelope.
-pub async fn error_status_layer(
-    axum::extract::State(directory): axum::extract::State<
-        std::sync::Arc<crate::directory::Directory>,
-    >,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let mut response = next.run(request).await;
-    if directory.fidelity.error_status == ErrorStatus::Always200 {
-        let api_error = response
-            .extensions()
-            .get::<crate::envelope::EnvelopeParts>()
-            .and_then(|parts| parts.rule)
-            .is_some_and(|rule| rule != "fault.envelope" && !rule.starts_with("admin."));
-        if api_error {
-            *response.status_mut() = http::StatusCode::OK;
-        }
-    }
-    response
-}
-
 /// What the server says at start-up about choices that may surprise a user.
 pub fn startup_notices(settings: &FidelitySettings) -> Vec<&'static str> {
     let mut notices = Vec::new();

@@ -43,7 +43,7 @@ enum Surface {
 
 /// The HTTP statuses an error answer can come on: its row's, and for the API also 200, which
 /// `[fidelity] error_status = "always_200"` answers every error envelope on
-/// ([`crate::fidelity::error_status_layer`]).
+/// ([`crate::api::error_status::error_status_layer`]).
 fn error_statuses(row: &Row, surface: Surface) -> Vec<StatusCode> {
     match surface {
         Surface::Api if row.status != StatusCode::OK => vec![row.status, StatusCode::OK],

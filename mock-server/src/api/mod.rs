@@ -2,6 +2,7 @@
 
 pub mod audio_answer;
 pub mod clone_voice;
+pub mod error_status;
 pub mod landing;
 pub mod list_voices;
 pub mod preview_audio;
@@ -57,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(route_not_found)
         .layer(from_fn_with_state(
             state.directory.clone(),
-            crate::fidelity::error_status_layer,
+            error_status::error_status_layer,
         ))
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
         .layer(from_fn(logid_layer))
