@@ -584,6 +584,40 @@ fn invalid_field(field: &str, expected: &str) -> String {
     )
 }
 
+/// One example of every way audio is refused, for the error table's tests and the OpenAPI description's
+/// list of answers.
+pub fn every_audio_failure() -> [AudioError; 9] {
+    [
+        AudioError::Empty,
+        AudioError::Unrecognised,
+        AudioError::Unsupported { kind: "flac" },
+        AudioError::Truncated {
+            format: AudioFormat::Wav,
+        },
+        AudioError::Corrupt {
+            format: AudioFormat::Mp3,
+            reason: "the frame chain breaks",
+        },
+        AudioError::PcmSpec {
+            sample_rate: 16_000,
+            channels: 2,
+        },
+        AudioError::FormatMismatch {
+            declared: AudioFormat::Pcm,
+            detected: AudioFormat::Wav,
+        },
+        AudioError::DurationOutOfRange {
+            secs: 3.0,
+            min: Some(10.0),
+            max: Some(30.0),
+        },
+        AudioError::TextMismatch {
+            error_rate: 0.8,
+            threshold: 0.5,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -600,35 +634,7 @@ mod tests {
     }
 
     fn one_of_each_audio() -> Vec<AudioError> {
-        vec![
-            AudioError::Empty,
-            AudioError::Unrecognised,
-            AudioError::Unsupported { kind: "flac" },
-            AudioError::Truncated {
-                format: AudioFormat::Wav,
-            },
-            AudioError::Corrupt {
-                format: AudioFormat::Mp3,
-                reason: "the frame chain breaks",
-            },
-            AudioError::PcmSpec {
-                sample_rate: 16_000,
-                channels: 2,
-            },
-            AudioError::FormatMismatch {
-                declared: AudioFormat::Pcm,
-                detected: AudioFormat::Wav,
-            },
-            AudioError::DurationOutOfRange {
-                secs: 3.0,
-                min: Some(10.0),
-                max: Some(30.0),
-            },
-            AudioError::TextMismatch {
-                error_rate: 0.8,
-                threshold: 0.5,
-            },
-        ]
+        every_audio_failure().into()
     }
 
     fn one_of_each() -> Vec<ApiError> {

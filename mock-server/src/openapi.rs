@@ -14,9 +14,8 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use crate::admin::{ADMIN_PREFIX, JOURNAL_PAGE_MAX};
-use crate::audio::AudioError;
 use crate::envelope::{LOGID_HEADER, RULE_HEADER};
-use crate::error::{ApiError, Row};
+use crate::error::{every_audio_failure, ApiError, Row};
 use crate::request_body::SlowBody;
 use crate::rules::{
     AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, CREATE_SPEECH_PERMISSION,
@@ -145,38 +144,7 @@ fn clone_errors() -> Vec<ApiError> {
         ApiError::BodyTooSlow(SlowBody::Trickling),
         ApiError::Internal(String::new()),
     ]);
-    errors.extend(
-        [
-            AudioError::Empty,
-            AudioError::Unrecognised,
-            AudioError::Unsupported { kind: "flac" },
-            AudioError::Truncated {
-                format: AudioFormat::Wav,
-            },
-            AudioError::Corrupt {
-                format: AudioFormat::Mp3,
-                reason: "the frame chain breaks",
-            },
-            AudioError::PcmSpec {
-                sample_rate: 16_000,
-                channels: 2,
-            },
-            AudioError::FormatMismatch {
-                declared: AudioFormat::Pcm,
-                detected: AudioFormat::Wav,
-            },
-            AudioError::DurationOutOfRange {
-                secs: 3.0,
-                min: Some(10.0),
-                max: Some(30.0),
-            },
-            AudioError::TextMismatch {
-                error_rate: 0.8,
-                threshold: 0.5,
-            },
-        ]
-        .map(ApiError::Audio),
-    );
+    errors.extend(every_audio_failure().map(ApiError::Audio));
     errors
 }
 
