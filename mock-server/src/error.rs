@@ -6,7 +6,7 @@
 //! 1109 WERError) and Coze's error-code page (<https://www.coze.cn/open/docs/developer_guides/coze_error_codes>,
 //! as scraped in KianaMei/coze-chat-alone `coze_docs/md/coze_error_codes.md`); messages are the real English
 //! texts users quote in public issues, cited beside each. Where the real code for a case is not known, the
-//! closest real one is used and the README's fidelity notes list the choice. The table is one exhaustive
+//! closest real one is used and `docs/fidelity.md` lists the choice. The table is one exhaustive
 //! `match`: adding a variant without deciding its row does not compile.
 
 use http::StatusCode;

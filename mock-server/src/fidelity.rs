@@ -2,7 +2,7 @@
 //! are silent, with what it does, the evidence, how sure that evidence is, and the setting that changes it.
 //!
 //! One table ([`LEDGER`]), read by `coze-mock fidelity`, by `GET /__admin/fidelity` (JSON), and by the
-//! test that keeps the README's "Fidelity notes" equal to [`markdown`]. Sources are public: the clone
+//! test that keeps `docs/fidelity.md` equal to [`markdown`]. Sources are public: the clone
 //! page (<https://www.coze.cn/open/docs/developer_guides/clone_voices>), the current pages and OpenAPI
 //! description in coze-dev/coze-sdk-gen, Coze's generated service types in coze-dev/coze-studio, the
 //! official SDKs (cozepy, @coze/api, coze-go, coze-java), Coze's error-code page, and public issues.
@@ -394,7 +394,7 @@ pub const LEDGER: &[Point] = &[
     ),
 ];
 
-/// The ledger as the README's "Fidelity notes" list: one bullet a row.
+/// The ledger as the list of `docs/fidelity.md`: one bullet a row.
 pub fn markdown() -> String {
     let mut out = String::new();
     for p in LEDGER {
@@ -472,22 +472,22 @@ mod tests {
         }
     }
 
-    /// The README's "Fidelity notes" are the ledger, word for word: edit the ledger, then paste
-    /// `coze-mock fidelity --markdown` between the README's markers.
+    /// `docs/fidelity.md` is the ledger, word for word: edit the ledger, then paste
+    /// `coze-mock fidelity --markdown` between the page's markers.
     #[test]
-    fn the_readme_lists_the_ledger() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let readme = std::fs::read_to_string(&path).expect("the workspace README");
+    fn the_fidelity_notes_are_the_ledger() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/fidelity.md");
+        let notes = std::fs::read_to_string(&path).expect("docs/fidelity.md");
         let (begin, end) = (
             "<!-- fidelity ledger: begin -->\n",
             "<!-- fidelity ledger: end -->",
         );
-        let start = readme.find(begin).expect("the begin marker") + begin.len();
-        let stop = readme.find(end).expect("the end marker");
+        let start = notes.find(begin).expect("the begin marker") + begin.len();
+        let stop = notes.find(end).expect("the end marker");
         assert_eq!(
-            &readme[start..stop],
+            &notes[start..stop],
             markdown(),
-            "README.md's fidelity notes differ from the ledger: run `coze-mock fidelity --markdown`"
+            "docs/fidelity.md differs from the ledger: paste `coze-mock fidelity --markdown` into it"
         );
     }
 

@@ -70,7 +70,7 @@ impl FilePart {
 
 /// The boundary of a multipart body. Any Content-Type carrying a `boundary` parameter is read as
 /// multipart: the page's own curl example sends `Content-Type: application/json; boundary=…` with a
-/// multipart body, and the real service evidently answers it (README, fidelity notes).
+/// multipart body, and the real service evidently answers it (`docs/fidelity.md`).
 pub fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
     let content_type = headers
         .get(CONTENT_TYPE)

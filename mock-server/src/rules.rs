@@ -20,7 +20,7 @@ pub const TEXT_MAX_BYTES: usize = 1024;
 /// 「文件大小: 最大不超过 10MB。」, in the page's unit.
 pub const FILE_MAX_MB: u64 = 10;
 
-/// [`FILE_MAX_MB`] read as MiB (× 1024²); the page does not say which, see the README's fidelity notes.
+/// [`FILE_MAX_MB`] read as MiB (× 1024²); the page does not say which, see `docs/fidelity.md`.
 pub const FILE_MAX_BYTES: u64 = FILE_MAX_MB * 1024 * 1024;
 
 /// 「每次最多上传1个音频文件。」

@@ -1,10 +1,10 @@
 //! `coze-mock fidelity`: the fidelity ledger ([`mock_server::fidelity::LEDGER`]) for a terminal, or as
-//! the README's "Fidelity notes" list.
+//! the list of `docs/fidelity.md`.
 
 /// Flags of `coze-mock fidelity`.
 #[derive(clap::Args)]
 pub(crate) struct FidelityArgs {
-    /// Print the ledger as the README's "Fidelity notes" list (Markdown).
+    /// Print the ledger as the list of docs/fidelity.md (Markdown).
     #[arg(long)]
     markdown: bool,
 }

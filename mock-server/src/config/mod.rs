@@ -154,7 +154,7 @@ fn big() -> String {
 }
 
 /// The system voices of a default server. Invented: the real catalogue is not public in a stable form,
-/// so these only give the list and speech something to show (README, fidelity notes).
+/// so these only give the list and speech something to show (`docs/fidelity.md`).
 pub fn default_system_voices() -> Vec<SystemVoiceConfig> {
     let voice = |voice_id: &str, name: &str, language| SystemVoiceConfig {
         voice_id: voice_id.to_owned(),

@@ -13,6 +13,8 @@ mod cli;
 mod clone_voice;
 /// The stateful rules (clone cap, voice slots) under 64 concurrent requests.
 mod concurrency;
+/// Every repository path and test name that `README.md` and `docs/*.md` cite exists.
+mod docs;
 mod fidelity;
 /// Bounded fuzzing: arbitrary requests through the router, arbitrary bytes through the sniffers.
 mod fuzz_props;

@@ -11,7 +11,7 @@ mod fields;
 mod file;
 /// Method, path, content type and malformed bodies; the envelope and logid on every answer.
 mod framing;
-/// Which rule decides when a request breaks several: the order the README's Rules section states.
+/// Which rule decides when a request breaks several: the order `docs/rules.md` states.
 mod rule_order;
 /// The official clients' recorded requests, replayed byte for byte.
 mod vectors;

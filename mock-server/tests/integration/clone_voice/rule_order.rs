@@ -1,5 +1,5 @@
-//! When a request breaks several rules, which one decides. The order is the one the README's Rules
-//! section states: who is asking, the declared size, then what is decided while the form streams (file
+//! When a request breaks several rules, which one decides. The order is the one `docs/rules.md`
+//! states: who is asking, the declared size, then what is decided while the form streams (file
 //! count and size included), then the fields, the file's audio, and last the rules that need state.
 
 use crate::support::answer::Answer;
