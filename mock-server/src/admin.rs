@@ -38,7 +38,8 @@ use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
-use crate::journal::{JournalFilter, JournalRecord};
+use crate::journal::JournalFilter;
+use crate::report::concluded::{self, ConcludedRecord};
 use crate::startup::{configured_voice, effective_config, load};
 use crate::state::{base_url, now, AdminState, AppState};
 use crate::voice_view::VoiceView;
@@ -276,7 +277,7 @@ struct JournalQuery {
 /// A page of the journal.
 #[derive(Debug, Serialize)]
 struct JournalPage {
-    records: Vec<JournalRecord>,
+    records: Vec<ConcludedRecord>,
 }
 
 async fn journal(
@@ -292,9 +293,7 @@ async fn journal(
         since: q.since,
         until: q.until,
     };
-    let records = app
-        .journal
-        .records_matching(q.after, limit as usize, &filter);
+    let records = concluded::records(&app.journal, q.after, limit as usize, &filter);
     Ok(Envelope(JournalPage { records }))
 }
 

@@ -5,8 +5,10 @@
 //! other answer, and handlers contain no fault code. The first active fault that matches a request is used
 //! and counted. A fault that answers instead of the handler first reads the request's body, as every
 //! handler does before an error, so the journal can describe what the client sent
-//! ([`crate::capture::read_unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside
-//! it, so a fault never locks the tests out of the admin API.
+//! ([`unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside it, so a
+//! fault never locks the tests out of the admin API.
+
+pub mod unanswered;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,10 +20,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 use serde::{Deserialize, Serialize};
+use unanswered::read_unanswered;
 
-use crate::capture::{read_unanswered, Notes};
+use crate::capture::{FaultKind, Notes};
 use crate::error::ApiError;
-use crate::report::summary::FaultKind;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

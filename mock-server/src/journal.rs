@@ -1,7 +1,7 @@
-//! The request journal: the latest requests with their verdict, the rule that decided each, what they
-//! sent (a [`RequestSummary`]: names, sizes, hashes, never audio) and the report's findings about them,
-//! so a test can read back what the fake did (`GET /__admin/journal`, `MockServer::received_requests`)
-//! and `GET /__admin/report` can say what a client does wrong.
+//! The request journal: the latest requests with their verdict, the rule that decided each and what they
+//! sent (a [`RequestSummary`]: names, sizes, hashes, never audio), so a test can read back what the fake
+//! did (`GET /__admin/journal`, `MockServer::received_requests`). The report reads the journal when asked
+//! and draws its findings then ([`crate::report`]): recording a request concludes nothing.
 //!
 //! [`journal_layer`] wraps the API's routes and every other API layer (the logid layer and the fault layer
 //! included), so it sees the final answer: the status, the envelope's `code` and `rule` (the
@@ -18,7 +18,7 @@
 
 pub mod ring;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -27,15 +27,10 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::capture::Notes;
+use crate::capture::{Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement};
 use crate::directory::{Directory, Principal};
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::faults::FaultApplied;
-use crate::report::findings::{request_findings, Finding};
-use crate::report::ledger::Ledger;
-use crate::report::summary::{
-    Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement,
-};
-use crate::report::Report;
 
 pub use ring::{Numbered, Ring};
 
@@ -54,8 +49,6 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// `accepted`, `refused`, `fault` or `abandoned`.
     pub verdict: Verdict,
-    /// The report's findings about this request, those over the requests before it included.
-    pub findings: Vec<Finding>,
 }
 
 /// What became of a request.
@@ -127,36 +120,21 @@ impl JournalFilter {
     }
 }
 
-/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1, and the ledger of what they did that
-/// the money findings need.
+/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1.
 #[derive(Debug)]
 pub struct Journal {
     entries: Ring<JournalEntry>,
-    ledger: Mutex<Ledger>,
 }
 
 impl Default for Journal {
     fn default() -> Journal {
         Journal {
             entries: Ring::new(JOURNAL_MAX_ENTRIES),
-            ledger: Mutex::new(Ledger::default()),
         }
     }
 }
 
 impl Journal {
-    fn ledger(&self) -> MutexGuard<'_, Ledger> {
-        // The ledger's updates leave it consistent at every step: a poisoned one is still usable.
-        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The findings about `request`: its own, and those it makes with the requests before it.
-    pub fn findings(&self, request: &RequestSummary) -> Vec<Finding> {
-        let mut found = request_findings(request);
-        found.extend(self.ledger().observe(request));
-        found
-    }
-
     /// Appends one request; its number.
     pub fn record(&self, entry: JournalEntry) -> u64 {
         self.entries.push(entry)
@@ -178,16 +156,17 @@ impl Journal {
             .after_where(after, limit, |entry| filter.matches(entry))
     }
 
-    /// The conformance report over every request kept.
-    pub fn report(&self) -> Report {
-        self.entries
-            .scan(|entries| Report::build(entries.map(|e| (&e.request, e.findings.as_slice()))))
+    /// Calls `read` with every record kept, oldest first, under the journal's lock (no copy).
+    pub fn scan<R>(
+        &self,
+        read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&JournalEntry>>) -> R,
+    ) -> R {
+        self.entries.scan(read)
     }
 
-    /// Forgets every record and the ledger; numbering starts again from 1.
+    /// Forgets every record; numbering starts again from 1.
     pub fn clear(&self) {
         self.entries.clear();
-        self.ledger().clear();
     }
 }
 
@@ -297,13 +276,11 @@ impl Pending {
             outcome,
             logid,
         };
-        let findings = self.state.journal.findings(&request);
-        log_line(&request, findings.len());
+        log_line(&request);
         self.state.journal.record(JournalEntry {
             verdict: Verdict::of(&request.outcome),
             request,
             query: self.query.take(),
-            findings,
         });
     }
 }
@@ -324,9 +301,8 @@ impl Drop for Pending {
     }
 }
 
-/// The request's line in the terminal: method, path, client, status, code, rule, findings, logid and
-/// duration.
-fn log_line(r: &RequestSummary, findings: usize) {
+/// The request's line in the terminal: method, path, client, status, code, rule, logid and duration.
+fn log_line(r: &RequestSummary) {
     let o = &r.outcome;
     let status = match (o.status, o.fault) {
         (None, _) if o.abandoned => "abandoned by the client".to_owned(),
@@ -336,7 +312,7 @@ fn log_line(r: &RequestSummary, findings: usize) {
     };
     tracing::info!(
         target: "coze_mock::request",
-        "{} {} client={} status={status} code={} rule={} findings={findings} logid={} duration_ms={}",
+        "{} {} client={} status={status} code={} rule={} logid={} duration_ms={}",
         r.method,
         r.path,
         r.client.label(),
@@ -350,7 +326,7 @@ fn log_line(r: &RequestSummary, findings: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::findings::tests::clean_clone;
+    use crate::capture::tests::clean_clone;
 
     fn entry(path: &str) -> JournalEntry {
         let mut request = clean_clone();
@@ -360,7 +336,6 @@ mod tests {
             request,
             query: None,
             verdict: Verdict::Accepted,
-            findings: Vec::new(),
         }
     }
 
@@ -390,7 +365,6 @@ mod tests {
         assert_eq!(json["verdict"], "accepted");
         assert_eq!(json["status"], 200);
         assert_eq!(json["client"]["family"], "cozepy");
-        assert!(json["findings"].as_array().unwrap().is_empty());
     }
 
     #[test]
@@ -439,15 +413,5 @@ mod tests {
         assert_eq!(by(|f| f.client = Some("curl".into())), Vec::<u64>::new());
         assert_eq!(by(|f| f.since = Some(1_000)), [2]);
         assert_eq!(by(|f| f.until = Some(1_000)), [1]);
-    }
-
-    #[test]
-    fn the_ledger_is_cleared_with_the_journal() {
-        let journal = Journal::default();
-        let first = clean_clone();
-        assert!(journal.findings(&first).is_empty());
-        assert_eq!(journal.findings(&first).len(), 1, "a duplicate voice");
-        journal.clear();
-        assert!(journal.findings(&first).is_empty());
     }
 }

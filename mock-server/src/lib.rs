@@ -14,12 +14,15 @@
 //! - [`store`]: the voices and the seeds in SQLite, and the atomic slot and clone-count checks.
 //! - [`system_voices`]: the configured system voices and the one lookup of a voice by id.
 //! - [`voice_view`]: a voice, cloned or system, as the answers show it.
+//! - [`fnv`]: FNV-1a, the one stable hash.
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
-//! - [`capture`]: what handlers and the fault layer note about a request body, for the journal.
+//! - [`capture`]: what is recorded of a request (client, token placement, inputs, audio fingerprint,
+//!   outcome), and how handlers and the fault layer note what a body held.
 //! - [`journal`]: the latest requests in memory, and the middleware that records each with its verdict.
 //! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
-//! - [`report`]: the conformance report: findings per request and per sequence, coverage per client.
+//! - [`report`]: the conformance report, concluded from the journal when read: findings per request and
+//!   per sequence, coverage per client.
 //! - [`state`]: [`state::AppState`], what every handler shares.
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
@@ -41,6 +44,7 @@ pub mod error;
 pub mod extract;
 pub mod faults;
 pub mod fidelity;
+pub mod fnv;
 pub mod journal;
 pub mod multipart;
 pub mod openapi;

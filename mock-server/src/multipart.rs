@@ -10,8 +10,8 @@ use http::HeaderMap;
 use multer::{Constraints, Multipart, SizeLimit};
 
 use crate::audio::{AudioSniffer, PcmHint};
+use crate::capture::{FileSummary, Inputs};
 use crate::error::ApiError;
-use crate::report::summary::{FileSummary, Inputs};
 use crate::request_body::{guarded, SlowBody};
 use crate::rules::{
     AudioFormat, BOUNDARY_MAX_BYTES, FILE_MAX_BYTES, MAX_PARTS, TEXT_FIELD_MAX_BYTES,
@@ -306,7 +306,7 @@ mod tests {
         assert_eq!(file.bytes, 12);
         assert_eq!(
             file.hash,
-            crate::report::summary::AudioHasher::digest(b"RIFF....WAVE")
+            crate::capture::AudioHasher::digest(b"RIFF....WAVE")
         );
     }
 

@@ -23,7 +23,8 @@ use crate::config::{
     all_permissions, AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig,
 };
 use crate::faults::Faults;
-use crate::journal::{Journal, JournalRecord};
+use crate::journal::{Journal, JournalFilter};
+use crate::report::concluded::{self, ConcludedRecord};
 use crate::rules::Plan;
 use crate::startup::load;
 use crate::state::{AdminState, AppState};
@@ -235,9 +236,10 @@ impl MockServer {
     }
 
     /// The requests the server received so far (admin requests aside; the latest 10,000), oldest first,
-    /// with their verdict and the rule that decided each: the journal `GET /__admin/journal` shows.
-    pub fn received_requests(&self) -> Vec<JournalRecord> {
-        self.journal.records(0, usize::MAX)
+    /// with their verdict, the rule that decided each and the report's findings: the journal
+    /// `GET /__admin/journal` shows.
+    pub fn received_requests(&self) -> Vec<ConcludedRecord> {
+        concluded::records(&self.journal, 0, usize::MAX, &JournalFilter::default())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::config::{Config, VoiceConfig};
 use crate::directory::Directory;
+use crate::fnv::fnv1a;
 use crate::rules::{AudioFormat, CLONES_PER_VOICE_ID, DEFAULT_PREVIEW_TEXT};
 use crate::state::now;
 use crate::store::{SqliteStore, Voice, VoiceSample};
@@ -39,11 +40,7 @@ pub fn configured_voice_id(v: &VoiceConfig) -> String {
     if let Some(id) = &v.voice_id {
         return id.clone();
     }
-    let hash = format!("{}\0{}", v.space_id, v.name)
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let hash = fnv1a(format!("{}\0{}", v.space_id, v.name).as_bytes());
     format!("7{:018}", hash % 1_000_000_000_000_000_000)
 }
 

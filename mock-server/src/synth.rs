@@ -19,6 +19,7 @@ use std::f64::consts::PI;
 
 use bytes::Bytes;
 
+use crate::fnv::fnv1a;
 use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE};
 
 /// Seconds of audio each character of the input adds at speed 1.
@@ -44,13 +45,6 @@ impl SpeechFormat {
     }
 }
 
-/// FNV-1a: a stable hash, so a voice keeps its pitch across runs and builds.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// The samples of a text, computed one at a time: lead-in silence, then per character a tone (70 %)
 /// and a gap (30 %); whitespace and punctuation are silence.
 #[derive(Debug, Clone)]
@@ -67,6 +61,7 @@ struct Tone {
 impl Tone {
     fn new(text: &str, voice_id: &str, speed: f64, sample_rate: u32) -> Tone {
         let rate = f64::from(sample_rate);
+        // FNV-1a, a stable hash: a voice keeps its pitch across runs and builds.
         let base_hz = 120.0 + (fnv1a(voice_id.as_bytes()) % 180) as f64;
         let per_char = (SECONDS_PER_CHAR / speed * rate).round() as usize;
         let pitches = text

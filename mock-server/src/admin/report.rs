@@ -41,7 +41,7 @@ async fn report(
     State(app): State<AppState>,
     Input(Query(q), _): AdminQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let report: Report = app.journal.report();
+    let report = Report::of_journal(&app.journal);
     match q.format.as_deref() {
         None | Some("json") => Ok(Envelope(report).into_response()),
         Some("junit") => Ok((

@@ -7,13 +7,12 @@ use serde::Serialize;
 
 use crate::audio::AudioError;
 use crate::auth::authenticate;
-use crate::capture::Notes;
+use crate::capture::{Inputs, Notes};
 use crate::clone_request::CloneRequest;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::fidelity::CloneAnswer;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
-use crate::report::summary::Inputs;
 use crate::request_body::{content_length, drain};
 use crate::rules::{AudioFormat, CREATE_VOICE_PERMISSION};
 use crate::state::{base_url, now, AppState};

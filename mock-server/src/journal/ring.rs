@@ -76,10 +76,17 @@ impl<T> Ring<T> {
 }
 
 impl<T> Ring<T> {
-    /// Calls `read` with every item kept, oldest first, under the ring's lock (no copy).
-    pub fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = &T>) -> R) -> R {
+    /// Calls `read` with every item kept and its number, oldest first, under the ring's lock (no copy).
+    pub fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&T>>) -> R) -> R {
         let inner = self.lock();
-        read(&mut inner.items.iter())
+        let first = inner.first_id();
+        read(
+            &mut inner
+                .items
+                .iter()
+                .zip(first..)
+                .map(|(entry, id)| Numbered { id, entry }),
+        )
     }
 }
 
@@ -131,7 +138,8 @@ mod tests {
         }
         let odd = ring.after_where(2, 3, |i| i % 2 == 1);
         assert_eq!(ids(&odd), [4, 6, 8]);
-        assert_eq!(ring.scan(|items| items.copied().sum::<u32>()), 45);
+        assert_eq!(ring.scan(|items| items.map(|n| *n.entry).sum::<u32>()), 45);
+        assert_eq!(ring.scan(|items| items.last().map(|n| n.id)), Some(10));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::{Endpoint, FaultKind, Outcome};
+use crate::capture::{Endpoint, FaultKind, Outcome};
 use crate::error::{
     CODE_ACCOUNT_IN_ARREARS, CODE_AUTHENTICATION_INVALID, CODE_FILE_INVALID, CODE_FILE_MISSING,
     CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, CODE_INTERNAL, CODE_INVALID_PARAMETER,

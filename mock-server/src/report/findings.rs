@@ -2,12 +2,12 @@
 //!
 //! Each [`FindingId`] has a stable name (CI systems and tests key on it), one severity and one sentence;
 //! the evidence says what exactly was sent. [`request_findings`] is a pure function of the
-//! [`RequestSummary`]; the findings over a sequence of requests are [`super::ledger`]'s.
+//! [`RequestSummary`]; the findings over a sequence of requests are [`super::money`]'s.
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::{Endpoint, RequestSummary, TokenPlacement};
 use super::vocabulary::{did_you_mean, documented};
+use crate::capture::{Endpoint, RequestSummary, TokenPlacement};
 use crate::rules::{AudioFormat, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES};
 
 /// How much a finding matters.
@@ -321,46 +321,9 @@ fn byte_limits(s: &RequestSummary, found: &mut Vec<Finding>) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::report::summary::{
-        Client, ClientFamily, FileSummary, Inputs, Outcome, RequestSummary,
-    };
 
-    /// A clean cozepy clone of a WAV file, answered with success.
-    pub(crate) fn clean_clone() -> RequestSummary {
-        let mut inputs = Inputs::default();
-        let mut file = FileSummary::start("file", Some("voice.wav"));
-        file.feed(b"RIFF....WAVEfmt ");
-        file.detected = Some(AudioFormat::Wav);
-        inputs.file = Some(file);
-        inputs.field("voice_name", "narrator");
-        inputs.field("audio_format", "wav");
-        inputs.field("language", "zh");
-        RequestSummary {
-            time_ms: 0,
-            method: "POST".into(),
-            path: "/v1/audio/voices/clone".into(),
-            endpoint: Endpoint::Clone,
-            client: Client {
-                family: ClientFamily::Cozepy,
-                version: Some("0.20.0".into()),
-                token: Some("pat_mock".into()),
-            },
-            token_placement: TokenPlacement::Bearer,
-            account: Some("default".into()),
-            workspace: Some("7000000000000000001".into()),
-            content_type: Some("multipart/form-data; boundary=abc".into()),
-            inputs,
-            outcome: Outcome {
-                status: Some(200),
-                code: Some(0),
-                rule: None,
-                fault: None,
-                duration_ms: 3,
-                abandoned: false,
-            },
-            logid: Some("20261125120000AAAAAAAAAAAAAAAAAAAA".into()),
-        }
-    }
+    pub(crate) use crate::capture::tests::clean_clone;
+    use crate::capture::Inputs;
 
     fn ids(s: &RequestSummary) -> Vec<&'static str> {
         request_findings(s).iter().map(|f| f.id.name()).collect()

@@ -1,20 +1,24 @@
 //! The conformance report: what a client did differently from what the real API expects, which
 //! documented outcomes its tests never exercised, and which habits would cost money.
 //!
-//! - [`summary`]: [`RequestSummary`], what is kept of each request (names, sizes, hashes; never audio).
-//! - [`findings`]: findings about one request; [`ledger`]: findings over a sequence (money).
+//! The report reads what the journal recorded of each request ([`crate::capture::RequestSummary`]: names,
+//! sizes, hashes; never audio) and concludes when it is read, never while a request is answered:
+//!
+//! - [`concluded`]: the journal's records in order, each with its findings: the report and the admin
+//!   journal read them.
+//! - [`findings`]: findings about one request; [`money`]: findings over a sequence (money).
 //! - [`vocabulary`]: the documented names and "did you mean".
 //! - [`coverage`]: the outcomes each client was served, per endpoint.
 //! - [`Report`]: all of it per client, rendered as JSON, [`text`] or [`junit`].
 //! - [`cli`]: `coze-mock report`. The admin routes that serve the report and the inspector page are
-//!   [`crate::admin::report`]'s; [`crate::capture`] is how handlers note what a body held.
+//!   [`crate::admin::report`]'s.
 
 pub mod cli;
+pub mod concluded;
 pub mod coverage;
 pub mod findings;
 pub mod junit;
-pub mod ledger;
-pub mod summary;
+pub mod money;
 pub mod text;
 pub mod vocabulary;
 
@@ -22,9 +26,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::capture::{Client, Endpoint, RequestSummary};
 use coverage::EndpointCoverage;
 use findings::{Finding, FindingId, Severity};
-use summary::{Client, Endpoint, RequestSummary};
 
 /// Distinct evidence lines and logids a finding group keeps as examples.
 pub const EXAMPLES_KEPT: usize = 5;
@@ -216,9 +220,9 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::{ClientFamily, TokenPlacement};
     use crate::report::findings::request_findings;
     use crate::report::findings::tests::clean_clone;
-    use crate::report::summary::{ClientFamily, TokenPlacement};
 
     pub(crate) fn sample_requests() -> Vec<(RequestSummary, Vec<Finding>)> {
         let mut requests = Vec::new();

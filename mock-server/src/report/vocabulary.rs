@@ -1,6 +1,6 @@
 //! The names each endpoint documents, and "did you mean" for the names clients send instead.
 
-use super::summary::Endpoint;
+use crate::capture::Endpoint;
 
 /// The clone form's fields: the page's table (复刻音色, <https://www.coze.cn/open/docs/developer_guides/clone_voices>)
 /// plus `audio_format` and `description`, which the page's curl example and cozepy send.

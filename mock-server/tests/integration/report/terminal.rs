@@ -46,7 +46,6 @@ async fn the_terminal_shows_the_admin_access_each_request_and_the_shutdown() {
         "status=200",
         "code=0",
         "rule=-",
-        "findings=1",
         &format!("logid={}", answer.header("x-tt-logid")),
         "duration_ms=",
     ] {

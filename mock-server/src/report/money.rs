@@ -1,23 +1,23 @@
 //! Findings over a sequence of requests: the habits that cost money against the real API.
 //!
-//! [`Ledger`] sees every request in order ([`Ledger::observe`]) and remembers, per workspace, name and
-//! audio hash, what became of each clone: enough to tell a retried clone, a duplicate voice, a retrain with
-//! nothing left and a clone loop that ran out of slots. It is bounded: past [`LEDGER_MAX_CLONES`] distinct
-//! clones, the oldest are forgotten.
+//! [`MoneyWatch`] sees every request in order ([`MoneyWatch::observe`]) and remembers, per workspace, name
+//! and audio hash, what became of each clone: enough to tell a retried clone, a duplicate voice, a retrain
+//! with nothing left and a clone loop that ran out of slots. It is bounded: past [`CLONES_REMEMBERED`]
+//! distinct clones, the oldest are forgotten.
 
 use std::collections::{HashMap, VecDeque};
 
 use super::findings::{Finding, FindingId};
-use super::summary::{Client, Endpoint, FaultKind, Outcome, RequestSummary};
+use crate::capture::{Client, Endpoint, FaultKind, Outcome, RequestSummary};
 use crate::error::ApiError;
 
-/// Distinct (workspace, name, audio) clones the ledger remembers.
-pub const LEDGER_MAX_CLONES: usize = 10_000;
+/// Distinct (workspace, name, audio) clones the watch remembers.
+pub const CLONES_REMEMBERED: usize = 10_000;
 
 /// New voices a client must have created before a refusal for want of a slot counts as a clone loop.
 pub const LOOP_MIN_VOICES: u32 = 2;
 
-/// What the ledger knows of one (workspace, name, audio).
+/// What the watch knows of one (workspace, name, audio).
 #[derive(Debug, Clone, Default)]
 struct CloneHistory {
     /// The latest attempt's logid and outcome, when it left the client in doubt.
@@ -29,13 +29,13 @@ struct CloneHistory {
 
 /// The sequence state behind the money findings.
 #[derive(Debug, Default)]
-pub struct Ledger {
+pub struct MoneyWatch {
     clones: HashMap<(String, String, String), CloneHistory>,
     order: VecDeque<(String, String, String)>,
     created_by_client: HashMap<Client, u32>,
 }
 
-/// The rule names of the two refusals the ledger watches for, taken from the error table itself.
+/// The rule names of the two refusals the watch looks for, taken from the error table itself.
 fn no_slot_rule() -> &'static str {
     ApiError::NoVoiceSlots { used: 0, total: 0 }.rule()
 }
@@ -69,12 +69,7 @@ pub fn describe_doubt(outcome: &Outcome) -> String {
     }
 }
 
-impl Ledger {
-    /// Forgets everything (the admin API's reset).
-    pub fn clear(&mut self) {
-        *self = Ledger::default();
-    }
-
+impl MoneyWatch {
     /// Takes the next request and returns the findings it makes with the ones before it.
     pub fn observe(&mut self, s: &RequestSummary) -> Vec<Finding> {
         if s.endpoint != Endpoint::Clone {
@@ -150,7 +145,7 @@ impl Ledger {
 
     fn history(&mut self, key: (String, String, String)) -> &mut CloneHistory {
         if !self.clones.contains_key(&key) {
-            if self.order.len() >= LEDGER_MAX_CLONES {
+            if self.order.len() >= CLONES_REMEMBERED {
                 if let Some(oldest) = self.order.pop_front() {
                     self.clones.remove(&oldest);
                 }
@@ -207,10 +202,10 @@ mod tests {
             (Some(500), Some(5000), None, "code 5000 on HTTP 500"),
         ];
         for (status, code, fault, described) in doubts {
-            let mut ledger = Ledger::default();
+            let mut watch = MoneyWatch::default();
             let first = with_outcome(clean_clone(), status, code, fault);
-            assert!(ledger.observe(&first).is_empty());
-            let found = ledger.observe(&clean_clone());
+            assert!(watch.observe(&first).is_empty());
+            let found = watch.observe(&clean_clone());
             assert_eq!(ids(&found), ["money.retried_clone"], "{described}");
             assert_eq!(found[0].severity, Severity::Warning);
             assert!(
@@ -224,15 +219,15 @@ mod tests {
 
     #[test]
     fn a_retry_after_a_timeout_that_had_succeeded_also_makes_a_duplicate_voice() {
-        let mut ledger = Ledger::default();
+        let mut watch = MoneyWatch::default();
         let slow = with_outcome(
             clean_clone(),
             Some(200),
             Some(0),
             Some(FaultKind::Latency { ms: 30_000 }),
         );
-        assert!(ledger.observe(&slow).is_empty());
-        let found = ledger.observe(&clean_clone());
+        assert!(watch.observe(&slow).is_empty());
+        let found = watch.observe(&clean_clone());
         assert_eq!(
             ids(&found),
             ["money.retried_clone", "money.duplicate_voice"]
@@ -242,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_clone_repeated_after_the_client_gave_up_waiting_is_a_retried_clone() {
-        let mut ledger = Ledger::default();
+        let mut watch = MoneyWatch::default();
         let mut gave_up = with_outcome(
             clean_clone(),
             None,
@@ -250,8 +245,8 @@ mod tests {
             Some(FaultKind::Latency { ms: 3000 }),
         );
         gave_up.outcome.abandoned = true;
-        ledger.observe(&gave_up);
-        let found = ledger.observe(&clean_clone());
+        watch.observe(&gave_up);
+        let found = watch.observe(&clean_clone());
         assert_eq!(ids(&found), ["money.retried_clone"]);
         assert!(found[0]
             .evidence
@@ -260,70 +255,70 @@ mod tests {
 
     #[test]
     fn a_clone_after_a_plain_refusal_is_no_retry() {
-        let mut ledger = Ledger::default();
+        let mut watch = MoneyWatch::default();
         let refused = with_outcome(clean_clone(), Some(200), Some(4000), None);
-        ledger.observe(&refused);
-        assert!(ledger.observe(&clean_clone()).is_empty());
+        watch.observe(&refused);
+        assert!(watch.observe(&clean_clone()).is_empty());
     }
 
     #[test]
     fn a_second_new_voice_with_the_same_name_and_audio_in_a_workspace_is_a_duplicate() {
-        let mut ledger = Ledger::default();
-        assert!(ledger.observe(&clean_clone()).is_empty());
-        let found = ledger.observe(&clean_clone());
+        let mut watch = MoneyWatch::default();
+        assert!(watch.observe(&clean_clone()).is_empty());
+        let found = watch.observe(&clean_clone());
         assert_eq!(ids(&found), ["money.duplicate_voice"]);
         assert!(found[0].evidence.contains("voice number 2"));
 
         let mut other_space = clean_clone();
         other_space.workspace = Some("7000000000000000002".into());
-        assert!(ledger.observe(&other_space).is_empty(), "another workspace");
+        assert!(watch.observe(&other_space).is_empty(), "another workspace");
         let mut other_audio = clean_clone();
         other_audio.inputs.file.as_mut().unwrap().feed(b"more");
-        assert!(ledger.observe(&other_audio).is_empty(), "other audio");
+        assert!(watch.observe(&other_audio).is_empty(), "other audio");
     }
 
     #[test]
     fn a_retrain_refused_for_its_clone_limit_is_an_error() {
-        let mut ledger = Ledger::default();
+        let mut watch = MoneyWatch::default();
         let mut retrain = clean_clone();
         retrain.inputs.voice_id = Some("7000000000000000123".into());
-        assert!(ledger.observe(&retrain).is_empty(), "an accepted retrain");
+        assert!(watch.observe(&retrain).is_empty(), "an accepted retrain");
         retrain.outcome.code = Some(4101);
         retrain.outcome.rule = Some(clone_limit_rule().to_owned());
-        let found = ledger.observe(&retrain);
+        let found = watch.observe(&retrain);
         assert_eq!(ids(&found), ["money.retrain_exhausted"]);
         assert_eq!(found[0].severity, Severity::Error);
     }
 
     #[test]
     fn a_clone_loop_that_runs_out_of_slots_is_an_error_a_first_refusal_is_not() {
-        let mut ledger = Ledger::default();
+        let mut watch = MoneyWatch::default();
         let mut refused = clean_clone();
         refused.outcome.code = Some(4101);
         refused.outcome.rule = Some(no_slot_rule().to_owned());
         refused.inputs.voice_name = Some("again".into());
-        assert!(ledger.observe(&refused).is_empty(), "no voice created yet");
+        assert!(watch.observe(&refused).is_empty(), "no voice created yet");
         for i in 0..LOOP_MIN_VOICES {
             let mut s = clean_clone();
             s.inputs.voice_name = Some(format!("voice {i}"));
-            assert!(ledger.observe(&s).is_empty());
+            assert!(watch.observe(&s).is_empty());
         }
-        let found = ledger.observe(&refused);
+        let found = watch.observe(&refused);
         assert_eq!(ids(&found), ["money.slots_exhausted"]);
         assert!(found[0].evidence.contains("created 2 new voices"));
     }
 
     #[test]
-    fn the_ledger_forgets_its_oldest_clones_past_its_bound() {
-        let mut ledger = Ledger::default();
+    fn the_watch_forgets_its_oldest_clones_past_its_bound() {
+        let mut watch = MoneyWatch::default();
         let first = clean_clone();
-        ledger.observe(&first);
-        for i in 0..LEDGER_MAX_CLONES {
+        watch.observe(&first);
+        for i in 0..CLONES_REMEMBERED {
             let mut s = clean_clone();
             s.inputs.voice_name = Some(format!("v{i}"));
-            ledger.observe(&s);
+            watch.observe(&s);
         }
-        assert_eq!(ledger.clones.len(), LEDGER_MAX_CLONES);
-        assert!(ledger.observe(&first).is_empty(), "forgotten");
+        assert_eq!(watch.clones.len(), CLONES_REMEMBERED);
+        assert!(watch.observe(&first).is_empty(), "forgotten");
     }
 }
