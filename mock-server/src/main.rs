@@ -25,7 +25,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Validate a configuration file without serving: every problem, with its line.
     CheckConfig(cli::check_config::CheckConfigArgs),
-    /// Wait until a fake at URL answers its health check (for CI scripts).
+    /// Wait until a fake at URL answers its health check (for CI scripts and the container's health
+    /// check).
     Wait(cli::wait::WaitArgs),
     /// Print a running fake's conformance report; with --fail-on, exit 1 when a finding at that level
     /// exists (2 when the report cannot be read).

@@ -164,7 +164,7 @@ async fn serve_state(
 /// use mock_server::config::VoiceConfig;
 /// use mock_server::rules::Plan;
 ///
-/// // The default: token `pat_mock`, a team account with 100 slots.
+/// // The default: token `pat_mock`, an enterprise account with 100 slots.
 /// let server = mock_server::MockServer::start().await;
 /// let url = format!("{}/v1/audio/voices/clone", server.uri());
 ///

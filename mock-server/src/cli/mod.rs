@@ -5,4 +5,5 @@ pub(crate) mod check_config;
 pub(crate) mod fidelity;
 pub(crate) mod openapi;
 pub(crate) mod serve;
+pub(crate) mod switch;
 pub(crate) mod wait;

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use mock_server::config::{Config, DEFAULT_TOKEN};
 use mock_server::rules::Plan;
 use mock_server::server::{Options, Storage, DEFAULT_DB_PATH};
 
-use super::addr;
+use super::{addr, switch};
 
 /// The flags of `serve`.
 #[derive(clap::Args)]
@@ -16,16 +16,22 @@ pub(crate) struct ServeArgs {
     /// a free port.
     #[arg(long, env = "COZE_MOCK_ADDR", default_value = "127.0.0.1:8080")]
     addr: String,
-    /// TOML file declaring accounts, workspaces and tokens. Without it: token `pat_mock`, team plan,
-    /// 100 voice slots, one personal workspace.
+    /// TOML file declaring accounts, workspaces and tokens. Without it, or if it declares none of
+    /// them: token `pat_mock`, enterprise plan, 100 voice slots, one personal workspace.
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
-    /// SQLite database holding voices, clone counts and seeds across restarts.
-    #[arg(long, env = "COZE_MOCK_DB", default_value = DEFAULT_DB_PATH, conflicts_with = "in_memory")]
-    db: PathBuf,
-    /// Keep all state in memory: every start is fresh (tests).
-    #[arg(long, env = "COZE_MOCK_IN_MEMORY")]
+    /// SQLite database holding voices, clone counts and seeds across restarts [default: coze-mock.db].
+    #[arg(long, env = "COZE_MOCK_DB")]
+    db: Option<PathBuf>,
+    /// Keep all state in memory: every start is fresh (tests). The variable takes true/false, 1/0,
+    /// yes/no, on/off; empty is false.
+    #[arg(long, env = "COZE_MOCK_IN_MEMORY", num_args = 0..=1, default_missing_value = "true",
+          value_parser = switch::parse, default_value = "false")]
     in_memory: bool,
+    /// Stop (gracefully, as on SIGTERM) when standard input reaches its end: a parent that gives the
+    /// fake a pipe as its stdin ends it by dying, even by SIGKILL (startCozeMock does this).
+    #[arg(long)]
+    stop_on_stdin_close: bool,
     /// Token the admin API (`/__admin/`) requires. Without it, the admin API answers only when the
     /// server listens on a loopback address.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
@@ -34,6 +40,15 @@ pub(crate) struct ServeArgs {
 
 /// Serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let storage = match (args.in_memory, &args.db) {
+        (true, Some(db)) => bail!(
+            "--db {} (COZE_MOCK_DB) cannot be used with --in-memory (COZE_MOCK_IN_MEMORY): choose \
+             one, e.g. COZE_MOCK_IN_MEMORY=false to keep state in the database",
+            db.display()
+        ),
+        (true, None) => Storage::InMemory,
+        (false, db) => Storage::File(db.clone().unwrap_or_else(|| DEFAULT_DB_PATH.into())),
+    };
     let config = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
@@ -42,7 +57,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("{warning}");
         eprintln!("coze-mock: warning: {warning}");
     }
-    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    let shutdown = shutdown_signal(args.stop_on_stdin_close)
+        .context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
     let listener = tokio::net::TcpListener::bind(bind_addr)
         .await
@@ -54,6 +70,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     match &args.config {
         Some(path) => {
             println!("configuration: {}", path.display());
+            if config.has_default_principals() {
+                println!(
+                    "accounts, workspaces and tokens: the defaults (the file declares none of them)"
+                );
+            }
             for line in token_lines(&config) {
                 println!("{line}");
             }
@@ -73,11 +94,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("note: {notice}");
     }
     let options = Options {
-        storage: if args.in_memory {
-            Storage::InMemory
-        } else {
-            Storage::File(args.db.clone())
-        },
+        storage,
         admin_token: args.admin_token,
     };
     match &options.storage {
@@ -125,10 +142,39 @@ fn plan_name(plan: Plan) -> &'static str {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM. The handlers are installed when it is called, before the server says
-/// it is listening: a SIGTERM sent as soon as that line is read stops the server gracefully instead of
-/// killing it (the default action).
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+/// Completes on Ctrl-C or SIGTERM, or (with `stdin_close`) once standard input reaches its end. The
+/// handlers are installed when it is called, before the server says it is listening: a SIGTERM sent as
+/// soon as that line is read stops the server gracefully instead of killing it (the default action).
+fn shutdown_signal(stdin_close: bool) -> std::io::Result<impl std::future::Future<Output = ()>> {
+    let signal = os_signal()?;
+    Ok(async move {
+        if stdin_close {
+            tokio::select! {
+                () = signal => {},
+                () = stdin_closed() => println!("coze-mock: standard input closed"),
+            }
+        } else {
+            signal.await;
+        }
+    })
+}
+
+/// Completes when standard input reaches its end (or fails): a thread reads it and discards what it
+/// reads.
+async fn stdin_closed() {
+    let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buffer = [0_u8; 256];
+        let mut stdin = std::io::stdin().lock();
+        while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+        let _ = closed.send(());
+    });
+    let _ = on_close.await;
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+fn os_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -1,4 +1,5 @@
-//! `coze-mock wait --url URL [--timeout 30s]`: exits 0 once the fake at URL is ready, for CI scripts.
+//! `coze-mock wait [--url URL] [--timeout 30s]`: exits 0 once the fake at URL is ready, for CI scripts
+//! and the container's health check (which names no URL: `COZE_MOCK_ADDR` says where `serve` listens).
 
 use std::time::Duration;
 
@@ -16,9 +17,10 @@ use tokio::time::Instant;
 /// The arguments of `wait`.
 #[derive(clap::Args)]
 pub(crate) struct WaitArgs {
-    /// The fake's base URL, like http://127.0.0.1:8080.
+    /// The fake's base URL, like http://127.0.0.1:8080. Without it: where `serve` listens according
+    /// to COZE_MOCK_ADDR (0.0.0.0 and [::] as loopback), else http://127.0.0.1:8080.
     #[arg(long)]
-    url: String,
+    url: Option<String>,
     /// How long to wait: `30s`, `500ms`, `2m`, `1m 30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     timeout: Duration,
@@ -46,12 +48,16 @@ struct HealthData {
 
 /// Polls `GET {url}/__admin/health` until it answers code 0 with `data.ready` true, or the timeout.
 pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
-    let base = args.url.trim_end_matches('/');
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => serve_url(std::env::var("COZE_MOCK_ADDR").ok().as_deref()),
+    };
+    let base = url.trim_end_matches('/');
     let health: Uri = format!("{base}/__admin/health")
         .parse()
-        .with_context(|| format!("--url {:?} is not a URL", args.url))?;
+        .with_context(|| format!("--url {url:?} is not a URL"))?;
     if health.scheme_str() != Some("http") || health.host().is_none() {
-        bail!("--url {:?} must be http://HOST[:PORT]", args.url);
+        bail!("--url {url:?} must be http://HOST[:PORT]");
     }
     let deadline = Instant::now() + args.timeout;
     loop {
@@ -76,6 +82,29 @@ pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The URL of a `serve` listening on `addr` (its `--addr`/`COZE_MOCK_ADDR`; the default if `None` or
+/// empty): an unspecified IP (`0.0.0.0`, `[::]`) is reached on loopback.
+fn serve_url(addr: Option<&str>) -> String {
+    let addr = addr.map(str::trim).filter(|a| !a.is_empty());
+    let Some(addr) = addr else {
+        return "http://127.0.0.1:8080".to_owned();
+    };
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(socket) if socket.ip().is_unspecified() => {
+            let loopback: std::net::IpAddr = if socket.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            };
+            format!(
+                "http://{}",
+                std::net::SocketAddr::new(loopback, socket.port())
+            )
+        }
+        _ => format!("http://{addr}"),
+    }
+}
+
 /// One health check over a fresh HTTP/1.1 connection: the server's version when ready, else why not.
 async fn check(url: &Uri) -> anyhow::Result<String> {
     let host = url.host().unwrap_or_default();
@@ -96,5 +125,20 @@ async fn check(url: &Uri) -> anyhow::Result<String> {
     match health.data {
         Some(data) if status.is_success() && health.code == 0 && data.ready => Ok(data.version),
         _ => bail!("HTTP {status}, not ready: {body:.200}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serve_url;
+
+    #[test]
+    fn the_url_follows_the_address_serve_listens_on() {
+        assert_eq!(serve_url(None), "http://127.0.0.1:8080");
+        assert_eq!(serve_url(Some("")), "http://127.0.0.1:8080");
+        assert_eq!(serve_url(Some("0.0.0.0:8080")), "http://127.0.0.1:8080");
+        assert_eq!(serve_url(Some("[::]:9000")), "http://[::1]:9000");
+        assert_eq!(serve_url(Some("127.0.0.1:4010")), "http://127.0.0.1:4010");
+        assert_eq!(serve_url(Some("localhost:4010")), "http://localhost:4010");
     }
 }

@@ -24,9 +24,13 @@ impl ConfigFile {
         })?;
         match parse(&text) {
             Ok(config) => Ok(ConfigFile {
+                config: if config.declares_no_principals() {
+                    config.with_default_principals()
+                } else {
+                    config
+                },
                 path: path.to_owned(),
                 text,
-                config,
             }),
             Err(problem) => Err(ConfigError::Invalid {
                 file: Some(path.to_owned()),

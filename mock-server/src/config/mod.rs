@@ -2,7 +2,8 @@
 //!
 //! Read from TOML ([`Config::from_file`], `coze-mock serve --config FILE`) or JSON (admin seeds); with no
 //! file, [`Config::default`] gives a working setup: the token `pat_mock`, with every permission, on an
-//! enterprise account with 100 voice slots and one personal workspace. [`Config::validate`] checks every
+//! enterprise account with 100 voice slots and one personal workspace. A file that declares no account,
+//! workspace or token (only `[fidelity]`, say) keeps that setup. [`Config::validate`] checks every
 //! reference and id, reports every problem at once, and builds the runtime [`Directory`]. The
 //! `[fidelity]` and `[rules]` tables are [`crate::fidelity`]'s settings.
 
@@ -23,6 +24,8 @@ use crate::rules::{Language, Plan, CLONES_PER_VOICE_ID, PERMISSIONS, SLOTS_INCLU
 
 /// The token a default server accepts.
 pub const DEFAULT_TOKEN: &str = "pat_mock";
+/// The account of the default token.
+pub const DEFAULT_ACCOUNT: &str = "mock-enterprise";
 /// The personal workspace of the default token (19 digits, like the page's `736163827687053****`).
 pub const DEFAULT_SPACE_ID: &str = "7361638276870530000";
 /// Voice slots of the default account: enough that local development does not hit the quota by accident.
@@ -229,7 +232,7 @@ impl Default for Config {
     /// `pat_mock` on an enterprise account, so that both `[rules] clone_plans` (team and enterprise, or
     /// enterprise only) let it clone.
     fn default() -> Self {
-        let account = "mock-enterprise".to_owned();
+        let account = DEFAULT_ACCOUNT.to_owned();
         Config {
             accounts: vec![AccountConfig {
                 id: account.clone(),
@@ -260,7 +263,8 @@ impl Default for Config {
 
 impl Config {
     /// Reads, parses and validates a TOML configuration file. Every problem is reported at once, each
-    /// with the file and line; a syntax or shape error (the parser stops at the first) comes alone.
+    /// with the file and line; a syntax or shape error (the parser stops at the first) comes alone. A
+    /// file declaring no account, workspace or token gets the default ones.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let file = file::ConfigFile::read(path)?;
         file.validate()?;
@@ -291,6 +295,39 @@ impl Config {
                 file: None,
                 problems,
             })
+        }
+    }
+
+    /// Whether it declares no account, workspace or token (a file holding only settings).
+    pub fn declares_no_principals(&self) -> bool {
+        self.accounts.is_empty() && self.workspaces.is_empty() && self.tokens.is_empty()
+    }
+
+    /// Whether its accounts, workspaces and tokens are [`Config::default`]'s: `pat_mock` alone, on the
+    /// default account.
+    pub fn has_default_principals(&self) -> bool {
+        let default = Config::default();
+        let ids = |c: &Config| {
+            (
+                c.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+                c.workspaces
+                    .iter()
+                    .map(|w| w.id.clone())
+                    .collect::<Vec<_>>(),
+                c.tokens.iter().map(|t| t.value.clone()).collect::<Vec<_>>(),
+            )
+        };
+        ids(self) == ids(&default)
+    }
+
+    /// Takes [`Config::default`]'s accounts, workspaces and tokens.
+    fn with_default_principals(self) -> Config {
+        let default = Config::default();
+        Config {
+            accounts: default.accounts,
+            workspaces: default.workspaces,
+            tokens: default.tokens,
+            ..self
         }
     }
 
@@ -399,6 +436,47 @@ mod tests {
         .unwrap();
         let dir = cfg.validate().unwrap();
         assert_eq!(dir.principal("t").unwrap().account.voice_slots, 0);
+    }
+
+    #[test]
+    fn a_file_of_settings_alone_keeps_the_default_token() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "[fidelity]\nerror_status = \"always_200\"\n").unwrap();
+        let cfg = Config::from_file(file.path()).unwrap();
+        assert!(cfg.has_default_principals());
+        let dir = cfg.validate().unwrap();
+        assert_eq!(
+            dir.principal(DEFAULT_TOKEN).unwrap().account.voice_slots,
+            100
+        );
+        assert_eq!(
+            cfg.fidelity.error_status,
+            crate::fidelity::ErrorStatus::Always200
+        );
+    }
+
+    #[test]
+    fn a_file_declaring_a_token_gets_no_default_one() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            "[[accounts]]\nid='a'\nplan='team'\n[[workspaces]]\nid='1'\naccount='a'\n\
+             [[tokens]]\nvalue='t'\naccount='a'\npersonal_workspace='1'\n",
+        )
+        .unwrap();
+        let cfg = Config::from_file(file.path()).unwrap();
+        assert!(!cfg.has_default_principals());
+        assert!(cfg.validate().unwrap().principal(DEFAULT_TOKEN).is_none());
+    }
+
+    #[test]
+    fn a_seed_of_voices_alone_adds_no_default_account() {
+        let seed: Config =
+            serde_json::from_str(r#"{"voices": [{"space_id": "1", "name": "v"}]}"#).unwrap();
+        assert!(seed.declares_no_principals());
+        let mut base = Config::default();
+        base.extend(seed);
+        assert_eq!(base.accounts.len(), 1);
     }
 
     #[test]

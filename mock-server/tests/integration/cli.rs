@@ -380,3 +380,134 @@ async fn wait_refuses_a_timeout_it_cannot_read() {
     assert!(err.contains("invalid value 'soon' for '--timeout"), "{err}");
     assert!(!err.to_lowercase().contains("backtrace"), "{err}");
 }
+
+#[tokio::test]
+async fn a_config_of_settings_alone_keeps_pat_mock_and_says_so() {
+    let file = config_file("[fidelity]\nerror_status = \"always_200\"\n");
+    let path = file.path().to_str().expect("UTF-8 path");
+    let (lines, warning) =
+        start_up_lines(&["--in-memory", "--addr", "127.0.0.1:0", "--config", path]);
+    assert!(
+        lines.contains(
+            &"accounts, workspaces and tokens: the defaults (the file declares none of them)"
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("token `pat_mock`: ")),
+        "{lines:?}"
+    );
+    assert_eq!(warning, "");
+    let binary = Binary::start(&["--in-memory", "--config", path]);
+    let answer = binary.api.list(TOKEN, "").await;
+    assert_eq!((answer.status, answer.code()), (200, 0));
+}
+
+/// `serve` with `COZE_MOCK_IN_MEMORY` set to `value` (and `extra` variables), in a fresh folder: its
+/// `state: …` line, or its error.
+fn state_line(value: &str, extra: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("COZE_MOCK_IN_MEMORY", value)
+        .envs(extra.iter().copied())
+        .env("COZE_MOCK_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn coze-mock");
+    let state = BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("state: "));
+    let _ = child.kill();
+    let mut err = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err);
+    child.wait().expect("reap");
+    state.unwrap_or(err)
+}
+
+#[tokio::test]
+async fn coze_mock_in_memory_takes_the_usual_spellings_and_empty() {
+    for on in ["true", "1", "yes", "ON"] {
+        assert_eq!(state_line(on, &[]), "state: in memory", "{on:?}");
+    }
+    for off in ["false", "0", "no", "off", ""] {
+        assert_eq!(state_line(off, &[]), "state: coze-mock.db", "{off:?}");
+        assert_eq!(
+            state_line(off, &[("COZE_MOCK_DB", "state.db")]),
+            "state: state.db",
+            "{off:?}"
+        );
+    }
+    let refused = state_line("true", &[("COZE_MOCK_DB", "state.db")]);
+    assert!(
+        refused.contains("cannot be used with --in-memory")
+            && refused.contains("COZE_MOCK_IN_MEMORY=false"),
+        "{refused}"
+    );
+    let misspelt = state_line("ture", &[]);
+    assert!(misspelt.contains("\"ture\" is neither on"), "{misspelt}");
+}
+
+#[tokio::test]
+async fn stop_on_stdin_close_stops_gracefully_when_the_parent_s_pipe_closes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--in-memory",
+            "--stop-on-stdin-close",
+        ])
+        .env("COZE_MOCK_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn coze-mock");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let listening = lines.next().expect("a line").expect("stdout line");
+    assert!(
+        listening.starts_with("coze-mock listening on"),
+        "{listening}"
+    );
+    drop(child.stdin.take()); // what a parent's death does to the pipe
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().expect("reap");
+    assert!(exit.success(), "{exit}: {rest:?}");
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("coze-mock stopped"),
+        "{rest:?}"
+    );
+    assert!(
+        rest.contains(&"coze-mock: standard input closed".to_owned()),
+        "{rest:?}"
+    );
+}
+
+#[tokio::test]
+async fn wait_without_url_finds_the_fake_through_coze_mock_addr() {
+    let binary = Binary::in_memory();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+        .args(["wait", "--timeout", "10s"])
+        .env("COZE_MOCK_ADDR", format!("0.0.0.0:{}", binary.addr.port()))
+        .output()
+        .await
+        .expect("run coze-mock wait");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "coze-mock {} at http://127.0.0.1:{} is ready\n",
+            env!("CARGO_PKG_VERSION"),
+            binary.addr.port()
+        )
+    );
+}
