@@ -144,8 +144,8 @@ struct Fidelity {
 
 async fn fidelity(State(app): State<AppState>) -> Envelope<Fidelity> {
     Envelope(Fidelity {
-        settings: app.directory.fidelity.clone(),
-        rules: app.directory.rules.clone(),
+        settings: app.settings.fidelity.clone(),
+        rules: app.settings.rules.clone(),
         ledger: crate::fidelity::LEDGER,
     })
 }

@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::audio::AudioPolicy;
-use crate::fidelity::{FidelitySettings, RuleSettings};
 use crate::rules::Plan;
 
 /// An account as the server sees it.
@@ -50,37 +48,21 @@ impl Principal {
     }
 }
 
-/// Token → principal, and the audio policy uploads are judged by.
+/// Token → principal.
 ///
 /// The token table is swapped whole by [`Directory::replace`] when the admin API seeds or resets; a
 /// lookup returns a copy of one principal, so a request sees the table before or after a swap, never a
-/// mix. The audio policy and the `[fidelity]` and `[rules]` settings are fixed for the server's life: they
-/// come from the configuration file only.
+/// mix. What the configuration fixes for the server's life is in [`crate::settings::Settings`].
 #[derive(Debug, Default)]
 pub struct Directory {
     tokens: RwLock<HashMap<String, Principal>>,
-    /// How uploads are judged beyond their format.
-    pub audio: AudioPolicy,
-    /// Which source the fake follows where they disagree (`[fidelity]`).
-    pub fidelity: FidelitySettings,
-    /// Documented rules that changed between versions of the page (`[rules]`).
-    pub rules: RuleSettings,
 }
 
 impl Directory {
-    /// A directory of these tokens, judging uploads by `audio`, with the `[fidelity]` and `[rules]`
-    /// settings in force.
-    pub fn new(
-        tokens: HashMap<String, Principal>,
-        audio: AudioPolicy,
-        fidelity: FidelitySettings,
-        rules: RuleSettings,
-    ) -> Directory {
+    /// A directory of these tokens.
+    pub fn new(tokens: HashMap<String, Principal>) -> Directory {
         Directory {
             tokens: RwLock::new(tokens),
-            audio,
-            fidelity,
-            rules,
         }
     }
 
@@ -106,9 +88,7 @@ impl Directory {
         accounts
     }
 
-    /// Swaps this directory's token table for `other`'s, in one write. Only the tokens move: this
-    /// directory keeps its own audio policy and `other`'s is dropped (seeds cannot change it, so both
-    /// are the configuration file's).
+    /// Swaps this directory's token table for `other`'s, in one write.
     pub fn replace(&self, other: Directory) {
         let tokens = other.tokens.into_inner().unwrap_or_else(|p| p.into_inner());
         *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
@@ -135,31 +115,14 @@ mod tests {
     }
 
     #[test]
-    fn replace_swaps_the_tokens_and_keeps_the_audio_policy() {
-        let strict = AudioPolicy {
-            strict_duration: true,
-            ..AudioPolicy::default()
-        };
-        let voice_answer = FidelitySettings {
-            clone_answer: crate::fidelity::CloneAnswer::Voice,
-            ..FidelitySettings::default()
-        };
-        let dir = Directory::new(
-            HashMap::from([("old".into(), principal("a"))]),
-            strict,
-            voice_answer.clone(),
-            RuleSettings::default(),
-        );
-        let other = Directory::new(
-            HashMap::from([("new".into(), principal("b"))]),
-            AudioPolicy::default(),
-            FidelitySettings::default(),
-            RuleSettings::default(),
-        );
-        dir.replace(other);
+    fn replace_swaps_the_whole_token_table() {
+        let dir = Directory::new(HashMap::from([("old".into(), principal("a"))]));
+        dir.replace(Directory::new(HashMap::from([(
+            "new".into(),
+            principal("b"),
+        )])));
         assert!(dir.principal("old").is_none());
         assert_eq!(dir.principal("new").unwrap().account.id, "b");
-        assert!(dir.audio.strict_duration);
-        assert_eq!(dir.fidelity, voice_answer, "seeds never change [fidelity]");
+        assert_eq!(dir.accounts().len(), 1);
     }
 }

@@ -15,7 +15,7 @@ use http::StatusCode;
 use rand::Rng;
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Origin};
 
 /// The header the SDKs read the logid from: cozepy's `HTTPResponse.logid` reads `x-tt-logid`.
 pub const LOGID_HEADER: &str = "x-tt-logid";
@@ -88,8 +88,17 @@ pub struct EnvelopeParts {
     pub msg: String,
     /// `data` as JSON text: present on success only; moved into the body when the body is rendered.
     pub data: Option<String>,
-    /// The rule that decided an error, for the `x-coze-mock-rule` header and the journal.
-    pub rule: Option<&'static str>,
+    /// What decided an error answer: absent on success.
+    pub refusal: Option<Refusal>,
+}
+
+/// What decided an error answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The rule, for the `x-coze-mock-rule` header and the journal.
+    pub rule: &'static str,
+    /// Who answered: the API, an injected fault or the admin API.
+    pub origin: Origin,
 }
 
 impl<T: Serialize> IntoResponse for Envelope<T> {
@@ -101,7 +110,7 @@ impl<T: Serialize> IntoResponse for Envelope<T> {
                     code: 0,
                     msg: String::new(),
                     data: Some(data),
-                    rule: None,
+                    refusal: None,
                 },
             ),
             Err(e) => ApiError::Internal(format!("serialising data: {e}")).into_response(),
@@ -121,7 +130,10 @@ impl IntoResponse for ApiError {
                 code: row.code,
                 msg: row.msg,
                 data: None,
-                rule: Some(row.rule),
+                refusal: Some(Refusal {
+                    rule: row.rule,
+                    origin: row.origin,
+                }),
             },
         )
     }
@@ -163,9 +175,9 @@ pub async fn logid_layer(mut request: Request, next: Next) -> Response {
         let (mut head, _) = response.into_parts();
         head.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(rule) = parts.rule {
+        if let Some(refusal) = parts.refusal {
             head.headers
-                .insert(RULE_HEADER, HeaderValue::from_static(rule));
+                .insert(RULE_HEADER, HeaderValue::from_static(refusal.rule));
         }
         head.extensions.insert(parts);
         response = Response::from_parts(head, axum::body::Body::from(body));
@@ -211,7 +223,10 @@ mod tests {
             code: 4000,
             msg: "x".into(),
             data: None,
-            rule: Some("r"),
+            refusal: Some(Refusal {
+                rule: "r",
+                origin: Origin::Api,
+            }),
         };
         let body = render_body(&mut parts, &LogId("L".into()));
         assert_eq!(body, r#"{"code":4000,"detail":{"logid":"L"},"msg":"x"}"#);
@@ -223,7 +238,7 @@ mod tests {
             code: 0,
             msg: "say \"hi\"\n".into(),
             data: Some(r#"{"voice_id":"7"}"#.into()),
-            rule: None,
+            refusal: None,
         };
         let body = render_body(&mut parts, &LogId("L".into()));
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();

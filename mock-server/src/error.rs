@@ -326,6 +326,19 @@ pub struct Row {
     pub rule: &'static str,
     /// The envelope's `msg`: the real text where it is known, and always what the client sent wrong.
     pub msg: String,
+    /// Who answered: the API's rules, an injected fault, or the admin API.
+    pub origin: Origin,
+}
+
+/// Who decided an error answer: what `[fidelity] error_status` and the journal tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// One of the API's rules, as the real service would refuse.
+    Api,
+    /// A fault injected through the admin API, which keeps the status it was given.
+    Fault,
+    /// The admin API itself, which is not Coze's and keeps its own statuses.
+    Admin,
 }
 
 fn row(code: i64, status: StatusCode, rule: &'static str, msg: impl Into<String>) -> Row {
@@ -334,6 +347,14 @@ fn row(code: i64, status: StatusCode, rule: &'static str, msg: impl Into<String>
         status,
         rule,
         msg: msg.into(),
+        origin: Origin::Api,
+    }
+}
+
+impl Row {
+    /// This row, answered by `origin` instead of the API.
+    fn from(self, origin: Origin) -> Row {
+        Row { origin, ..self }
     }
 }
 
@@ -495,12 +516,14 @@ impl ApiError {
             AdminUnauthorized { reason } => row(
                 CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "admin.unauthorized",
                 format!("coze-mock admin API: {reason}"),
-            ),
+            ).from(Origin::Admin),
             AdminInvalid { reason } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "admin.invalid",
                 format!("coze-mock admin API: {reason}"),
-            ),
-            InjectedFault { code, msg, status } => row(*code, *status, "fault.envelope", msg.clone()),
+            ).from(Origin::Admin),
+            InjectedFault { code, msg, status } => {
+                row(*code, *status, "fault.envelope", msg.clone()).from(Origin::Fault)
+            }
             BodyTooSlow(why) => row(
                 CODE_INVALID_PARAMETER, StatusCode::REQUEST_TIMEOUT,
                 match why {
@@ -860,6 +883,18 @@ mod tests {
                 real.replace("CloneVoice", resource),
                 "{permission}"
             );
+        }
+    }
+
+    #[test]
+    fn only_the_admin_api_and_injected_faults_answer_outside_the_api() {
+        for e in one_of_each() {
+            let expected = match e {
+                ApiError::AdminUnauthorized { .. } | ApiError::AdminInvalid { .. } => Origin::Admin,
+                ApiError::InjectedFault { .. } => Origin::Fault,
+                _ => Origin::Api,
+            };
+            assert_eq!(e.row().origin, expected, "{e:?}");
         }
     }
 

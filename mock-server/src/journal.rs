@@ -214,7 +214,8 @@ pub async fn journal_layer(
         status: (fault_kind != Some(FaultKind::Drop)).then_some(response.status().as_u16()),
         code: parts.map(|p| p.code),
         rule: parts
-            .and_then(|p| p.rule)
+            .and_then(|p| p.refusal)
+            .map(|r| r.rule)
             .or(fault.map(|f| f.rule))
             .map(str::to_owned),
         fault: fault_kind,

@@ -6,6 +6,8 @@
 //! - [`envelope`]: the `{code, msg, data, detail: {logid}}` envelope, the logid, the middleware that renders.
 //! - [`config`]: the configuration file (accounts, workspaces, tokens, voices) and its validation.
 //! - [`directory`]: the runtime table of tokens and the principals they speak for.
+//! - [`settings`]: what the configuration fixes for the server's life: `[audio]`, `[fidelity]`, `[rules]`
+//!   and the system voices.
 //! - [`auth`]: `Authorization: Bearer` → the token's principal.
 //! - [`multipart`]: the streaming form reader; [`clone_request`]: the form judged by the rules.
 //! - [`audio`]: audio judged by its bytes.
@@ -52,6 +54,7 @@ pub mod report;
 pub mod request_body;
 pub mod rules;
 pub mod server;
+pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store;

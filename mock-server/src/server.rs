@@ -26,6 +26,7 @@ use crate::faults::Faults;
 use crate::journal::{Journal, JournalFilter};
 use crate::report::concluded::{self, ConcludedRecord};
 use crate::rules::Plan;
+use crate::settings::Settings;
 use crate::startup::load;
 use crate::state::{AdminState, AppState};
 use crate::store::SqliteStore;
@@ -66,7 +67,7 @@ pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow
     Ok(AppState {
         directory: Arc::new(directory),
         store,
-        system_voices: config.system_voices.clone().into(),
+        settings: Arc::new(Settings::of(config)),
         faults: Arc::new(Faults::default()),
         journal: Arc::new(Journal::default()),
         admin: Arc::new(AdminState::new(

@@ -5,10 +5,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use http::header::HOST;
 use http::HeaderMap;
 
-use crate::config::{Config, SystemVoiceConfig};
+use crate::config::Config;
 use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::settings::Settings;
 use crate::store::SqliteStore;
 
 /// What every handler shares.
@@ -18,8 +19,9 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     /// The voices and the seeds.
     pub store: Arc<SqliteStore>,
-    /// The configured system voices.
-    pub system_voices: Arc<[SystemVoiceConfig]>,
+    /// What the configuration fixes for the server's life: `[audio]`, `[fidelity]`, `[rules]` and the
+    /// system voices.
+    pub settings: Arc<Settings>,
     /// Faults injected through the admin API.
     pub faults: Arc<Faults>,
     /// The latest requests, in memory.

@@ -37,7 +37,7 @@ pub async fn clone_voice(
     {
         drain(&head.headers, &mut body).await;
     }
-    let answer = app.directory.fidelity.clone_answer;
+    let answer = app.settings.fidelity.clone_answer;
     outcome.map(|voice| Envelope(CloneData::new(voice, answer)))
 }
 
@@ -80,7 +80,7 @@ async fn clone(
             permission: CREATE_VOICE_PERMISSION,
         });
     }
-    if !app.directory.rules.may_clone(principal.account.plan) {
+    if !app.settings.rules.may_clone(principal.account.plan) {
         return Err(ApiError::PlanCannotClone);
     }
     if content_length(&head.headers).is_some_and(|len| len > BODY_MAX_BYTES) {
@@ -89,8 +89,8 @@ async fn clone(
     let form = read_clone_form(boundary(&head.headers)?, body, inputs).await?;
     let parsed = CloneRequest::parse(
         form,
-        &app.directory.audio,
-        app.directory.fidelity.audio_format_required,
+        &app.settings.audio,
+        app.settings.fidelity.audio_format_required,
     );
     if let Some(file) = &mut inputs.file {
         match &parsed {

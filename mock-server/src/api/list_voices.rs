@@ -191,6 +191,7 @@ pub async fn list_voices(
         Vec::new()
     };
     let system: Vec<_> = app
+        .settings
         .system_voices
         .iter()
         .map(|v| VoiceView::of_system(v, &base))

@@ -57,7 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route(OPENAPI_PATH, get(openapi_json).fallback(method_not_allowed))
         .fallback(route_not_found)
         .layer(from_fn_with_state(
-            state.directory.clone(),
+            state.settings.fidelity.error_status,
             error_status::error_status_layer,
         ))
         .layer(from_fn_with_state(state.faults.clone(), fault_layer))
@@ -102,6 +102,7 @@ mod tests {
     use crate::envelope::LOGID_HEADER;
     use crate::faults::{FaultAction, FaultSpec, Faults};
     use crate::journal::Journal;
+    use crate::settings::Settings;
     use crate::state::AdminState;
     use crate::store::SqliteStore;
 
@@ -114,7 +115,7 @@ mod tests {
         AppState {
             directory: Arc::new(config.validate().unwrap()),
             store: Arc::new(SqliteStore::in_memory()),
-            system_voices: config.system_voices.clone().into(),
+            settings: Arc::new(Settings::of(&config)),
             faults: Arc::new(Faults::default()),
             journal: Arc::new(Journal::default()),
             admin: Arc::new(AdminState::new(config, token.map(str::to_owned), true)),

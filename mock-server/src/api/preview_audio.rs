@@ -24,7 +24,12 @@ pub async fn preview_audio(
         .ok_or_else(|| ApiError::UnknownVoice {
             voice_id: file.clone(),
         })?;
-    let voice = find_voice(&app.system_voices, app.store.as_ref(), voice_id, None)?;
+    let voice = find_voice(
+        &app.settings.system_voices,
+        app.store.as_ref(),
+        voice_id,
+        None,
+    )?;
     Ok(AudioAnswer(Speech::new(
         voice.preview_text(),
         voice_id,

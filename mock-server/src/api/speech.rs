@@ -200,7 +200,7 @@ pub async fn speech(
     let Input(body, _) = body?;
     let request = SpeechRequest::parse(&body)?;
     let voice = find_voice(
-        &app.system_voices,
+        &app.settings.system_voices,
         app.store.as_ref(),
         &request.voice_id,
         Some(&principal),

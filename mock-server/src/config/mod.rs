@@ -284,12 +284,7 @@ impl Config {
     pub fn validate(&self) -> Result<Directory, ConfigError> {
         let (tokens, problems) = validate::check(self);
         if problems.is_empty() {
-            Ok(Directory::new(
-                tokens,
-                self.audio.clone(),
-                self.fidelity.clone(),
-                self.rules.clone(),
-            ))
+            Ok(Directory::new(tokens))
         } else {
             Err(ConfigError::Invalid {
                 file: None,
@@ -374,7 +369,7 @@ mod tests {
         let mut cfg = Config::default();
         cfg.rules.clone_plans = vec![Plan::Enterprise];
         let dir = cfg.validate().unwrap();
-        assert!(dir
+        assert!(cfg
             .rules
             .may_clone(dir.principal(DEFAULT_TOKEN).unwrap().account.plan));
     }
