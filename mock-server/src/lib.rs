@@ -31,7 +31,8 @@
 //! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`rules`] and
 //!   [`error`].
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
-//! - [`server`]: binding, serving, and [`MockServer`] for other crates' tests.
+//! - [`server`]: binding and serving, as the binary runs the fake.
+//! - [`in_process`]: [`MockServer`], a fake inside a test's own process, and its builder.
 
 pub mod admin;
 pub mod api;
@@ -47,6 +48,7 @@ pub mod extract;
 pub mod faults;
 pub mod fidelity;
 pub mod fnv;
+pub mod in_process;
 pub mod journal;
 pub mod multipart;
 pub mod openapi;
@@ -62,4 +64,5 @@ pub mod synth;
 pub mod system_voices;
 pub mod voice_view;
 
-pub use server::{serve, MockServer};
+pub use in_process::{MockServer, MockServerBuilder};
+pub use server::serve;
