@@ -27,6 +27,7 @@
 //!   per sequence, coverage per client.
 //! - [`state`]: [`state::AppState`], what every handler shares.
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
+//! - [`admin_client`]: the one client of a running fake's admin API, for `coze-mock wait` and `report`.
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`rules`] and
 //!   [`error`].
@@ -35,6 +36,7 @@
 //! - [`in_process`]: [`MockServer`], a fake inside a test's own process, and its builder.
 
 pub mod admin;
+pub mod admin_client;
 pub mod api;
 pub mod audio;
 pub mod auth;

@@ -4,14 +4,8 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use bytes::Bytes;
-use http::header::HOST;
-use http::{Request, Uri};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
+use mock_server::admin_client::{Answer, FakeUrl};
 use serde::Deserialize;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// The arguments of `wait`.
@@ -25,6 +19,9 @@ pub(crate) struct WaitArgs {
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     timeout: Duration,
 }
+
+/// The route that says whether the fake is ready.
+const HEALTH_PATH: &str = "/__admin/health";
 
 /// Time between two health checks.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -52,16 +49,12 @@ pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
         Some(url) => url.clone(),
         None => serve_url(std::env::var("COZE_MOCK_ADDR").ok().as_deref()),
     };
-    let base = url.trim_end_matches('/');
-    let health: Uri = format!("{base}/__admin/health")
-        .parse()
-        .with_context(|| format!("--url {url:?} is not a URL"))?;
-    if health.scheme_str() != Some("http") || health.host().is_none() {
-        bail!("--url {url:?} must be http://HOST[:PORT]");
-    }
+    let fake = FakeUrl::parse(&url).context("--url")?;
+    let health = fake.url_of(HEALTH_PATH);
+    let base = fake.base();
     let deadline = Instant::now() + args.timeout;
     loop {
-        let last = match tokio::time::timeout(CHECK_TIMEOUT, check(&health)).await {
+        let last = match tokio::time::timeout(CHECK_TIMEOUT, check(&fake)).await {
             Ok(Ok(version)) => {
                 println!("coze-mock {version} at {base} is ready");
                 return Ok(());
@@ -105,20 +98,9 @@ fn serve_url(addr: Option<&str>) -> String {
     }
 }
 
-/// One health check over a fresh HTTP/1.1 connection: the server's version when ready, else why not.
-async fn check(url: &Uri) -> anyhow::Result<String> {
-    let host = url.host().unwrap_or_default();
-    let port = url.port_u16().unwrap_or(80);
-    let stream = TcpStream::connect((host.trim_matches(['[', ']']), port)).await?;
-    let (mut sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
-    let authority = url.authority().map_or(host, |a| a.as_str());
-    let request = Request::get(url.path())
-        .header(HOST, authority)
-        .body(Empty::<Bytes>::new())?;
-    let response = sender.send_request(request).await?;
-    let status = response.status();
-    let body = response.into_body().collect().await?.to_bytes();
+/// One health check: the server's version when ready, else why not.
+async fn check(fake: &FakeUrl) -> anyhow::Result<String> {
+    let Answer { status, body } = fake.get(HEALTH_PATH, None).await?;
     let body = String::from_utf8_lossy(&body);
     let health: Health = serde_json::from_str(&body)
         .with_context(|| format!("HTTP {status}, not a health envelope: {body:.200}"))?;

@@ -6,13 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use bytes::Bytes;
-use http::header::{AUTHORIZATION, HOST};
-use http_body_util::{BodyExt, Empty};
-use hyper_util::rt::TokioIo;
 
 use super::findings::Severity;
 use super::{junit, text, Report};
+use crate::admin_client::{Answer, FakeUrl};
 
 /// Exit status when a finding at the `--fail-on` level exists.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -98,7 +95,7 @@ pub async fn run(args: &ReportArgs) -> ExitCode {
     }
 }
 
-/// Reads the report of the fake at `base_url` over plain HTTP/1.1.
+/// Reads the report of the fake at `base_url` ([`crate::admin_client`]).
 pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
     tokio::time::timeout(FETCH_TIMEOUT, fetch_unbounded(base_url, admin_token))
         .await
@@ -106,38 +103,8 @@ pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<
 }
 
 async fn fetch_unbounded(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
-    let url = format!("{}/__admin/report", base_url.trim_end_matches('/'));
-    let uri: http::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
-    if uri.scheme_str() != Some("http") {
-        bail!("{base_url}: only http:// URLs (the fake serves plain HTTP)");
-    }
-    let authority = uri
-        .authority()
-        .with_context(|| format!("{base_url} has no host"))?
-        .clone();
-    let port = authority.port_u16().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((authority.host(), port))
-        .await
-        .with_context(|| format!("connecting to {authority}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .context("HTTP handshake")?;
-    tokio::spawn(connection);
-    let mut request = http::Request::get(uri.path()).header(HOST, authority.as_str());
-    if let Some(token) = admin_token {
-        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let response = sender
-        .send_request(request.body(Empty::<Bytes>::new())?)
-        .await
-        .context("GET /__admin/report")?;
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .context("reading the answer")?
-        .to_bytes();
+    let fake = FakeUrl::parse(base_url)?;
+    let Answer { status, body } = fake.get("/__admin/report", admin_token).await?;
     let envelope: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
         format!(
             "HTTP {status}: not a coze-mock answer: {}",

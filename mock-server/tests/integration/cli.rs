@@ -511,3 +511,28 @@ async fn wait_without_url_finds_the_fake_through_coze_mock_addr() {
         )
     );
 }
+
+#[tokio::test]
+async fn wait_reaches_a_fake_on_an_ipv6_address() {
+    let binary = Binary::start(&["--in-memory", "--addr", "[::1]:0"]);
+    assert!(binary.addr.is_ipv6(), "{}", binary.addr);
+    let url = format!("http://{}/", binary.addr);
+    let output = run(&["wait", "--url", &url, "--timeout", "10s"]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).ends_with(&format!(
+            "at http://[::1]:{} is ready\n",
+            binary.addr.port()
+        )),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[tokio::test]
+async fn wait_refuses_a_url_that_is_not_http_host_port() {
+    for url in ["127.0.0.1:8080", "ftp://127.0.0.1:8080"] {
+        let output = run(&["wait", "--url", url, "--timeout", "1s"]).await;
+        assert_user_error(&output, "must be http://HOST[:PORT]");
+    }
+}

@@ -102,3 +102,28 @@ async fn an_unreachable_server_or_a_wrong_token_exits_2() {
     let out = report(&server.api.base, &["--admin-token", "s3cret"]).await;
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[tokio::test]
+async fn the_report_of_a_fake_on_an_ipv6_address_is_read() {
+    let server = Binary::start(&["--in-memory", "--addr", "[::1]:0"]);
+    clean_clone(&server.api).await;
+
+    let out = report(&server.api.base, &["--fail-on", "error"]).await;
+
+    assert!(
+        server.api.base.starts_with("http://[::1]:"),
+        "{}",
+        server.api.base
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("1 requests from 1 clients"),
+        "{}",
+        stdout(&out)
+    );
+}
