@@ -427,7 +427,7 @@ impl ApiError {
             ),
             VoiceNameMissing => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "voice_name.required",
-                invalid_field("voice_name", "present: it is required"),
+                invalid_field("voice_name", "sent: it is missing"),
             ),
             VoiceNameTooLong { bytes } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "voice_name.max_bytes",
@@ -448,8 +448,8 @@ impl ApiError {
             AudioFormatRequired { format } => row(
                 CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "audio_format.required",
                 invalid_field("audio_format", &match format {
-                    Some(f) => format!("given for {f} audio: it is required for pcm and m4a"),
-                    None => "given: it is required".to_owned(),
+                    Some(f) => format!("sent for pcm and m4a audio: it is missing and the audio is {f}"),
+                    None => "sent: it is missing".to_owned(),
                 }),
             ),
             MalformedId { field, value } => row(
@@ -919,6 +919,30 @@ mod tests {
         let backend = ApiError::from(StoreError::Backend("database is locked".into()));
         assert_eq!(backend.rule(), "internal");
         assert!(!backend.row().msg.contains("locked"));
+    }
+
+    /// A missing field's message states the rule once and the fact once, in the real 4000 pattern.
+    #[test]
+    fn a_missing_field_is_named_once_as_missing() {
+        assert_eq!(
+            ApiError::VoiceNameMissing.row().msg,
+            "The field voice_name provided is not valid: it must be sent: it is missing. Please check your input."
+        );
+        assert_eq!(
+            ApiError::AudioFormatRequired { format: None }.row().msg,
+            "The field audio_format provided is not valid: it must be sent: it is missing. Please check your input."
+        );
+        let msg = ApiError::AudioFormatRequired {
+            format: Some(AudioFormat::M4a),
+        }
+        .row()
+        .msg;
+        assert_eq!(
+            msg.matches("required").count() + msg.matches("must").count(),
+            1,
+            "{msg}"
+        );
+        assert!(msg.contains("the audio is m4a"), "{msg}");
     }
 
     #[test]
