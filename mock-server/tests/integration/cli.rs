@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tempfile::NamedTempFile;
 
-use crate::support::binary::Binary;
+use crate::support::binary::{Binary, Reaped};
 use crate::support::defaults::TOKEN;
 
 /// A file holding `text`.
@@ -199,14 +199,14 @@ async fn openapi_prints_the_description_the_server_serves() {
 /// Starts `coze-mock serve ARGS`, reads its start-up lines through `state: …`, kills it, and returns
 /// those lines and everything it wrote to stderr.
 fn start_up_lines(args: &[&str]) -> (Vec<String>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-        .arg("serve")
-        .args(args)
-        .env("COZE_MOCK_LOG", "off")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock");
+    let mut child = Reaped::spawn(
+        Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+            .arg("serve")
+            .args(args)
+            .env("COZE_MOCK_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut lines = Vec::new();
     for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
         let line = line.expect("stdout line");

@@ -12,6 +12,7 @@ use mock_server::MockServer;
 use serde_json::{json, Value};
 
 use crate::support::api::Api;
+use crate::support::binary::Reaped;
 use crate::support::clone_form::CloneForm;
 use crate::support::defaults::{SYSTEM_VOICE, TOKEN};
 use crate::support::team::{clone_request, spawn_app, spawn_app_with};
@@ -390,11 +391,7 @@ fn startup_lines(config: Option<&str>) -> Vec<String> {
         std::fs::write(&path, toml).unwrap();
         command.arg("--config").arg(path);
     }
-    let mut child = command
-        .env("COZE_MOCK_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock");
+    let mut child = Reaped::spawn(command.env("COZE_MOCK_LOG", "warn").stdout(Stdio::piped()));
     let mut lines = Vec::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
@@ -404,8 +401,6 @@ fn startup_lines(config: Option<&str>) -> Vec<String> {
             break;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
     lines
 }
 

@@ -5,13 +5,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mock_server::MockServer;
 use serde_json::{json, Value};
 
 use crate::support::api::Api;
+use crate::support::binary::Reaped;
 use crate::support::clone_form::CloneForm;
 use crate::support::defaults::TOKEN;
 use crate::support::wav::wav_of_len;
@@ -24,7 +25,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A headless Chromium session, its chromedriver stopped when dropped.
 struct Browser {
-    driver: Child,
+    /// Killed and reaped when dropped, after [`Browser`]'s own `drop` ended the session.
+    _driver: Reaped,
     port: u16,
     http: reqwest::Client,
     /// `http://127.0.0.1:PORT/session/ID`.
@@ -40,14 +42,17 @@ impl Browser {
             .unwrap()
             .port();
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{chromedriver}: {e}; install Debian's chromium and chromium-driver")
-            });
+        // Reaped at once: a failure before the browser is assembled must not leave chromedriver behind.
+        let driver = Reaped::from(
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("{chromedriver}: {e}; install Debian's chromium and chromium-driver")
+                }),
+        );
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
@@ -80,7 +85,7 @@ impl Browser {
             .unwrap_or_else(|| panic!("no session: {created}"))
             .to_owned();
         Browser {
-            driver,
+            _driver: driver,
             port,
             http,
             session: format!("{base}/session/{session}"),
@@ -240,7 +245,7 @@ impl Browser {
 
 impl Drop for Browser {
     /// Ends the session, so chromedriver closes Chromium (killing chromedriver alone would orphan it),
-    /// also when a failed assertion unwinds through here; then stops chromedriver.
+    /// also when a failed assertion unwinds through here; chromedriver itself stops as its field drops.
     fn drop(&mut self) {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
             let path = &self.session[self.session.find("/session/").unwrap_or(0)..];
@@ -251,8 +256,6 @@ impl Drop for Browser {
             );
             let _ = stream.read_to_end(&mut Vec::new());
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 

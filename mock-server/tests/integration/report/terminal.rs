@@ -2,16 +2,18 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::support::api::Api;
+use crate::support::binary::Reaped;
 use crate::support::defaults::TOKEN;
 
 #[tokio::test]
 async fn the_terminal_shows_the_admin_access_each_request_and_the_shutdown() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--in-memory"])
-        .env("COZE_MOCK_LOG", "info")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock");
+    // Reaped: a failing assertion below must not leave the server running.
+    let mut child = Reaped::spawn(
+        Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--in-memory"])
+            .env("COZE_MOCK_LOG", "info")
+            .stdout(Stdio::piped()),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut next = move || lines.next().expect("a line").expect("UTF-8");
     let mut start_up = Vec::new();

@@ -1,15 +1,57 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::api::Api;
 
+/// A process a test started, killed (SIGKILL) and reaped when dropped: when the test fails (panics) while
+/// it runs, unwinding drops it, so no server outlives its test. Every test that spawns `coze-mock serve`
+/// holds its child in one of these (or in a [`Binary`], which does), and so does the inspector test's
+/// chromedriver.
+pub(crate) struct Reaped(Child);
+
+impl Reaped {
+    /// Spawns `command`; panics if it cannot start.
+    pub(crate) fn spawn(command: &mut Command) -> Reaped {
+        Reaped(command.spawn().expect("spawn coze-mock"))
+    }
+}
+
+impl From<Child> for Reaped {
+    fn from(child: Child) -> Reaped {
+        Reaped(child)
+    }
+}
+
+impl Deref for Reaped {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        // Both fail only when the child is already gone, which is what is wanted.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The `coze-mock` binary on 127.0.0.1, started for a test and killed (SIGKILL) when dropped if still
 /// running.
 pub(crate) struct Binary {
-    child: Child,
+    child: Reaped,
     pub(crate) addr: SocketAddr,
     pub(crate) api: Api,
 }
@@ -23,12 +65,12 @@ impl Binary {
         if !args.contains(&"--addr") {
             command.args(["--addr", "127.0.0.1:0"]);
         }
-        let mut child = command
-            .args(args)
-            .env("COZE_MOCK_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn coze-mock");
+        let mut child = Reaped::spawn(
+            command
+                .args(args)
+                .env("COZE_MOCK_LOG", "warn")
+                .stdout(Stdio::piped()),
+        );
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let addr: SocketAddr = loop {
             let line = lines
@@ -111,9 +153,34 @@ impl Binary {
     }
 }
 
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Whether a `coze-mock` process with this id exists, running or a zombie not yet reaped.
+fn coze_mock_process_exists(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.contains("(coze-mock)"))
+}
+
+/// A test that fails while its servers run leaves none behind: the binary a [`Binary`] started and a
+/// process a test spawned itself are both killed and reaped as the failing test unwinds.
+#[test]
+fn a_test_that_panics_leaves_no_server_behind() {
+    let (pids, started) = std::sync::mpsc::channel();
+    let failing_test = std::thread::spawn(move || {
+        let binary = Binary::in_memory();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_coze-mock"));
+        let spawned = Reaped::spawn(
+            command
+                .args(["serve", "--addr", "127.0.0.1:0", "--in-memory"])
+                .env("COZE_MOCK_LOG", "off")
+                .stdout(Stdio::null()),
+        );
+        pids.send([binary.child.id(), spawned.id()]).unwrap();
+        panic!("a failing assertion while two servers run (this panic is the test's own)");
+    });
+    assert!(failing_test.join().is_err(), "the failing test panicked");
+    for pid in started.recv().expect("the servers' ids") {
+        assert!(
+            !coze_mock_process_exists(pid),
+            "coze-mock {pid} outlived the test that started it"
+        );
     }
 }
