@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Packs the npm packages: `coze-mock` (the API and the bin shim) and one `@coze-mock/<os>-<cpu>` per
 // binary given, each at mock-server's Cargo version. The platforms are listed in platforms.json; the
-// main package names them all as optional dependencies, and npm installs only the one matching os/cpu.
+// main package names the packed ones as optional dependencies (all of them in a release), and npm
+// installs only the one matching os/cpu. Naming a platform package that was not packed would break
+// `npm ci` in a project installed from these tarballs: npm records it in the lock file as missing.
 //
 //   node packaging/npm/pack.mjs --out DIR [--binary TRIPLE=PATH]...
 //
@@ -81,12 +83,12 @@ function stagePlatform(staging, { platform, file }, version) {
   return dir;
 }
 
-function stageMain(staging, version) {
+function stageMain(staging, version, packed) {
   const dir = path.join(staging, 'coze-mock');
   fs.cpSync(path.join(HERE, 'coze-mock'), dir, { recursive: true });
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   manifest.version = version;
-  manifest.optionalDependencies = Object.fromEntries(PLATFORMS.map((p) => [platformName(p), version]));
+  manifest.optionalDependencies = Object.fromEntries(packed.map((p) => [platformName(p), version]));
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return dir;
 }
@@ -98,7 +100,8 @@ const version = cargoVersion();
 const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'coze-mock-npm-'));
 try {
   for (const binary of args.binaries) console.log(npmPack(stagePlatform(staging, binary, version), outDir));
-  console.log(npmPack(stageMain(staging, version), outDir));
+  const packed = args.binaries.map((b) => b.platform);
+  console.log(npmPack(stageMain(staging, version, packed), outDir));
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }

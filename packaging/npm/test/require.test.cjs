@@ -33,6 +33,21 @@ test('a config file gives its first token', async () => {
   }
 });
 
+test('a config of settings alone keeps pat_mock', async () => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'cfg-'));
+  const config = path.join(dir, 'fidelity.toml');
+  fs.writeFileSync(config, '[fidelity]\nerror_status = "always_200"\n');
+  const mock = await startCozeMock({ config });
+  try {
+    assert.equal(mock.token, DEFAULT_TOKEN);
+    const answer = await (await fetch(`${mock.baseURL}/v1/audio/voices`, { headers: { authorization: `Bearer ${mock.token}` } })).json();
+    assert.equal(answer.code, 0);
+    assert.match(mock.output(), /accounts, workspaces and tokens: the defaults/);
+  } finally {
+    await mock.stop();
+  }
+});
+
 test('the bin runs the binary', () => {
   const out = execFileSync(path.join('node_modules', '.bin', 'coze-mock'), ['--help'], { encoding: 'utf8' });
   assert.match(out, /serve/);

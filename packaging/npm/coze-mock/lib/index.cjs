@@ -37,10 +37,16 @@ function findBinary() {
   }
 }
 
-/** The first `[[tokens]]` value of a config file, found by a line scan (pass `token` otherwise). */
+/**
+ * The first `[[tokens]]` value of a config file, found by a line scan (pass `token` otherwise);
+ * `pat_mock` if the file declares no account, workspace or token (the fake keeps its default ones).
+ */
 function firstToken(configPath) {
+  const lines = fs.readFileSync(configPath, 'utf8').split(/\r?\n/);
+  const declares = /^\s*(\[\[\s*(accounts|workspaces|tokens)\s*\]\]|(accounts|workspaces|tokens)\s*=)/;
+  if (!lines.some((line) => declares.test(line))) return DEFAULT_TOKEN;
   let inTokens = false;
-  for (const line of fs.readFileSync(configPath, 'utf8').split(/\r?\n/)) {
+  for (const line of lines) {
     const header = line.match(/^\s*\[\[?\s*([\w.]+)\s*\]\]?/);
     if (header) inTokens = header[1] === 'tokens' && line.includes('[[');
     const value = inTokens && line.match(/^\s*value\s*=\s*["']([^"']*)["']/);
@@ -49,20 +55,83 @@ function firstToken(configPath) {
   throw new Error(`${configPath} declares no [[tokens]] value; pass { token } to startCozeMock`);
 }
 
+/**
+ * The `--addr` flags for `options`: `port` (127.0.0.1:PORT), else none when `args` or the environment
+ * already say where to listen (`--addr`, `COZE_MOCK_ADDR`), else a free loopback port.
+ */
+function addrArgs(options, env) {
+  const args = options.args ?? [];
+  const inArgs = args.some((a) => a === '--addr' || a.startsWith('--addr='));
+  if (options.port !== undefined) {
+    if (inArgs) throw new Error('startCozeMock: give either { port } or --addr in { args }, not both');
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+      throw new Error(`startCozeMock: port must be an integer from 0 to 65535, not ${options.port}`);
+    }
+    return ['--addr', `127.0.0.1:${options.port}`];
+  }
+  return inArgs || env.COZE_MOCK_ADDR ? [] : ['--addr', '127.0.0.1:0'];
+}
+
+/** The admin API of the fake at `baseURL`: reset, journal, seed and fault. */
+function adminClient(baseURL, adminToken) {
+  const admin = async (method, route, body) => {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (adminToken) headers.authorization = `Bearer ${adminToken}`;
+    const response = await fetch(`${baseURL}/__admin${route}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let envelope;
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      throw new Error(`${method} ${baseURL}/__admin${route}: HTTP ${response.status}, not an envelope: ${text.slice(0, 200)}`);
+    }
+    if (envelope.code !== 0) {
+      const error = new Error(`${method} /__admin${route}: ${envelope.code} ${envelope.msg}`);
+      error.code = envelope.code;
+      throw error;
+    }
+    return envelope.data;
+  };
+  return {
+    admin,
+    reset: async () => {
+      await admin('POST', '/reset');
+    },
+    journal: async ({ after = 0, limit = 1000 } = {}) =>
+      (await admin('GET', `/journal?after=${Number(after)}&limit=${Number(limit)}`)).records,
+    seed: async ({ accounts = [], workspaces = [], tokens = [], voices = [] } = {}) =>
+      (await admin('POST', '/seed', { accounts, workspaces, tokens, voices })).voices,
+    fault: async (action, { path: faultPath, method, times, forMs } = {}) => {
+      const spec = { action };
+      if (faultPath !== undefined) spec.path = faultPath;
+      if (method !== undefined) spec.method = method;
+      if (times !== undefined) spec.times = times;
+      if (forMs !== undefined) spec.for_ms = forMs;
+      return admin('POST', '/faults', spec);
+    },
+  };
+}
+
 /** Starts coze-mock and resolves once `GET /__admin/health` says ready. */
 async function startCozeMock(options = {}) {
   const config = options.config ? path.resolve(options.config) : undefined;
   const token = options.token ?? (config ? firstToken(config) : DEFAULT_TOKEN);
   const binary = options.binary ?? findBinary();
   const env = { ...process.env };
-  for (const inherited of ['COZE_MOCK_DB', 'COZE_MOCK_ADDR', 'COZE_MOCK_ADMIN_TOKEN']) delete env[inherited];
+  for (const inherited of ['COZE_MOCK_DB', 'COZE_MOCK_ADMIN_TOKEN']) delete env[inherited];
   Object.assign(env, options.env ?? {});
   const adminToken = env.COZE_MOCK_ADMIN_TOKEN;
-  const args = ['serve', '--addr', '127.0.0.1:0', '--in-memory'];
+  // --stop-on-stdin-close: the fake ends when this process does, even by SIGKILL (the pipe closes).
+  const args = ['serve', ...addrArgs(options, env), '--in-memory', '--stop-on-stdin-close'];
   if (config) args.push('--config', config);
   args.push(...(options.args ?? []));
 
-  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const output = [];
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
@@ -91,24 +160,7 @@ async function startCozeMock(options = {}) {
     );
   });
 
-  const admin = async (method, route, body) => {
-    const headers = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-    const response = await fetch(`${baseURL}/__admin${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const envelope = await response.json();
-    if (envelope.code !== 0) {
-      const error = new Error(`${method} /__admin${route}: ${envelope.code} ${envelope.msg}`);
-      error.code = envelope.code;
-      throw error;
-    }
-    return envelope.data;
-  };
-
+  const client = adminClient(baseURL, adminToken);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -122,7 +174,7 @@ async function startCozeMock(options = {}) {
   for (;;) {
     if (child.exitCode !== null) break;
     try {
-      const health = await admin('GET', '/health');
+      const health = await client.admin('GET', '/health');
       if (health && health.ready === true) break;
     } catch {
       // not answering yet, or not ready: poll again
@@ -136,31 +188,30 @@ async function startCozeMock(options = {}) {
   if (child.exitCode !== null) throw new Error(`coze-mock exited (${child.exitCode}):\n${output.join('\n')}`);
   // A forgotten stop() must not keep the test process alive: the 'exit' hook above kills the child.
   child.unref();
+  child.stdin.unref();
   child.stdout.unref();
   child.stderr.unref();
 
-  return {
-    baseURL,
-    token,
-    pid: child.pid,
-    output: () => output.join('\n'),
-    reset: async () => {
-      await admin('POST', '/reset');
-    },
-    journal: async ({ after = 0, limit = 1000 } = {}) =>
-      (await admin('GET', `/journal?after=${Number(after)}&limit=${Number(limit)}`)).records,
-    seed: async ({ accounts = [], workspaces = [], tokens = [], voices = [] } = {}) =>
-      (await admin('POST', '/seed', { accounts, workspaces, tokens, voices })).voices,
-    fault: async (action, { path: faultPath, method, times, forMs } = {}) => {
-      const spec = { action };
-      if (faultPath !== undefined) spec.path = faultPath;
-      if (method !== undefined) spec.method = method;
-      if (times !== undefined) spec.times = times;
-      if (forMs !== undefined) spec.for_ms = forMs;
-      return admin('POST', '/faults', spec);
-    },
-    stop,
-  };
+  const { admin, ...calls } = client;
+  return { baseURL, token, pid: child.pid, output: () => output.join('\n'), ...calls, stop };
 }
 
-module.exports = { startCozeMock, findBinary, DEFAULT_TOKEN, PLATFORM_PACKAGES };
+/**
+ * The admin API of a fake already running (a container in CI, `npx coze-mock serve`): resolves once
+ * `GET /__admin/health` at `baseURL` answers ready.
+ */
+async function connectCozeMock({ baseURL, adminToken, token = DEFAULT_TOKEN } = {}) {
+  if (!baseURL) throw new Error('connectCozeMock: baseURL is required, like http://127.0.0.1:8080');
+  const base = String(baseURL).replace(/\/+$/, '');
+  const { admin, ...calls } = adminClient(base, adminToken);
+  let health;
+  try {
+    health = await admin('GET', '/health');
+  } catch (e) {
+    throw new Error(`connectCozeMock: no coze-mock answers at ${base}: ${e.cause?.message ?? e.message}`);
+  }
+  if (!health || health.ready !== true) throw new Error(`connectCozeMock: the fake at ${base} is not ready`);
+  return { baseURL: base, token, ...calls };
+}
+
+module.exports = { startCozeMock, connectCozeMock, findBinary, DEFAULT_TOKEN, PLATFORM_PACKAGES };

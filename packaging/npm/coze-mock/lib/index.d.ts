@@ -11,7 +11,9 @@ export interface StartOptions {
   token?: string;
   /** The coze-mock executable; default `$COZE_MOCK_BIN`, else this platform's optional dependency. */
   binary?: string;
-  /** Extra `coze-mock serve` flags. */
+  /** Listen on 127.0.0.1:PORT (default: a free port, unless `args` has `--addr` or `COZE_MOCK_ADDR` is set). */
+  port?: number;
+  /** Extra `coze-mock serve` flags (`--addr` here replaces the free port; not with `port`). */
   args?: string[];
   /** Extra environment variables for the process (`COZE_MOCK_ADMIN_TOKEN` is also sent to the admin API). */
   env?: Record<string, string>;
@@ -61,15 +63,12 @@ export interface Seed {
   voices?: Record<string, unknown>[];
 }
 
-export interface CozeMock {
-  /** `http://127.0.0.1:PORT`: the SDK's `baseURL`. */
+/** The admin API of a running fake: what `connectCozeMock` gives, and `startCozeMock` too. */
+export interface CozeMockAdmin {
+  /** `http://HOST:PORT`: the SDK's `baseURL`. */
   readonly baseURL: string;
   /** A token the fake accepts. */
   readonly token: string;
-  /** The process id of the fake. */
-  readonly pid: number;
-  /** The last lines the fake printed. */
-  output(): string;
   /** Back to the configured state: voices, journal, seeds and faults are forgotten. */
   reset(): Promise<void>;
   /** The requests the fake received, oldest first; `after` skips records up to that id. */
@@ -78,12 +77,36 @@ export interface CozeMock {
   seed(seed: Seed): Promise<Record<string, unknown>[]>;
   /** Injects a fault; resolves to the fault as the fake lists it. */
   fault(action: FaultAction, match?: FaultMatch): Promise<Record<string, unknown>>;
+}
+
+/** A fake `startCozeMock` started: its admin API, its process, and `stop()`. */
+export interface CozeMock extends CozeMockAdmin {
+  /** The process id of the fake. */
+  readonly pid: number;
+  /** The last lines the fake printed. */
+  output(): string;
   /** Stops the fake (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
 }
 
-/** Starts coze-mock on a free 127.0.0.1 port, in memory, and resolves once it is ready. */
+/** Where a running fake is, and what its admin API needs. */
+export interface ConnectOptions {
+  /** Its base URL, like `http://127.0.0.1:8080`. */
+  baseURL: string;
+  /** Its `--admin-token` (`COZE_MOCK_ADMIN_TOKEN`), if it has one. */
+  adminToken?: string;
+  /** What `token` offers (default `pat_mock`). */
+  token?: string;
+}
+
+/**
+ * Starts coze-mock on a free 127.0.0.1 port (or `port`), in memory, and resolves once it is ready. The
+ * fake ends with this process, even if it is killed by SIGKILL.
+ */
 export declare function startCozeMock(options?: StartOptions): Promise<CozeMock>;
+
+/** The admin API of a fake already running (a container, `npx coze-mock serve`); resolves once it is ready. */
+export declare function connectCozeMock(options: ConnectOptions): Promise<CozeMockAdmin>;
 
 /** The coze-mock executable this package would start. */
 export declare function findBinary(): string;
