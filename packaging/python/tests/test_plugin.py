@@ -138,3 +138,15 @@ def test_a_with_block_stops_the_server_when_its_body_raises() -> None:
             pid = mock.pid
             raise RuntimeError("test crashed")
     assert wait_gone(pid)
+
+
+def test_a_config_of_settings_alone_keeps_pat_mock(tmp_path: Path) -> None:
+    config = tmp_path / "fidelity.toml"
+    config.write_text('[fidelity]\nerror_status = "always_200"\n')
+    with CozeMock(config) as mock:
+        assert mock.token == "pat_mock"
+        assert "accounts, workspaces and tokens: the defaults" in mock.output
+        import httpx
+
+        answer = httpx.get(f"{mock.base_url}/v1/audio/voices", headers={"Authorization": "Bearer pat_mock"})
+        assert answer.json()["code"] == 0

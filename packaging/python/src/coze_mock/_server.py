@@ -20,6 +20,8 @@ import weakref
 from pathlib import Path
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Union
 
+from .faults import FaultAction
+
 __all__ = ["CozeMock", "CozeMockError", "DEFAULT_TOKEN", "find_binary"]
 
 #: The token the fake accepts when it runs without a config file.
@@ -53,16 +55,25 @@ def find_binary() -> str:
 
 
 def _first_token(config: Path) -> str:
-    """The first `[[tokens]]` value of a config file: the token `CozeMock.token` offers."""
+    """The first `[[tokens]]` value of a config file: the token `CozeMock.token` offers (`pat_mock` if
+    the file declares no account, workspace or token: the fake keeps its default ones then)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python < 3.11 only
         import tomli as tomllib
     with open(config, "rb") as f:
-        tokens = tomllib.load(f).get("tokens") or []
+        document = tomllib.load(f)
+    if not any(document.get(table) for table in ("accounts", "workspaces", "tokens")):
+        return DEFAULT_TOKEN
+    tokens = document.get("tokens") or []
     if not tokens or "value" not in tokens[0]:
         raise CozeMockError(f"{config} declares no [[tokens]]; pass token= to CozeMock")
     return str(tokens[0]["value"])
+
+
+def _names_addr(args: Sequence[str]) -> bool:
+    """Whether `coze-mock serve` flags say where to listen."""
+    return any(a == "--addr" or a.startswith("--addr=") for a in args)
 
 
 def _die_with_parent() -> Any:
@@ -118,24 +129,31 @@ class CozeMock:
         *,
         token: Optional[str] = None,
         binary: Optional[_PathLike] = None,
+        port: Optional[int] = None,
         args: Sequence[str] = (),
         env: Optional[Mapping[str, str]] = None,
         start_timeout: float = 30.0,
     ) -> None:
         """`config`: a TOML file of accounts, workspaces and tokens (see the coze-mock README); without
-        it the fake accepts `pat_mock`. `token`: what `self.token` offers (default: `pat_mock`, or the
-        config's first token). `binary`: the executable (default: `find_binary()`). `args`: extra
-        `coze-mock serve` flags. `env`: extra environment variables for the process."""
+        it, or if it declares none, the fake accepts `pat_mock`. `token`: what `self.token` offers
+        (default: `pat_mock`, or the config's first token). `binary`: the executable (default:
+        `find_binary()`). `port`: listen on 127.0.0.1:`port` (default: a free port, unless `args` has
+        `--addr` or `COZE_MOCK_ADDR` is set). `args`: extra `coze-mock serve` flags. `env`: extra
+        environment variables for the process."""
         self.config = Path(config).resolve() if config is not None else None
         self.token: str = token or (_first_token(self.config) if self.config else DEFAULT_TOKEN)
         self._binary = os.fspath(binary) if binary is not None else None
+        self._port = port
         self._args = list(args)
+        if port is not None and _names_addr(self._args):
+            raise CozeMockError("give either port= or --addr in args=, not both")
         self._env = dict(env or {})
+        self._admin_token: Optional[str] = self._env.get("COZE_MOCK_ADMIN_TOKEN")
         self._start_timeout = start_timeout
         self._process: Optional["subprocess.Popen[bytes]"] = None
         self._output: Deque[str] = collections.deque(maxlen=200)
         self._base_url: Optional[str] = None
-        self._finalizer: Optional[weakref.finalize] = None
+        self._finalizer: Optional["weakref.finalize[..., CozeMock]"] = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -143,14 +161,18 @@ class CozeMock:
         """Starts the process and returns once the fake answers `GET /__admin/health` as ready."""
         if self._process is not None:
             raise CozeMockError("this CozeMock is already started")
-        command = [self._binary or find_binary(), "serve", "--addr", "127.0.0.1:0", "--in-memory"]
+        env = {**os.environ, **self._env}
+        for inherited in ("COZE_MOCK_DB", "COZE_MOCK_ADMIN_TOKEN"):
+            if inherited not in self._env:
+                env.pop(inherited, None)
+        command = [self._binary or find_binary(), "serve", "--in-memory"]
+        if self._port is not None:
+            command += ["--addr", f"127.0.0.1:{int(self._port)}"]
+        elif not _names_addr(self._args) and not env.get("COZE_MOCK_ADDR"):
+            command += ["--addr", "127.0.0.1:0"]
         if self.config is not None:
             command += ["--config", os.fspath(self.config)]
         command += self._args
-        env = {**os.environ, **self._env}
-        for inherited in ("COZE_MOCK_DB", "COZE_MOCK_ADDR", "COZE_MOCK_ADMIN_TOKEN"):
-            if inherited not in self._env:
-                env.pop(inherited, None)
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -172,8 +194,27 @@ class CozeMock:
             raise
         return self
 
+    @classmethod
+    def connect(
+        cls, url: str, *, admin_token: Optional[str] = None, token: str = DEFAULT_TOKEN
+    ) -> "CozeMock":
+        """The admin API of a fake already running at `url` (a container in CI, `coze-mock serve`):
+        `reset()`, `journal()`, `seed()`, `fault()`. `admin_token`: its `--admin-token`, if it has
+        one. Raises `CozeMockError` unless it answers ready; `stop()` leaves it running."""
+        mock = cls(token=token)
+        mock._base_url = url.rstrip("/")
+        mock._admin_token = admin_token
+        try:
+            health = mock._admin("GET", "/health")
+        except (OSError, CozeMockError) as e:
+            raise CozeMockError(f"no coze-mock answers at {mock._base_url}: {e}") from None
+        if not (isinstance(health, dict) and health.get("ready") is True):
+            raise CozeMockError(f"the coze-mock at {mock._base_url} is not ready: {health}")
+        return mock
+
     def stop(self) -> None:
-        """Stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call twice."""
+        """Stops the process (SIGTERM, then SIGKILL after 5 s). Safe to call twice; a fake reached with
+        `connect()` is left running."""
         if self._finalizer is not None:
             atexit.unregister(self._finalizer)
             self._finalizer()
@@ -247,9 +288,8 @@ class CozeMock:
             method=method,
             headers={"content-type": "application/json"} if data is not None else {},
         )
-        admin_token = self._env.get("COZE_MOCK_ADMIN_TOKEN")
-        if admin_token:
-            request.add_header("Authorization", f"Bearer {admin_token}")
+        if self._admin_token:
+            request.add_header("Authorization", f"Bearer {self._admin_token}")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 envelope = json.load(response)
@@ -292,7 +332,7 @@ class CozeMock:
 
     def fault(
         self,
-        action: Mapping[str, Any],
+        action: FaultAction,
         *,
         path: Optional[str] = None,
         method: Optional[str] = None,
@@ -300,8 +340,8 @@ class CozeMock:
         for_ms: Optional[int] = None,
     ) -> Dict[str, Any]:
         """Injects a fault: `action` is `{"kind": "envelope", "code": 4009, "msg": "…", "status": 429}`,
-        `{"kind": "http_status", "status": 503}`, `{"kind": "latency", "ms": 500}` or `{"kind": "drop"}`;
-        it applies to requests matching `path` (a trailing `*` matches a prefix) and `method`, `times`
+        `{"kind": "http_status", "status": 503}`, `{"kind": "latency", "ms": 500}` or `{"kind": "drop"}`
+        (typed: `coze_mock.faults`); it applies to requests matching `path` (a trailing `*` matches a prefix) and `method`, `times`
         times or for `for_ms` milliseconds (neither: once). Returns the fault as the fake lists it."""
         spec: Dict[str, Any] = {"action": dict(action)}
         for key, value in (("path", path), ("method", method), ("times", times), ("for_ms", for_ms)):

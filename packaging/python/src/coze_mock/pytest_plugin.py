@@ -34,7 +34,7 @@ def coze_mock_config(pytestconfig: pytest.Config) -> Optional[Path]:
     """The config file the session's fake starts with, or `None` for the default (`pat_mock`)."""
     option = pytestconfig.getoption(_INI)
     if option:
-        return Path(option).resolve()
+        return Path(str(option)).resolve()
     ini = pytestconfig.getini(_INI)
     if ini:
         base = pytestconfig.inipath.parent if pytestconfig.inipath else pytestconfig.rootpath
