@@ -9,8 +9,10 @@
 # with its data root, exec root and socket under a temporary folder, builds with
 # `docker build --network host` (FROM scratch: nothing is pulled), runs the image with
 # `docker run --rm --network host` on a free 127.0.0.1 port (COZE_MOCK_ADDR) with an admin token, clones
-# fixtures/audio/speech-id3.mp3 over curl, reads the journal through the admin API, then stops the
-# container and the daemon (by its PID), unmounts <exec-root>/netns/default and removes the folder.
+# fixtures/audio/speech-id3.mp3 over curl, reads the journal through the admin API, waits for the
+# image's HEALTHCHECK (its own timings, no --health-* flag) to say `healthy`, then keeps state on a
+# volume (COZE_MOCK_IN_MEMORY=false, as compose.yaml does) across two containers; then stops the
+# containers and the daemon (by its PID), unmounts <exec-root>/netns/default and removes the folder.
 # Exit status: 0 if every check passed, 1 if one failed, 2 on usage or set-up errors.
 set -euo pipefail
 
@@ -94,6 +96,39 @@ JOURNAL="$(curl -sS "$BASE/__admin/journal" -H "Authorization: Bearer $ADMIN_TOK
 grep -q '"path":"/v1/audio/voices/clone"' <<<"$JOURNAL" || fail "the journal lacks the clone: $JOURNAL"
 say "admin API: refused without the token, journal with it"
 
+HEALTHCHECK_TEST="$(docker image inspect "$TAG" --format '{{json .Config.Healthcheck.Test}}')"
+[ "$HEALTHCHECK_TEST" = '["CMD","/coze-mock","wait","--timeout","3s"]' ] \
+  || fail "the health check is not coze-mock wait in exec form: $HEALTHCHECK_TEST"
+HEALTH=""
+for _ in $(seq 120); do
+  HEALTH="$(docker inspect "$CONTAINER" --format '{{.State.Health.Status}}')"
+  [ "$HEALTH" = healthy ] && break
+  sleep 0.5
+done
+[ "$HEALTH" = healthy ] || fail "the container is $HEALTH, not healthy, after 60 s: $(docker inspect "$CONTAINER" --format '{{json .State.Health}}')"
+say "health check: healthy"
+
 docker stop --time 5 "$CONTAINER" >/dev/null
 CONTAINER=""
+
+# State on a volume, as compose.yaml keeps it: a clone survives the container.
+docker volume create coze-mock-state >/dev/null
+on_volume() {
+  docker run --rm -d --network host -e "COZE_MOCK_ADDR=127.0.0.1:$PORT" -e COZE_MOCK_IN_MEMORY=false \
+    -v coze-mock-state:/data "$TAG"
+}
+CONTAINER="$(on_volume)"
+"$BINARY" wait --url "$BASE" --timeout 30s >/dev/null || { docker logs "$CONTAINER" >&2; fail "no answer with COZE_MOCK_IN_MEMORY=false"; }
+docker logs "$CONTAINER" 2>&1 | grep -qx 'state: coze-mock.db' || fail "state is not in /data: $(docker logs "$CONTAINER" 2>&1)"
+KEPT="$(curl -sS -X POST "$BASE/v1/audio/voices/clone" -H 'Authorization: Bearer pat_mock' \
+  -F voice_name=kept -F audio_format=mp3 -F "file=@$REPO/fixtures/audio/speech-id3.mp3")"
+grep -Eq '"code":0[,}]' <<<"$KEPT" || fail "clone on the volume answered $KEPT"
+docker stop --time 5 "$CONTAINER" >/dev/null
+CONTAINER="$(on_volume)"
+"$BINARY" wait --url "$BASE" --timeout 30s >/dev/null || { docker logs "$CONTAINER" >&2; fail "no answer on restart"; }
+LISTED="$(curl -sS "$BASE/v1/audio/voices?filter_system_voice=true" -H 'Authorization: Bearer pat_mock')"
+grep -q '"name":"kept"' <<<"$LISTED" || fail "the voice did not survive the container: $LISTED"
+docker stop --time 5 "$CONTAINER" >/dev/null
+CONTAINER=""
+say "COZE_MOCK_IN_MEMORY=false: a clone kept on a volume across two containers"
 say "all container checks passed"
