@@ -100,13 +100,14 @@ HEALTHCHECK_TEST="$(docker image inspect "$TAG" --format '{{json .Config.Healthc
 [ "$HEALTHCHECK_TEST" = '["CMD","/coze-mock","wait","--timeout","3s"]' ] \
   || fail "the health check is not coze-mock wait in exec form: $HEALTHCHECK_TEST"
 HEALTH=""
+HEALTH_FROM=$SECONDS
 for _ in $(seq 120); do
   HEALTH="$(docker inspect "$CONTAINER" --format '{{.State.Health.Status}}')"
   [ "$HEALTH" = healthy ] && break
   sleep 0.5
 done
 [ "$HEALTH" = healthy ] || fail "the container is $HEALTH, not healthy, after 60 s: $(docker inspect "$CONTAINER" --format '{{json .State.Health}}')"
-say "health check: healthy"
+say "health check: healthy after $((SECONDS - HEALTH_FROM)) s of waiting"
 
 docker stop --time 5 "$CONTAINER" >/dev/null
 CONTAINER=""

@@ -33,7 +33,7 @@ fi
 before="$(mktemp -d)"
 trap 'rm -rf "$before"' EXIT
 (cd "$REPO/packaging/python" && RUSTFLAGS="-C target-feature=+crt-static" \
-  "$maturin" build --quiet --target "$TRIPLE" --out "$before")
+  "$maturin" build --quiet --target "$TRIPLE" --out "$before" >/dev/null)  # its own line names $before
 BIN="$TARGET_DIR/$TRIPLE/dist/coze-mock"
 if ldd "$BIN" 2>&1 | grep -q "=>"; then echo "build-wheel: $BIN is not statically linked" >&2; exit 1; fi
 WHEEL="$(ls "$before"/*.whl)"
