@@ -13,6 +13,8 @@ use mock_server::config::Config;
 use mock_server::MockServer;
 use serde_json::Value;
 
+use crate::contract::{LIST_PATH, SPEECH_PATH};
+use crate::list::ListQuery;
 use crate::notice::notice;
 use crate::record::Recorder;
 use crate::request::{
@@ -20,6 +22,7 @@ use crate::request::{
     RETRAIN_VOICE_ID,
 };
 use crate::response::CapturedResponse;
+use crate::speech::{SpeechAnswer, SpeechRequest};
 use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
 /// The path of the endpoint under test.
@@ -186,6 +189,20 @@ impl Api {
         }
     }
 
+    /// Whether this test may send `requests` speech requests, which the real API bills
+    /// (「调用语音合成 API 会产生语音合成费用」). Always on a fake; on the real API only with the spend
+    /// opt-in (speech does not draw on the clone budget). When it may not, says the test is skipped and why.
+    pub fn may_bill_speech(&self, requests: u32, why: &str) -> bool {
+        if !self.settings.is_real() || self.settings.spend.is_some() {
+            return true;
+        }
+        notice(&format!(
+            "skipped (would bill {requests} speech request(s): {why}): needs COZE_CONTRACT_ALLOW_SPEND=1, \
+             COZE_CONTRACT_SPEND_BUDGET and COZE_CONTRACT_RETRAIN_VOICE_ID"
+        ));
+        false
+    }
+
     /// The voice retrain tests retrain: on a fake a voice this client clones first (once), on the real
     /// API `COZE_CONTRACT_RETRAIN_VOICE_ID`. Call it only after [`Api::may_spend`] allowed the test.
     pub async fn voice_to_retrain(&self) -> String {
@@ -225,17 +242,7 @@ impl Api {
     /// Sends one clone request and captures the answer. Panics only if no answer came at all.
     pub async fn clone_voice(&self, req: &CloneRequest) -> CapturedResponse {
         let http_req = self.build(req).await;
-        let resp = if self.settings.is_real() {
-            let mut last = REAL_GATE.lock().await;
-            if let Some(at) = *last {
-                tokio::time::sleep_until((at + self.settings.delay).into()).await;
-            }
-            let resp = self.send(http_req).await;
-            *last = Some(Instant::now());
-            resp
-        } else {
-            self.send(http_req).await
-        };
+        let resp = self.paced(self.send(http_req)).await;
         if self.settings.is_real() {
             self.account(&resp);
         }
@@ -243,6 +250,75 @@ impl Api {
             recorder.save(req, &resp);
         }
         resp
+    }
+
+    /// Lists voices and captures the answer. Listing creates nothing and costs nothing.
+    pub async fn list_voices(&self, query: &ListQuery) -> CapturedResponse {
+        let mut b = self
+            .http
+            .get(format!("{}{LIST_PATH}", self.base))
+            .query(&query.params);
+        if let Some(auth) = self.authorization(&query.token) {
+            b = b.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        let http_req = b.build().expect("a valid request");
+        self.paced(self.send(http_req)).await
+    }
+
+    /// Asks for speech and reads the answer whole. On the real API call it only after
+    /// [`Api::may_bill_speech`] allowed the test.
+    pub async fn speech(&self, req: &SpeechRequest) -> SpeechAnswer {
+        let mut b = self
+            .http
+            .post(format!("{}{SPEECH_PATH}", self.base))
+            .json(&req.body);
+        if let Some(auth) = self.authorization(&req.token) {
+            b = b.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        let http_req = b.build().expect("a valid request");
+        let url = http_req.url().clone();
+        self.paced(async {
+            let resp = self
+                .http
+                .execute(http_req)
+                .await
+                .unwrap_or_else(|e| panic!("no answer from {url}: {e}"));
+            SpeechAnswer::read(resp)
+                .await
+                .unwrap_or_else(|e| panic!("answer from {url} cut short: {e}"))
+        })
+        .await
+    }
+
+    /// Runs `request`; on the real API one at a time across the run, [`Settings::delay`] apart.
+    async fn paced<T>(&self, request: impl std::future::Future<Output = T>) -> T {
+        if !self.settings.is_real() {
+            return request.await;
+        }
+        let mut last = REAL_GATE.lock().await;
+        if let Some(at) = *last {
+            tokio::time::sleep_until((at + self.settings.delay).into()).await;
+        }
+        let answer = request.await;
+        *last = Some(Instant::now());
+        answer
+    }
+
+    /// The `Authorization` header `token` stands for, if any.
+    fn authorization(&self, token: &TokenChoice) -> Option<String> {
+        match token {
+            TokenChoice::Main => Some(format!("Bearer {}", self.settings.main_token)),
+            TokenChoice::Role(r) => Some(format!(
+                "Bearer {}",
+                self.settings
+                    .role_tokens
+                    .get(r)
+                    .unwrap_or_else(|| panic!("role {r:?} has no token: check has_role first"))
+            )),
+            TokenChoice::Literal(t) => Some(format!("Bearer {t}")),
+            TokenChoice::RawAuthorization(v) => Some(v.clone()),
+            TokenChoice::Missing => None,
+        }
     }
 
     /// Counts a real answer that created or retrained a voice.
@@ -266,20 +342,7 @@ impl Api {
 
     async fn build(&self, req: &CloneRequest) -> reqwest::Request {
         let mut b = self.http.post(format!("{}{CLONE_PATH}", self.base));
-        let auth = match &req.token {
-            TokenChoice::Main => Some(format!("Bearer {}", self.settings.main_token)),
-            TokenChoice::Role(r) => Some(format!(
-                "Bearer {}",
-                self.settings
-                    .role_tokens
-                    .get(r)
-                    .unwrap_or_else(|| panic!("role {r:?} has no token: check has_role first"))
-            )),
-            TokenChoice::Literal(t) => Some(format!("Bearer {t}")),
-            TokenChoice::RawAuthorization(v) => Some(v.clone()),
-            TokenChoice::Missing => None,
-        };
-        if let Some(auth) = auth {
+        if let Some(auth) = self.authorization(&req.token) {
             b = b.header(reqwest::header::AUTHORIZATION, auth);
         }
         let mut texts = Vec::new();

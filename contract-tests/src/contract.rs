@@ -1,4 +1,5 @@
-//! The contract of `POST /v1/audio/voices/clone`, restated here from the documentation.
+//! The contract of `POST /v1/audio/voices/clone`, and of the voice list and speech a cloned voice lives on,
+//! restated here from the documentation.
 //!
 //! Every limit below is written again from the page (复刻音色,
 //! <https://www.coze.cn/open/docs/developer_guides/clone_voices>), Coze's error-code page and the public
@@ -118,6 +119,86 @@ pub const LOGID_LEN: usize = 34;
 /// The message of every 4100 answer. **reference** (quoted by users of cozepy).
 pub const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
 
+// The voice list, 查看音色列表, as its current page gives it (coze-dev/coze-sdk-gen
+// `docs/api-markdown/list_voices.md`). Listing is free, so these run on the real target by default.
+
+/// 「请求方式 GET」, 请求地址 `https://api.coze.cn/v1/audio/voices` **documented**.
+pub const LIST_PATH: &str = "/v1/audio/voices";
+
+/// `page_size`: 「此参数用于设置每页返回的数据量。取值范围为 1~100，默认为 100。」 **documented**.
+pub const LIST_PAGE_SIZE_RANGE: (u32, u32) = (1, 100);
+
+/// `page_num`: 「此参数用于设置查看的页码。最小值为 1，默认为 1。」 **documented**.
+pub const LIST_PAGE_NUM_MIN: u32 = 1;
+
+/// `has_more`: 「true：当前返回的音色列表未包含所有符合条件的音色」, 「false：表示已返回所有符合条件的音色数据」;
+/// `voice_list`: 「音色列表详情」 (ListVoiceData). **documented**, with the JSON type each is given.
+pub const LIST_DATA_FIELDS: [(&str, &str); 2] = [("has_more", "boolean"), ("voice_list", "array")];
+
+/// The fields of a listed voice in the page's 返回示例, with the type its OpenAPIVoiceData table gives
+/// (String, Integer, Boolean). **documented**. The table's `state` and `model_name` are not in the example,
+/// and `support_emotions` is 「仅当音色为多情感音色时返回」, so none of the three is required here.
+pub const LISTED_VOICE_FIELDS: [(&str, &str); 11] = [
+    ("available_training_times", "integer"),
+    ("create_time", "integer"),
+    ("is_system_voice", "boolean"),
+    ("language_code", "string"),
+    ("language_name", "string"),
+    ("model_type", "string"),
+    ("name", "string"),
+    ("preview_audio", "string"),
+    ("preview_text", "string"),
+    ("update_time", "integer"),
+    ("voice_id", "string"),
+];
+
+/// `filter_system_voice`: 「true：过滤系统音色」, 「false：（默认）不过滤系统音色」; a listed voice says which
+/// it is in `is_system_voice` (「true：系统预置音色」). **documented**.
+pub const FILTER_SYSTEM_VOICE: &str = "filter_system_voice";
+
+/// A `page_size` outside 1~100, or a `page_num` under 1: the page states the ranges, not the answer;
+/// 4000 「请求参数错误」 (「参数格式错误」) is **inferred**, and a real run confirms or corrects it.
+pub const LIST_OUT_OF_RANGE_CODE: i64 = CODE_INVALID_PARAMETER;
+
+// Speech, 语音合成, as its current page gives it (coze-dev/coze-sdk-gen `docs/api-markdown/text_to_speech.md`).
+// 「调用语音合成 API 会产生语音合成费用」: on the real target these need the spend opt-in.
+
+/// 「请求方式 POST」, 请求地址 `https://api.coze.cn/v1/audio/speech` **documented**.
+pub const SPEECH_PATH: &str = "/v1/audio/speech";
+
+/// `input`: 「合成语音的文本，经由 UTF-8 编码。长度限制为 1024 字节。」 **documented**: bytes of UTF-8, not
+/// characters (cozepy's and @coze/api's docstrings say characters; the page says bytes).
+pub const SPEECH_INPUT_MAX_BYTES: usize = 1024;
+
+/// `response_format`: 「wav：返回二进制 wav 音频」, 「pcm：返回二进制 pcm 音频」, 「ogg_opus：返回多段含 opus
+/// 压缩分片音频」, 「mp3：（默认）返回二进制 mp3 音频」. **documented**, in the page's order.
+pub const SPEECH_FORMATS: [&str; 4] = ["wav", "pcm", "ogg_opus", "mp3"];
+
+/// `sample_rate`: 「8000：8k」 … 「48000：48k」, 「24000：（默认）24k」, 「音频采样率，单位为 Hz」.
+/// **documented**.
+pub const SPEECH_SAMPLE_RATES: [u32; 7] = [8000, 16000, 22050, 24000, 32000, 44100, 48000];
+
+/// 「如果成功调用此 API，接口会直接返回语音文件的内容。」: success is the audio itself, not an envelope;
+/// 「如果调用此 API 失败，返回信息中包含 code 和 msg 字段」: failure is an envelope. **documented**. A field
+/// the page's table breaks (`input` over its limit, a `response_format` or `sample_rate` it does not
+/// list, a missing 必选 field) answering 4000 「请求参数错误」 is **inferred**.
+pub const SPEECH_REFUSAL_CODE: i64 = CODE_INVALID_PARAMETER;
+
+/// The JSON type of `value` as the pages' tables name types: `string`, `integer` (Long, Integer),
+/// `number` (Double), `boolean`, `array`, `object`, `null`.
+pub fn json_type(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 /// The documented outcome of a request, as the code the envelope must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -219,6 +300,23 @@ mod tests {
         let (decimal, binary) = (10_000_000u64, 10 * 1024 * 1024u64);
         assert!(FILE_SIZE_SURELY_ACCEPTED <= decimal && FILE_SIZE_SURELY_ACCEPTED <= binary);
         assert!(FILE_SIZE_SURELY_REJECTED > decimal && FILE_SIZE_SURELY_REJECTED > binary);
+    }
+
+    #[test]
+    fn json_types_are_named_as_the_pages_tables_name_them() {
+        use serde_json::json;
+        assert_eq!(json_type(&json!(1729686510)), "integer");
+        assert_eq!(json_type(&json!(4.0)), "number");
+        assert_eq!(json_type(&json!(false)), "boolean");
+        assert_eq!(json_type(&json!("zh")), "string");
+        assert_eq!(json_type(&json!([])), "array");
+    }
+
+    #[test]
+    fn three_hundred_forty_two_chinese_characters_are_over_the_speech_limit() {
+        let input = "好".repeat(342);
+        assert!(input.chars().count() <= SPEECH_INPUT_MAX_BYTES);
+        assert!(input.len() > SPEECH_INPUT_MAX_BYTES);
     }
 
     #[test]

@@ -314,7 +314,8 @@ pub fn describe_text(value: &str) -> String {
     }
 }
 
-fn describe_token(t: &TokenChoice) -> String {
+/// How a snapshot's `info` names a token choice: never a real token's value.
+pub fn describe_token(t: &TokenChoice) -> String {
     match t {
         TokenChoice::Main => "main".to_owned(),
         TokenChoice::Role(r) => format!("role {r:?}"),

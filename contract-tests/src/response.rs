@@ -70,11 +70,22 @@ impl CapturedResponse {
         self.body.pointer("/data/voice_id").and_then(Value::as_str)
     }
 
-    /// Checks the envelope the page documents, whatever the outcome: `code` an integer, `msg` a string
-    /// (「状态码为 0 时，msg 默认为空」, and non-empty on failure: 「API 调用失败时可通过此字段查看详细错误信息」),
-    /// `detail.logid` of the real format and equal to the `x-tt-logid` header, and on success
+    /// Checks a clone's envelope: [`CapturedResponse::check_envelope_shape`], and on success
     /// `data.voice_id` of the page's 19-digit shape.
     pub fn check_envelope(&self) -> Result<(), String> {
+        self.check_envelope_shape()?;
+        if self.code() == Some(0) && !self.voice_id().is_some_and(is_voice_id) {
+            return Err(format!(
+                "`data.voice_id` is missing or not 19 digits on success; response: {self:#?}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the envelope every page documents, whatever the endpoint and outcome: `code` an integer,
+    /// `msg` a string (「状态码为 0 时，msg 默认为空」, and non-empty on failure: 「API 调用失败时可通过此字段查看
+    /// 详细错误信息」), `detail.logid` of the real format and equal to the `x-tt-logid` header.
+    pub fn check_envelope_shape(&self) -> Result<(), String> {
         let fail = |what: &str| Err(format!("{what}; response: {self:#?}"));
         if !self.body.is_object() {
             return fail("the body is not a JSON object");
@@ -103,10 +114,6 @@ impl CapturedResponse {
         if code == 0 {
             if !msg.is_empty() {
                 return fail("`msg` is not empty on success");
-            }
-            match self.voice_id() {
-                Some(id) if is_voice_id(id) => {}
-                _ => return fail("`data.voice_id` is missing or not 19 digits on success"),
             }
         } else if msg.is_empty() {
             return fail("`msg` is empty on failure");

@@ -13,16 +13,15 @@ use insta::internals::Content;
 use insta::Settings;
 
 use crate::contract::{is_logid, is_voice_id, MSG_AUTHENTICATION_INVALID};
-use crate::request::CloneRequest;
 
-/// The settings for a snapshot of the answer to `request`: redactions, sorted maps, no module prefix
-/// (the file is named after the rule), and the request's summary in the snapshot's `info`.
-pub fn snapshot_settings(request: &CloneRequest) -> Settings {
+/// The settings for a snapshot of an answer: redactions, sorted maps, no module prefix (the file is named
+/// after the rule), and `request`, the summary of the request that got it, in the snapshot's `info`.
+pub fn snapshot_settings(request: &serde_json::Value) -> Settings {
     let mut s = Settings::clone_current();
     s.set_prepend_module_to_snapshot(false);
     s.set_sort_maps(true);
     s.set_omit_expression(true);
-    s.set_info(&request.summary());
+    s.set_info(request);
     for selector in [".body.detail.logid", ".headers[\"x-tt-logid\"]"] {
         s.add_dynamic_redaction(selector, |value, _path| {
             let logid = value.as_str().unwrap_or_default();
@@ -57,11 +56,12 @@ pub fn snapshot_settings(request: &CloneRequest) -> Settings {
 }
 
 /// Asserts the answer against the snapshot `tests/contract/snapshots/<name>.snap`, with
-/// [`snapshot_settings`]. Use in test files (the snapshot sits beside the calling file).
+/// [`snapshot_settings`]; `$request` is anything with a `summary()` (a clone request, a list query, a
+/// speech request). Use in test files (the snapshot sits beside the calling file).
 #[macro_export]
 macro_rules! assert_contract_snapshot {
     ($name:expr, $request:expr, $response:expr) => {{
-        let settings = $crate::snapshot::snapshot_settings(&$request);
+        let settings = $crate::snapshot::snapshot_settings(&$request.summary());
         settings.bind(|| {
             $crate::insta::assert_json_snapshot!($name, &$response);
         });

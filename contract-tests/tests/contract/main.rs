@@ -1,4 +1,4 @@
-//! The contract suite of `POST /v1/audio/voices/clone`: one binary, run against the target the
+//! The contract suite of `POST /v1/audio/voices/clone`, the voice list and speech: one binary, run against the target the
 //! environment names (the in-process fake by default; see `contract-tests/README.md`).
 //!
 //! Each test states one documented rule, starts its own client (`Api::from_env()`: on the fake, a fresh
@@ -15,5 +15,9 @@ mod clone_voice;
 mod drift_replay;
 /// The six formats, non-audio uploads, and the 10 MB limit.
 mod formats;
+/// The voice list: its data and voice fields, paging, the system-voice filter (free: runs everywhere).
+mod list_voices;
 /// Property tests: envelopes, valid and broken requests, the cap against a reference model.
 mod properties;
+/// Speech: each format, the input limit in bytes, sample rates, refusals (billed: behind the spend opt-in).
+mod speech;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use contract_tests::contract::{CLONES_PER_VOICE_ID, CODE_NOT_FOUND, CODE_PERMISSION_DENIED};
+use contract_tests::notice::{notice, skip_summary};
 use contract_tests::strategies::{broken_request, valid_request};
 use contract_tests::{Api, CapturedResponse, CloneRequest};
 use proptest::prelude::*;
@@ -31,22 +32,37 @@ fn send(req: &CloneRequest) -> CapturedResponse {
     rt.block_on(api.clone_voice(req))
 }
 
-/// The case count: `PROPTEST_CASES` or `default`; on the real target 0 for properties that clone,
-/// at most 4 for the others, no shrinking, and no replay of `proptest-regressions/` (proptest replays
-/// persisted seeds whatever `cases` says, and in every property of the file: on the real API that
-/// would clone).
+/// What a property that clones says when it runs no case on the real target, so that `contract_run`'s
+/// closing line counts it (`cargo test` reports it as ok).
+const NO_CASE_ON_THE_REAL_API: &str =
+    "skipped on the real API: a property that clones runs no case there (each case would create and bill a voice)";
+
+/// The cases a property runs: `requested` on a fake; on the real target none for a property that clones
+/// (and the notice that says so), at most 4 for the others.
+fn cases(requested: u32, real: bool, clones: bool) -> (u32, Option<&'static str>) {
+    match (real, clones) {
+        (false, _) => (requested, None),
+        (true, true) => (0, Some(NO_CASE_ON_THE_REAL_API)),
+        (true, false) => (requested.min(4), None),
+    }
+}
+
+/// The config of a property: [`cases`] of `PROPTEST_CASES` or `default`; on the real target no
+/// shrinking and no replay of `proptest-regressions/` (proptest replays persisted seeds whatever `cases`
+/// says, and in every property of the file: on the real API that would clone). Called by each property's
+/// own test, so a notice names that test.
 fn config(default: u32, clones: bool) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
+    let requested = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default);
     let real = SHARED.1.settings().is_real();
+    let (cases, skipped) = cases(requested, real, clones);
+    if let Some(line) = skipped {
+        notice(line);
+    }
     Config {
-        cases: match (real, clones) {
-            (false, _) => cases,
-            (true, true) => 0,
-            (true, false) => cases.min(4),
-        },
+        cases,
         max_shrink_iters: if real { 0 } else { 256 },
         failure_persistence: if real {
             None
@@ -148,4 +164,31 @@ proptest! {
             }
         }
     }
+}
+
+/// On the real target the two properties that clone run no case, and each says so in a line the closing
+/// summary of `contract_run` counts; on a fake they run what was asked, silently.
+#[test]
+fn on_the_real_target_a_cloning_property_runs_no_case_and_is_counted_as_skipped() {
+    assert_eq!(cases(24, false, true), (24, None));
+    assert_eq!(cases(32, true, false), (4, None));
+    let (none, line) = cases(8, true, true);
+    assert_eq!(none, 0);
+    let notices = ["valid", "model"]
+        .map(|test| {
+            format!(
+                "[contract] properties::{test}: {}\n",
+                line.expect("a notice")
+            )
+        })
+        .concat();
+    let summary = skip_summary(&notices).expect("a closing line");
+    assert!(
+        summary.starts_with("contract: 2 test(s) reported ok checked nothing"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("2 (on the real API: a property that clones runs no case there"),
+        "{summary}"
+    );
 }
