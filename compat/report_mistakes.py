@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Each mistake of issue 13, made through cozepy (or, where no SDK can make it, by hand with httpx, as a
 hand-written client would), against a fresh coze-mock: the report must name exactly the expected findings.
-Then `coze-mock report --fail-on error` must exit 1 on the mistakes and 0 on a clean cozepy run.
+Then `coze-mock report --fail-on error` must exit 1 on the mistakes and 0 on a clean cozepy run, and
+the JUnit output of a report with every kind of case must be valid under Jenkins' JUnit schema
+(`xmllint --schema .ci/junit/junit-10.xsd`).
 
 Usage: python report_mistakes.py PATH/TO/coze-mock [--audio compat/voice.wav]
 Starts `coze-mock serve --addr 127.0.0.1:0 --in-memory` itself and stops it at the end. Exit 0 when
@@ -44,7 +46,9 @@ class Fake:
         self.proc.wait(timeout=30)
 
     def reset(self):
+        """A fresh state and an empty report (a reset alone leaves the report)."""
         self.admin.post("/reset").raise_for_status()
+        self.admin.delete("/report").raise_for_status()
 
     def fault(self, action, path="/v1/audio/voices/clone"):
         self.admin.post("/faults", json={"path": path, "action": action}).raise_for_status()
@@ -99,6 +103,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--audio", default=str(HERE / "voice.wav"))
+    ap.add_argument("--junit-schema", default=str(HERE.parent / ".ci" / "junit" / "junit-10.xsd"))
+    ap.add_argument("--junit-out", default="/tmp/coze-mock-report.junit.xml")
     a = ap.parse_args()
     wav = Path(a.audio)
     data = wav.read_bytes()
@@ -227,6 +233,27 @@ def main():
         RESULTS["passed" if ok else "failed"] += 1
         print("%s [report] coze-mock report --fail-on error: %d on the mistake, %d on a clean run"
               % ("ok  " if ok else "FAIL", gated.returncode, clean.returncode), flush=True)
+
+        # Every kind of JUnit case: passed and skipped outcomes, a failure, a warning, an expected finding.
+        fake.reset()
+        clone()
+        clone(audio_format=None, voice_name="no-format")
+        swallow(lambda: clone(sdk(fake, event_hooks={"request": [moved_token]})))
+        def expect_4000(request):
+            request.headers["X-Coze-Mock-Expect"] = "4000"
+        swallow(lambda: clone(sdk(fake, event_hooks={"request": [expect_4000]}), voice_name="名" * 43))
+        junit = fake.cli("--format", "junit")
+        xml = Path(a.junit_out)
+        xml.write_text(junit.stdout)
+        valid = subprocess.run(["xmllint", "--noout", "--schema", str(a.junit_schema), str(xml)],
+                               capture_output=True, text=True)
+        kinds = all(k in junit.stdout for k in ("<failure ", "<skipped ", "<system-out>WARNING: ",
+                                                "<system-out>EXPECTED: "))
+        ok = valid.returncode == 0 and kinds
+        RESULTS["passed" if ok else "failed"] += 1
+        print("%s [report] JUnit with every kind of case, valid under %s: %s"
+              % ("ok  " if ok else "FAIL", Path(a.junit_schema).name,
+                 (valid.stderr or valid.stdout).strip().splitlines()[-1:] or "?"), flush=True)
     finally:
         fake.stop()
     print("report mistakes: %d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]), flush=True)

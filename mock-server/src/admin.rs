@@ -4,12 +4,13 @@
 //!
 //! | Route | Does |
 //! |---|---|
-//! | `POST /__admin/reset` | forgets voices, journal, seeds and faults: back to the configured state |
+//! | `POST /__admin/reset` | forgets voices, journal, seeds, faults and expectations: back to the configured state; the report stays |
 //! | `POST /__admin/seed` | adds accounts, workspaces, tokens and voices (the configuration's shape) |
 //! | `GET /__admin/voices` | every voice of every workspace, with its account and clone count |
 //! | `GET /__admin/journal?after=ID&limit=N` | requests with their verdict, rule, summary and findings, oldest first; also `logid`, `path` (`*` ends a prefix), `code`, `client`, `since`, `until` (Unix ms) filters |
 //! | `GET, POST, DELETE /__admin/faults` | list, add ([`FaultSpec`]) or clear injected faults |
-//! | `GET /__admin/report` | the conformance report ([`report`]); `?format=junit` as JUnit XML |
+//! | `GET, POST, DELETE /__admin/expect` | list, add ([`ExpectSpec`]) or clear expected outcomes ([`crate::expect`]); `DELETE` answers what each saw |
+//! | `GET, DELETE /__admin/report` | the conformance report ([`report`]) since it was last emptied, `?format=junit` as JUnit XML; empty it |
 //! | `GET /__admin/accounts` | every account with its voice slots, used and total |
 //! | `GET /__admin/` | the inspector page (routed beside this module's routes; served without the token: it asks for it) |
 //! | `GET /__admin/health` | `{"ready": true, "version": "…"}` once the server answers: what launchers poll |
@@ -36,6 +37,7 @@ use crate::auth::bearer_token;
 use crate::config::Config;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
+use crate::expect::{AdminExpectation, ExpectSpec};
 use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
 use crate::journal::JournalFilter;
@@ -62,6 +64,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/expect",
+            get(list_expectations)
+                .post(add_expectation)
+                .delete(clear_expectations),
         )
         .merge(report::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, guard))
@@ -159,7 +167,8 @@ struct Done {
 
 async fn reset(State(app): State<AppState>) -> Result<Envelope<Done>, ApiError> {
     app.store.reset()?;
-    app.journal.clear();
+    app.admin.report.clear_journal(&app.journal);
+    app.journal.expectations().clear();
     app.faults.clear();
     let directory = load(&app.admin.config, app.store.as_ref())
         .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
@@ -321,6 +330,42 @@ async fn add_fault(
 async fn clear_faults(State(app): State<AppState>) -> Envelope<FaultList> {
     app.faults.clear();
     Envelope(FaultList { faults: Vec::new() })
+}
+
+/// The admin expectations.
+#[derive(Debug, Serialize)]
+struct ExpectationList {
+    expectations: Vec<AdminExpectation>,
+}
+
+async fn list_expectations(State(app): State<AppState>) -> Envelope<ExpectationList> {
+    let mut expectations = app.journal.expectations().list();
+    let counts = concluded::expectation_counts(&app.journal);
+    for e in &mut expectations {
+        (e.met, e.unmet) = counts.get(&e.id).copied().unwrap_or_default();
+    }
+    Envelope(ExpectationList { expectations })
+}
+
+async fn add_expectation(
+    State(app): State<AppState>,
+    Input(Json(spec), _): AdminJson<ExpectSpec>,
+) -> Result<Envelope<AdminExpectation>, ApiError> {
+    app.journal
+        .expectations()
+        .add(spec, chrono::Utc::now().timestamp_millis())
+        .map(Envelope)
+}
+
+/// Clears the expectations and answers them with what each saw: a test can tell that the refusal it
+/// declared never came (`met` 0).
+async fn clear_expectations(State(app): State<AppState>) -> Envelope<ExpectationList> {
+    let mut expectations = app.journal.expectations().clear();
+    let counts = concluded::expectation_counts(&app.journal);
+    for e in &mut expectations {
+        (e.met, e.unmet) = counts.get(&e.id).copied().unwrap_or_default();
+    }
+    Envelope(ExpectationList { expectations })
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use crate::capture::Notes;
 use crate::capture::{Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement};
 use crate::directory::{Directory, Principal};
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
+use crate::expect::{Declared, Expectations, EXPECT_HEADER};
 use crate::faults::FaultApplied;
 
 pub use ring::{Numbered, Ring};
@@ -49,6 +50,9 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// `accepted`, `refused`, `fault` or `abandoned`.
     pub verdict: Verdict,
+    /// The outcome its test declared it expected ([`crate::expect`]); the report judges it.
+    #[serde(skip)]
+    pub expect: Option<Declared>,
 }
 
 /// What became of a request.
@@ -120,21 +124,29 @@ impl JournalFilter {
     }
 }
 
-/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1.
+/// The latest [`JOURNAL_MAX_ENTRIES`] requests, numbered from 1, and the outcomes tests declared they
+/// expect through the admin API (the layer reads them as each request arrives).
 #[derive(Debug)]
 pub struct Journal {
     entries: Ring<JournalEntry>,
+    expectations: Expectations,
 }
 
 impl Default for Journal {
     fn default() -> Journal {
         Journal {
             entries: Ring::new(JOURNAL_MAX_ENTRIES),
+            expectations: Expectations::default(),
         }
     }
 }
 
 impl Journal {
+    /// The expectations tests declared through the admin API.
+    pub fn expectations(&self) -> &Expectations {
+        &self.expectations
+    }
+
     /// Appends one request; its number.
     pub fn record(&self, entry: JournalEntry) -> u64 {
         self.entries.push(entry)
@@ -196,6 +208,12 @@ pub async fn journal_layer(
     };
     let notes = Notes::default();
     request.extensions_mut().insert(notes.clone());
+    let expect = state.journal.expectations.declared(
+        request.headers().get(EXPECT_HEADER).map(|v| v.as_bytes()),
+        request.method().as_str(),
+        request.uri().path(),
+        chrono::Utc::now().timestamp_millis(),
+    );
     let mut pending = Pending {
         state,
         started: Instant::now(),
@@ -205,6 +223,7 @@ pub async fn journal_layer(
         head: Some(head),
         principal,
         notes,
+        expect,
     };
     let response = next.run(request).await;
     let parts = response.extensions().get::<EnvelopeParts>();
@@ -243,6 +262,8 @@ struct Pending {
     head: Option<RequestHead>,
     principal: Option<Principal>,
     notes: Notes,
+    /// The outcome the request's test declared, if any.
+    expect: Option<Declared>,
 }
 
 impl Pending {
@@ -282,6 +303,7 @@ impl Pending {
             verdict: Verdict::of(&request.outcome),
             request,
             query: self.query.take(),
+            expect: self.expect.take(),
         });
     }
 }
@@ -337,6 +359,7 @@ mod tests {
             request,
             query: None,
             verdict: Verdict::Accepted,
+            expect: None,
         }
     }
 

@@ -20,6 +20,7 @@
 //! - [`synth`]: deterministic audio (WAV, PCM, MP3, Ogg Opus) for speech and previews.
 //! - [`capture`]: what is recorded of a request (client, token placement, inputs, audio fingerprint,
 //!   outcome), and how handlers and the fault layer note what a body held.
+//! - [`expect`]: the outcomes tests declare they expect (`X-Coze-Mock-Expect`, `POST /__admin/expect`).
 //! - [`journal`]: the latest requests in memory, and the middleware that records each with its verdict.
 //! - [`fidelity`]: the ledger of every choice the fake made where its sources disagree or are silent.
 //! - [`faults`]: the middleware that injects latency, envelopes, HTTP errors and dropped connections.
@@ -46,6 +47,7 @@ pub mod config;
 pub mod directory;
 pub mod envelope;
 pub mod error;
+pub mod expect;
 pub mod extract;
 pub mod faults;
 pub mod fidelity;

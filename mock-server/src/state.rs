@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::report::archive::ReportArchive;
 use crate::settings::Settings;
 use crate::store::SqliteStore;
 
@@ -39,6 +40,8 @@ pub struct AdminState {
     pub token: Option<String>,
     /// Whether the server listens on a loopback address.
     pub loopback: bool,
+    /// The report of the requests that resets took out of the journal.
+    pub report: ReportArchive,
     /// Serialises seeds, so two concurrent seeds cannot both validate against the state before the other.
     seed_lock: Mutex<()>,
 }
@@ -50,6 +53,7 @@ impl AdminState {
             config,
             token,
             loopback,
+            report: ReportArchive::default(),
             seed_lock: Mutex::new(()),
         }
     }

@@ -1,5 +1,6 @@
 //! The report's admin routes: `GET /__admin/report` (JSON, or JUnit XML with `?format=junit`),
-//! `GET /__admin/accounts` (slots per account), and the inspector page at `GET /__admin/`.
+//! `DELETE /__admin/report` (empties it), `GET /__admin/accounts` (slots per account), and the inspector
+//! page at `GET /__admin/`.
 
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -24,7 +25,7 @@ pub const INSPECTOR_HTML: &str = include_str!("inspector.html");
 /// The routes behind the admin API's access check.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/report", get(report))
+        .route("/report", get(report).delete(clear_report))
         .route("/accounts", get(accounts))
 }
 
@@ -41,7 +42,7 @@ async fn report(
     State(app): State<AppState>,
     Input(Query(q), _): AdminQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let report = Report::of_journal(&app.journal);
+    let report = app.admin.report.report(&app.journal);
     match q.format.as_deref() {
         None | Some("json") => Ok(Envelope(report).into_response()),
         Some("junit") => Ok((
@@ -53,6 +54,11 @@ async fn report(
             reason: format!("format {other:?}: json or junit"),
         }),
     }
+}
+
+/// Empties the report (a reset leaves it); answers the report as it was.
+async fn clear_report(State(app): State<AppState>) -> Envelope<Report> {
+    Envelope(app.admin.report.take(&app.journal))
 }
 
 /// An account with its slots.

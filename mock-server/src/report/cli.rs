@@ -1,7 +1,9 @@
 //! `coze-mock report --url URL [--format text|json|junit] [--fail-on error|warning]`: reads a running
 //! fake's report (`GET /__admin/report`), prints it, and exits non-zero when a finding at the `--fail-on`
-//! level exists, so a pipeline can gate on it.
+//! level exists, so a pipeline can gate on it. `--merge A.json B.json …` reads reports saved as JSON
+//! (`--format json`, the pytest plugin's `--coze-mock-report`) instead, and gates on their sum.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -43,8 +45,11 @@ pub enum FailOn {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The running fake's base URL, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "COZE_MOCK_URL")]
-    pub url: String,
+    #[arg(long, env = "COZE_MOCK_URL", required_unless_present = "merge")]
+    pub url: Option<String>,
+    /// Reports saved as JSON (xdist workers, CI shards) to merge into one, instead of a fake's.
+    #[arg(long, num_args = 1.., value_name = "REPORT.json")]
+    pub merge: Vec<PathBuf>,
     /// How to print the report.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -59,7 +64,12 @@ pub struct ReportArgs {
 /// Runs `coze-mock report`: 0 when nothing at the `--fail-on` level was found, 1 when something was, 2
 /// when the report could not be read.
 pub async fn run(args: &ReportArgs) -> ExitCode {
-    let report = match fetch(&args.url, args.admin_token.as_deref()).await {
+    let read = match (&args.url, args.merge.as_slice()) {
+        (_, [_, ..]) => merge_files(&args.merge),
+        (Some(url), []) => fetch(url, args.admin_token.as_deref()).await,
+        (None, []) => Err(anyhow::anyhow!("--url or --merge is needed")),
+    };
+    let report = match read {
         Ok(report) => report,
         Err(e) => {
             eprintln!("coze-mock report: {e:#}");
@@ -93,6 +103,24 @@ pub async fn run(args: &ReportArgs) -> ExitCode {
         }
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// The sum of the reports saved in `paths` (as `--format json` prints them, or as the admin API's
+/// envelope).
+pub fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
+    let mut merged = Report::default();
+    for path in paths {
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut json: serde_json::Value = serde_json::from_slice(&text)
+            .with_context(|| format!("{}: not JSON", path.display()))?;
+        if json.get("code").is_some() && json.get("data").is_some() {
+            json = json["data"].take();
+        }
+        let report: Report = serde_json::from_value(json)
+            .with_context(|| format!("{}: not a coze-mock report", path.display()))?;
+        merged.merge(report);
+    }
+    Ok(merged)
 }
 
 /// Reads the report of the fake at `base_url` ([`crate::admin_client`]).

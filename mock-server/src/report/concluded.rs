@@ -1,14 +1,19 @@
 //! The report's reading of the journal. Findings are drawn when the journal is read, over the records it
 //! keeps, oldest first: a request's own findings, and those it makes with the requests before it
-//! ([`MoneyWatch`]). Answering a request records it and concludes nothing.
+//! ([`MoneyWatch`]); then the outcome its test declared is judged ([`crate::expect`]): met, its findings
+//! are marked expected; unmet, `expect.unmet` is added. Answering a request records it and concludes
+//! nothing.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::findings::{request_findings, Finding};
+use super::findings::{request_findings, Finding, FindingId};
 use super::money::MoneyWatch;
 use super::Report;
-use crate::capture::RequestSummary;
-use crate::journal::{Journal, JournalFilter, JournalRecord};
+use crate::capture::{Outcome, RequestSummary};
+use crate::expect::Declared;
+use crate::journal::{Journal, JournalEntry, JournalFilter, JournalRecord};
 
 /// A journal record with the report's findings about it: what `GET /__admin/journal` and
 /// `MockServer::received_requests` show.
@@ -19,6 +24,23 @@ pub struct ConcludedRecord {
     pub record: JournalRecord,
     /// The findings about it, those over the records before it included.
     pub findings: Vec<Finding>,
+    /// The outcome its test declared it expected, and whether the answer met it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<ExpectRecord>,
+}
+
+/// A request's declared outcome as judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectRecord {
+    /// The declared outcomes (`4000 or 4101`), or why the header could not be read.
+    pub declared: String,
+    /// `X-Coze-Mock-Expect`, or `admin expectation ID`.
+    pub source: String,
+    /// Whether the answer was one of them.
+    pub met: bool,
+    /// The admin expectation's id, if it came from one.
+    #[serde(skip)]
+    pub admin_id: Option<u64>,
 }
 
 /// Findings over a sequence of requests, fed in the order they were answered.
@@ -34,6 +56,81 @@ impl Conclusions {
         found.extend(self.money.observe(request));
         found
     }
+
+    /// The findings about `entry`'s request, judged against the outcome its test declared.
+    pub fn conclude(&mut self, entry: &JournalEntry) -> (Vec<Finding>, Option<ExpectRecord>) {
+        let findings = self.findings(&entry.request);
+        match &entry.expect {
+            Some(declared) if declared.judges(&entry.request.outcome) => {
+                judge(declared, &entry.request.outcome, findings)
+            }
+            _ => (findings, None),
+        }
+    }
+}
+
+/// Met: the findings marked expected. Unmet (or a header that could not be read): `expect.unmet` added.
+fn judge(
+    declared: &Declared,
+    outcome: &Outcome,
+    mut findings: Vec<Finding>,
+) -> (Vec<Finding>, Option<ExpectRecord>) {
+    let source = declared.source();
+    let record = |declared_text: String, met: bool| ExpectRecord {
+        declared: declared_text,
+        source: source.clone(),
+        met,
+        admin_id: declared.admin_id,
+    };
+    match &declared.expectation {
+        Ok(expectation) if expectation.met_by(outcome) => (
+            findings.into_iter().map(Finding::expected).collect(),
+            Some(record(expectation.to_string(), true)),
+        ),
+        Ok(expectation) => {
+            let answered = match (outcome.status, outcome.code, outcome.rule.as_deref()) {
+                (None, _, _) => "no answer (the connection was dropped or abandoned)".to_owned(),
+                (Some(status), code, rule) => format!(
+                    "code {} on HTTP {status}{}",
+                    code.unwrap_or(0),
+                    rule.map(|r| format!(" ({r})")).unwrap_or_default()
+                ),
+            };
+            findings.push(Finding::new(
+                FindingId::ExpectUnmet,
+                format!("{source} expected {expectation}; answered {answered}"),
+            ));
+            (findings, Some(record(expectation.to_string(), false)))
+        }
+        Err(reason) => {
+            findings.push(Finding::new(
+                FindingId::ExpectUnmet,
+                format!("{source}: {reason}"),
+            ));
+            (findings, Some(record(reason.clone(), false)))
+        }
+    }
+}
+
+/// Per admin expectation id, the requests the journal keeps that met it and that did not.
+pub fn expectation_counts(journal: &Journal) -> HashMap<u64, (u64, u64)> {
+    journal.scan(|records| {
+        let mut conclusions = Conclusions::default();
+        let mut counts: HashMap<u64, (u64, u64)> = HashMap::new();
+        for numbered in records {
+            if let (_, Some(record)) = conclusions.conclude(numbered.entry) {
+                if let Some(id) = record.admin_id {
+                    let count = counts.entry(id).or_default();
+                    if record.met {
+                        count.0 += 1;
+                    } else {
+                        count.1 += 1;
+                    }
+                }
+            }
+        }
+        counts
+    })
 }
 
 /// The records numbered above `after` that `filter` matches, at most `limit`, each with its findings.
@@ -50,7 +147,7 @@ pub fn records(
             if page.len() == limit {
                 break;
             }
-            let findings = conclusions.findings(&numbered.entry.request);
+            let (findings, expect) = conclusions.conclude(numbered.entry);
             if numbered.id > after && filter.matches(numbered.entry) {
                 page.push(ConcludedRecord {
                     record: JournalRecord {
@@ -58,6 +155,7 @@ pub fn records(
                         entry: numbered.entry.clone(),
                     },
                     findings,
+                    expect,
                 });
             }
         }
@@ -68,12 +166,22 @@ pub fn records(
 impl Report {
     /// The report over every request the journal keeps.
     pub fn of_journal(journal: &Journal) -> Report {
+        Report::of_journal_after(journal, 0)
+    }
+
+    /// The report over the requests the journal keeps numbered above `after`; those before are read
+    /// too, for the findings a request makes with the ones before it.
+    pub fn of_journal_after(journal: &Journal, after: u64) -> Report {
         journal.scan(|records| {
             let mut conclusions = Conclusions::default();
-            let concluded: Vec<(&RequestSummary, Vec<Finding>)> = records
-                .map(|n| (&n.entry.request, conclusions.findings(&n.entry.request)))
-                .collect();
-            Report::build(concluded.iter().map(|(s, f)| (*s, f.as_slice())))
+            let mut report = Report::default();
+            for numbered in records {
+                let (findings, _) = conclusions.conclude(numbered.entry);
+                if numbered.id > after {
+                    report.add(&numbered.entry.request, &findings);
+                }
+            }
+            report
         })
     }
 }
@@ -90,6 +198,7 @@ mod tests {
             verdict: Verdict::of(&request.outcome),
             request,
             query: None,
+            expect: None,
         });
     }
 

@@ -207,18 +207,32 @@ impl EndpointCoverage {
     pub fn count(&mut self, outcome: &Outcome) {
         self.requests += 1;
         for served in Served::of(outcome) {
-            let cells = if self.outcomes.iter().any(|c| c.outcome == served) {
-                &mut self.outcomes
-            } else {
-                &mut self.other
-            };
-            match cells.iter_mut().find(|c| c.outcome == served) {
-                Some(cell) => cell.seen += 1,
-                None => cells.push(Cell {
-                    outcome: served,
-                    seen: 1,
-                }),
+            self.add(served, 1);
+        }
+    }
+
+    /// Adds `other`'s counts (the same endpoint, for another client or another run) to this row's.
+    pub fn absorb(&mut self, other: &EndpointCoverage) {
+        self.requests += other.requests;
+        for cell in other.outcomes.iter().chain(&other.other) {
+            if cell.seen > 0 {
+                self.add(cell.outcome, cell.seen);
             }
+        }
+    }
+
+    fn add(&mut self, served: Served, seen: u64) {
+        let cells = if self.outcomes.iter().any(|c| c.outcome == served) {
+            &mut self.outcomes
+        } else {
+            &mut self.other
+        };
+        match cells.iter_mut().find(|c| c.outcome == served) {
+            Some(cell) => cell.seen += seen,
+            None => cells.push(Cell {
+                outcome: served,
+                seen,
+            }),
         }
     }
 

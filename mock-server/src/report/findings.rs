@@ -82,11 +82,15 @@ pub enum FindingId {
     /// New clones in a row until the account had no slot left.
     #[serde(rename = "money.slots_exhausted")]
     SlotsExhausted,
+    /// A request declared an expected outcome (`X-Coze-Mock-Expect`, `POST /__admin/expect`) and was
+    /// answered something else.
+    #[serde(rename = "expect.unmet")]
+    ExpectUnmet,
 }
 
 impl FindingId {
     /// Every finding, in the report's order.
-    pub const ALL: [FindingId; 13] = [
+    pub const ALL: [FindingId; 14] = [
         FindingId::TokenNotBearer,
         FindingId::AudioFormatAbsent,
         FindingId::FormatMismatch,
@@ -100,6 +104,7 @@ impl FindingId {
         FindingId::DuplicateVoice,
         FindingId::RetrainExhausted,
         FindingId::SlotsExhausted,
+        FindingId::ExpectUnmet,
     ];
 
     /// The stable id (`money.retried_clone`).
@@ -118,6 +123,7 @@ impl FindingId {
             FindingId::DuplicateVoice => "money.duplicate_voice",
             FindingId::RetrainExhausted => "money.retrain_exhausted",
             FindingId::SlotsExhausted => "money.slots_exhausted",
+            FindingId::ExpectUnmet => "expect.unmet",
         }
     }
 
@@ -127,7 +133,8 @@ impl FindingId {
             FindingId::TokenNotBearer
             | FindingId::BytesNotCharacters
             | FindingId::RetrainExhausted
-            | FindingId::SlotsExhausted => Severity::Error,
+            | FindingId::SlotsExhausted
+            | FindingId::ExpectUnmet => Severity::Error,
             FindingId::AudioFormatAbsent
             | FindingId::FormatMismatch
             | FindingId::FileNameMissing
@@ -155,6 +162,7 @@ impl FindingId {
             FindingId::RetriedClone => "A clone was repeated with the same name and audio after an answer that left its fate unknown (an error, a timeout, a dropped connection or a fault): the first may have succeeded, and a retried clone may create and bill a second voice: 138 yuan.",
             FindingId::DuplicateVoice => "A second new voice with the same name and audio was created in the same workspace: it takes and bills a second slot. Retrain the first with its voice_id instead.",
             FindingId::RetrainExhausted => "A retrain of a voice with no training times left (「同一个音色 ID 最多复刻 10 次」): the real API refuses it; count available_training_times before retraining.",
+            FindingId::ExpectUnmet => "The test declared the outcome it expected (`X-Coze-Mock-Expect`, `POST /__admin/expect`, the pytest marker `coze_mock_expect`, `mock.expect()`), and the fake answered another: the client did not make the request the test meant to make.",
             FindingId::SlotsExhausted => "A clone loop used up the account's voice slots: each new voice takes a slot that is bought (「购买音色复刻扩容包」). Retrain existing voices with voice_id, or delete voices, instead of cloning anew.",
         }
     }
@@ -165,10 +173,14 @@ impl FindingId {
 pub struct Finding {
     /// What kind.
     pub id: FindingId,
-    /// Its severity (the id's).
+    /// Its severity: the id's, or `info` when expected.
     pub severity: Severity,
     /// What was sent, exactly.
     pub evidence: String,
+    /// The request was answered the outcome its test declared it expected: the finding is what the test
+    /// meant to exercise, not a mistake of the client (see [`crate::expect`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected: bool,
 }
 
 impl Finding {
@@ -178,6 +190,16 @@ impl Finding {
             id,
             severity: id.severity(),
             evidence: evidence.into(),
+            expected: false,
+        }
+    }
+
+    /// The same finding on a request whose test expected its outcome: `info`, and marked expected.
+    pub fn expected(self) -> Finding {
+        Finding {
+            severity: Severity::Info,
+            expected: true,
+            ..self
         }
     }
 }

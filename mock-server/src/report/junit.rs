@@ -1,6 +1,8 @@
 //! The report as JUnit XML, for CI systems that display test results: one `<testsuite>` per client, each
-//! documented outcome of each endpoint a `<testcase>` (skipped when never exercised), and each `error`
-//! finding a failing `<testcase>`.
+//! documented outcome of each endpoint a `<testcase>` (skipped when never exercised), and each group of
+//! findings a `<testcase>`: an `error` one failing, a `warning` or an expected one passing with its
+//! sentence and evidence in `<system-out>`, so a CI test view shows every finding. The output is valid
+//! under Jenkins' JUnit schema (`.ci/junit/junit-10.xsd`, checked in CI with `xmllint`).
 
 use std::fmt::Write as _;
 
@@ -26,12 +28,13 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// One client's test cases: (name, classname, skipped?, failure (type, message, body)).
+/// One client's test case: skipped, failing (type, message, body), or passing with an output.
 struct Case {
     name: String,
     classname: String,
     skipped: bool,
     failure: Option<(String, String, String)>,
+    output: Option<String>,
 }
 
 fn cases(client: &ClientReport) -> Vec<Case> {
@@ -43,14 +46,11 @@ fn cases(client: &ClientReport) -> Vec<Case> {
                 classname: format!("coze-mock.coverage.{}", row.endpoint.name()),
                 skipped: cell.seen == 0,
                 failure: None,
+                output: None,
             });
         }
     }
-    for group in client
-        .findings
-        .iter()
-        .filter(|g| g.severity == Severity::Error)
-    {
+    for group in &client.findings {
         let mut body = format!("{} request(s)\n", group.count);
         for evidence in &group.evidence {
             let _ = writeln!(body, "evidence: {evidence}");
@@ -58,12 +58,33 @@ fn cases(client: &ClientReport) -> Vec<Case> {
         if !group.logids.is_empty() {
             let _ = writeln!(body, "logids: {}", group.logids.join(", "));
         }
-        cases.push(Case {
-            name: group.id.name().to_owned(),
-            classname: "coze-mock.findings".to_owned(),
-            skipped: false,
-            failure: Some((group.id.name().to_owned(), group.sentence.clone(), body)),
-        });
+        let (name, kind) = match (group.expected, group.severity) {
+            (true, _) => (format!("{} (expected)", group.id.name()), "expected"),
+            (false, severity) => (group.id.name().to_owned(), severity.name()),
+        };
+        let classname = format!("coze-mock.findings.{kind}");
+        let case = if group.severity == Severity::Error {
+            Case {
+                name,
+                classname,
+                skipped: false,
+                failure: Some((group.id.name().to_owned(), group.sentence.clone(), body)),
+                output: None,
+            }
+        } else {
+            Case {
+                name,
+                classname,
+                skipped: false,
+                failure: None,
+                output: Some(format!(
+                    "{}: {}\n{body}",
+                    kind.to_uppercase(),
+                    group.sentence
+                )),
+            }
+        };
+        cases.push(case);
     }
     cases
 }
@@ -80,12 +101,11 @@ pub fn render(report: &Report) -> String {
     };
     let tests = count(&|_| true);
     let failures = count(&|c| c.failure.is_some());
-    let skipped = count(&|c| c.skipped);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     // Writing to a `String` cannot fail.
     let _ = writeln!(
         out,
-        "<testsuites name=\"coze-mock conformance\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">"
+        "<testsuites name=\"coze-mock conformance\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"0\">"
     );
     for (client, cases) in &suites {
         let _ = writeln!(
@@ -115,6 +135,12 @@ pub fn render(report: &Report) -> String {
                     escape(message),
                     escape(body)
                 );
+            } else if let Some(output) = &case.output {
+                let _ = writeln!(
+                    out,
+                    "{open}>\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(output)
+                );
             } else {
                 let _ = writeln!(out, "{open}/>");
             }
@@ -128,6 +154,7 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::findings::{Finding, FindingId};
     use crate::report::tests::sample_report;
     use quick_xml::events::Event;
     use quick_xml::Reader;
@@ -204,6 +231,12 @@ mod tests {
         el.attrs[attr].parse().unwrap()
     }
 
+    /// The sum of an attribute over the suites (Jenkins' schema has no `skipped` on the root).
+    fn suite_total(root: &Element, attr: &str) -> usize {
+        assert!(!root.attrs.contains_key(attr));
+        root.children.iter().map(|s| count(s, attr)).sum()
+    }
+
     /// The rules of the JUnit XML schema CI systems read (Jenkins' junit-10.xsd): a `testsuites` root of
     /// `testsuite`s with a name and counts, `testcase`s with name and classname, at most one `skipped` or
     /// `failure` (with a message) in each, and counts that match the cases.
@@ -227,6 +260,7 @@ mod tests {
                             assert!(child.attrs.contains_key("type"));
                             suite_failures += 1;
                         }
+                        "system-out" => assert!(!child.text.is_empty()),
                         other => panic!("unexpected <{other}> in a testcase"),
                     }
                 }
@@ -241,7 +275,7 @@ mod tests {
         }
         assert_eq!(count(root, "tests"), tests);
         assert_eq!(count(root, "failures"), failures);
-        assert_eq!(count(root, "skipped"), skipped);
+        assert_eq!(suite_total(root, "skipped"), skipped);
     }
 
     #[test]
@@ -265,6 +299,43 @@ mod tests {
             .unwrap();
         assert_eq!(never.children[0].name, "skipped");
         assert_eq!(count(cozepy, "failures"), 0, "a warning is no failure");
+        let warning = cozepy
+            .children
+            .iter()
+            .find(|c| c.attrs["name"] == "clone.audio_format_absent")
+            .expect("the warning is a test case");
+        assert_eq!(warning.attrs["classname"], "coze-mock.findings.warning");
+        assert_eq!(warning.children[0].name, "system-out");
+        assert!(warning.children[0]
+            .text
+            .starts_with("WARNING: The clone sent no `audio_format`."));
+        assert!(warning.children[0]
+            .text
+            .contains("logids: 20261125120000BBBBBBBBBBBBBBBBBBBB"));
+    }
+
+    #[test]
+    fn an_expected_finding_passes_with_its_text() {
+        let mut s = crate::report::findings::tests::clean_clone();
+        s.outcome.code = Some(4000);
+        s.outcome.status = Some(400);
+        let finding =
+            Finding::new(FindingId::BytesNotCharacters, "voice_name is 129 bytes").expected();
+        let root = parse(&render(&Report::build([(
+            &s,
+            std::slice::from_ref(&finding),
+        )])));
+        assert_valid_junit(&root);
+        let case = root.children[0]
+            .children
+            .iter()
+            .find(|c| c.attrs["name"] == "limit.bytes_not_characters (expected)")
+            .expect("the expected finding is a test case");
+        assert_eq!(case.children[0].name, "system-out");
+        assert!(case.children[0]
+            .text
+            .starts_with("EXPECTED: The value is over"));
+        assert_eq!(count(&root, "failures"), 0);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!
 //! - [`concluded`]: the journal's records in order, each with its findings: the report and the admin
 //!   journal read them.
+//! - [`archive`]: the report across the resets that clear the journal.
 //! - [`findings`]: findings about one request; [`money`]: findings over a sequence (money).
 //! - [`vocabulary`]: the documented names and "did you mean".
 //! - [`coverage`]: the outcomes each client was served, per endpoint.
@@ -13,6 +14,7 @@
 //! - [`cli`]: `coze-mock report`. The admin routes that serve the report and the inspector page are
 //!   [`crate::admin::report`]'s.
 
+pub mod archive;
 pub mod cli;
 pub mod concluded;
 pub mod coverage;
@@ -22,19 +24,25 @@ pub mod money;
 pub mod text;
 pub mod vocabulary;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::capture::{Client, Endpoint, RequestSummary};
+use crate::capture::{Client, Endpoint, Outcome, RequestSummary};
+use crate::error::CODE_AUTHENTICATION_INVALID;
 use coverage::EndpointCoverage;
 use findings::{Finding, FindingId, Severity};
 
 /// Distinct evidence lines and logids a finding group keeps as examples.
 pub const EXAMPLES_KEPT: usize = 5;
 
-/// The report over every request the journal holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Clients the report keeps apart: a fake that CI hammers with ever new tokens or User-Agents must not
+/// grow without bound. The requests of clients past this many count in the totals and in
+/// [`Report::requests_of_clients_not_kept`].
+pub const CLIENTS_KEPT: usize = 1000;
+
+/// The report over every request since the fake started or the report was last emptied
+/// (`DELETE /__admin/report`): a reset of the fake's state leaves it. Reports add up: [`Report::merge`]
+/// (`coze-mock report --merge`) gives the report of the requests of both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Requests read.
     pub requests: u64,
@@ -42,6 +50,13 @@ pub struct Report {
     pub totals: Totals,
     /// One entry per client, in the order of their first request.
     pub clients: Vec<ClientReport>,
+    /// Requests of clients past the first [`CLIENTS_KEPT`]: counted in `requests` and `totals` only.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub requests_of_clients_not_kept: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Findings by severity.
@@ -51,7 +66,7 @@ pub struct Totals {
     pub error: u64,
     /// Risky or costly findings.
     pub warning: u64,
-    /// The rest.
+    /// The rest, expected findings included.
     pub info: u64,
 }
 
@@ -62,6 +77,12 @@ impl Totals {
             Severity::Warning => self.warning += 1,
             Severity::Info => self.info += 1,
         }
+    }
+
+    fn merge(&mut self, other: Totals) {
+        self.error += other.error;
+        self.warning += other.warning;
+        self.info += other.info;
     }
 
     /// Findings at `severity` or above.
@@ -81,14 +102,106 @@ pub struct ClientReport {
     pub client: Client,
     /// `cozepy/0.20.0 · pat_mock`.
     pub label: String,
+    /// Whether any of its requests passed authentication. A request refused with 4100 (a wrong,
+    /// expired or misplaced token) counts toward the authenticated client with the same User-Agent, not
+    /// toward a client of its own: its coverage is the one that saw the 4100.
+    #[serde(default = "yes")]
+    pub authenticated: bool,
     /// Requests it sent to any path.
     pub requests: u64,
     /// Per API endpoint, the outcomes it was served.
     pub coverage: Vec<EndpointCoverage>,
     /// One sentence per endpoint with outcomes never served.
     pub never_seen: Vec<String>,
-    /// Its findings, grouped by id, errors first.
+    /// Its findings, grouped by id (expected ones apart), errors first.
     pub findings: Vec<FindingGroup>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ClientReport {
+    /// The report of one request.
+    fn of_request(summary: &RequestSummary, findings: &[Finding]) -> ClientReport {
+        let mut coverage = Endpoint::API.map(EndpointCoverage::new).to_vec();
+        if let Some(row) = coverage.iter_mut().find(|r| r.endpoint == summary.endpoint) {
+            row.count(&summary.outcome);
+        }
+        let mut report = ClientReport {
+            client: summary.client.clone(),
+            label: summary.client.label(),
+            authenticated: !failed_authentication(&summary.outcome),
+            requests: 1,
+            coverage,
+            never_seen: Vec::new(),
+            findings: Vec::new(),
+        };
+        for finding in findings {
+            match report
+                .findings
+                .iter_mut()
+                .find(|g| g.id == finding.id && g.expected == finding.expected)
+            {
+                Some(group) => group.add(finding, summary.logid.as_deref()),
+                None => {
+                    let mut group = FindingGroup::new(finding);
+                    group.add(finding, summary.logid.as_deref());
+                    report.findings.push(group);
+                }
+            }
+        }
+        report.settle();
+        report
+    }
+
+    /// Whether `other` was sent by the same User-Agent (family and version).
+    fn same_agent(&self, other: &ClientReport) -> bool {
+        self.client.family == other.client.family && self.client.version == other.client.version
+    }
+
+    /// Takes `other`'s requests, coverage and findings into this client's.
+    fn absorb(&mut self, other: ClientReport) {
+        self.requests += other.requests;
+        for row in &other.coverage {
+            match self
+                .coverage
+                .iter_mut()
+                .find(|r| r.endpoint == row.endpoint)
+            {
+                Some(mine) => mine.absorb(row),
+                None => self.coverage.push(row.clone()),
+            }
+        }
+        for group in other.findings {
+            match self
+                .findings
+                .iter_mut()
+                .find(|g| g.id == group.id && g.expected == group.expected)
+            {
+                Some(mine) => mine.absorb(group),
+                None => self.findings.push(group),
+            }
+        }
+        self.settle();
+    }
+
+    /// Recomputes what derives from the counts: the coverage sentences and the findings' order.
+    fn settle(&mut self) {
+        self.never_seen = self
+            .coverage
+            .iter()
+            .filter_map(EndpointCoverage::sentence)
+            .collect();
+        self.findings
+            .sort_by_key(|g| (std::cmp::Reverse(g.severity), g.id, g.expected));
+    }
+}
+
+/// Whether an answer refused the request's authentication (4100), rather than a fault's envelope
+/// standing in for it.
+fn failed_authentication(outcome: &Outcome) -> bool {
+    outcome.code == Some(CODE_AUTHENTICATION_INVALID) && outcome.fault.is_none()
 }
 
 /// The findings of one id for one client.
@@ -96,8 +209,11 @@ pub struct ClientReport {
 pub struct FindingGroup {
     /// The finding's id.
     pub id: FindingId,
-    /// Its severity.
+    /// Its severity (`info` when expected).
     pub severity: Severity,
+    /// Whether these findings were on requests answered the outcome their test expected.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected: bool,
     /// What it means.
     pub sentence: String,
     /// Requests that had it.
@@ -109,11 +225,12 @@ pub struct FindingGroup {
 }
 
 impl FindingGroup {
-    fn new(id: FindingId) -> FindingGroup {
+    fn new(finding: &Finding) -> FindingGroup {
         FindingGroup {
-            id,
-            severity: id.severity(),
-            sentence: id.sentence().to_owned(),
+            id: finding.id,
+            severity: finding.severity,
+            expected: finding.expected,
+            sentence: finding.id.sentence().to_owned(),
             count: 0,
             evidence: Vec::new(),
             logids: Vec::new(),
@@ -122,22 +239,37 @@ impl FindingGroup {
 
     fn add(&mut self, finding: &Finding, logid: Option<&str>) {
         self.count += 1;
-        if self.evidence.len() < EXAMPLES_KEPT && !self.evidence.contains(&finding.evidence) {
-            self.evidence.push(finding.evidence.clone());
-        }
-        if let Some(logid) = logid.filter(|l| self.logids.last().map(String::as_str) != Some(*l)) {
-            if self.logids.len() == EXAMPLES_KEPT {
-                self.logids.remove(0);
-            }
-            self.logids.push(logid.to_owned());
+        self.keep_evidence(&finding.evidence);
+        if let Some(logid) = logid {
+            self.keep_logid(logid);
         }
     }
-}
 
-/// A client's report while it is being built.
-struct Building {
-    report: ClientReport,
-    groups: BTreeMap<FindingId, FindingGroup>,
+    fn keep_evidence(&mut self, evidence: &str) {
+        if self.evidence.len() < EXAMPLES_KEPT && !self.evidence.iter().any(|e| e == evidence) {
+            self.evidence.push(evidence.to_owned());
+        }
+    }
+
+    fn keep_logid(&mut self, logid: &str) {
+        if self.logids.last().map(String::as_str) == Some(logid) {
+            return;
+        }
+        if self.logids.len() == EXAMPLES_KEPT {
+            self.logids.remove(0);
+        }
+        self.logids.push(logid.to_owned());
+    }
+
+    fn absorb(&mut self, other: FindingGroup) {
+        self.count += other.count;
+        for evidence in &other.evidence {
+            self.keep_evidence(evidence);
+        }
+        for logid in &other.logids {
+            self.keep_logid(logid);
+        }
+    }
 }
 
 impl Report {
@@ -145,73 +277,92 @@ impl Report {
     pub fn build<'a>(
         requests: impl IntoIterator<Item = (&'a RequestSummary, &'a [Finding])>,
     ) -> Report {
-        let mut total = 0;
-        let mut totals = Totals::default();
-        let mut clients: Vec<Building> = Vec::new();
+        let mut report = Report::default();
         for (summary, findings) in requests {
-            total += 1;
-            let i = match clients
-                .iter()
-                .position(|c| c.report.client == summary.client)
-            {
-                Some(i) => i,
-                None => {
-                    clients.push(Building {
-                        report: ClientReport {
-                            client: summary.client.clone(),
-                            label: summary.client.label(),
-                            requests: 0,
-                            coverage: Endpoint::API.map(EndpointCoverage::new).to_vec(),
-                            never_seen: Vec::new(),
-                            findings: Vec::new(),
-                        },
-                        groups: BTreeMap::new(),
-                    });
-                    clients.len() - 1
-                }
-            };
-            let building = &mut clients[i];
-            building.report.requests += 1;
-            if let Some(row) = building
-                .report
-                .coverage
-                .iter_mut()
-                .find(|row| row.endpoint == summary.endpoint)
-            {
-                row.count(&summary.outcome);
-            }
-            for finding in findings {
-                totals.add(finding.severity);
-                building
-                    .groups
-                    .entry(finding.id)
-                    .or_insert_with(|| FindingGroup::new(finding.id))
-                    .add(finding, summary.logid.as_deref());
-            }
+            report.add(summary, findings);
         }
-        let clients = clients
-            .into_iter()
-            .map(|mut b| {
-                b.report.never_seen = b
-                    .report
-                    .coverage
-                    .iter()
-                    .filter_map(EndpointCoverage::sentence)
-                    .collect();
-                let mut groups: Vec<FindingGroup> = b.groups.into_values().collect();
-                groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
-                b.report.findings = groups;
-                b.report
-            })
-            .collect();
-        Report {
-            requests: total,
-            totals,
-            clients,
+        report
+    }
+
+    /// Takes one more request with its findings.
+    pub fn add(&mut self, summary: &RequestSummary, findings: &[Finding]) {
+        self.requests += 1;
+        for finding in findings {
+            self.totals.add(finding.severity);
+        }
+        self.place(ClientReport::of_request(summary, findings));
+    }
+
+    /// Adds `other`'s requests to this report: the report of both sets of requests (the xdist workers
+    /// of one pytest run, the shards of one CI run). Clients are matched as requests are.
+    pub fn merge(&mut self, other: Report) {
+        self.requests += other.requests;
+        self.totals.merge(other.totals);
+        self.requests_of_clients_not_kept += other.requests_of_clients_not_kept;
+        for client in other.clients {
+            self.place(client);
+        }
+    }
+
+    /// Files `incoming` under its client: the same User-Agent and token, else (when none of its requests
+    /// authenticated) the first authenticated client of the same User-Agent, else a client of its own,
+    /// which takes in the unauthenticated clients of its User-Agent once it authenticates.
+    fn place(&mut self, incoming: ClientReport) {
+        let home = self
+            .clients
+            .iter()
+            .position(|c| c.client == incoming.client)
+            .or_else(|| {
+                (!incoming.authenticated)
+                    .then(|| {
+                        self.clients
+                            .iter()
+                            .position(|c| c.authenticated && c.same_agent(&incoming))
+                    })
+                    .flatten()
+            });
+        let i = match home {
+            Some(i) => {
+                self.clients[i].authenticated |= incoming.authenticated;
+                self.clients[i].absorb(incoming);
+                i
+            }
+            None if self.clients.len() >= CLIENTS_KEPT => {
+                self.requests_of_clients_not_kept += incoming.requests;
+                return;
+            }
+            None => {
+                self.clients.push(incoming);
+                self.clients.len() - 1
+            }
+        };
+        if self.clients[i].authenticated {
+            self.take_in_unauthenticated(i);
+        }
+    }
+
+    /// Moves the unauthenticated clients with the User-Agent of client `i` into it.
+    fn take_in_unauthenticated(&mut self, i: usize) {
+        let mut j = 0;
+        let mut home = i;
+        while j < self.clients.len() {
+            if j != home
+                && !self.clients[j].authenticated
+                && self.clients[j].same_agent(&self.clients[home])
+            {
+                let stray = self.clients.remove(j);
+                if j < home {
+                    home -= 1;
+                }
+                self.clients[home].absorb(stray);
+            } else {
+                j += 1;
+            }
         }
     }
 
     /// Whether any finding is at `severity` or above: what `coze-mock report --fail-on` gates on.
+    /// Expected findings are `info`, so `--fail-on error` and `--fail-on warning` pass over them.
     pub fn fails_at(&self, severity: Severity) -> bool {
         self.totals.at_least(severity) > 0
     }
@@ -308,6 +459,126 @@ mod tests {
         let json = serde_json::to_string(&report).unwrap();
         let back: Report = serde_json::from_str(&json).unwrap();
         assert_eq!(back, report);
+    }
+
+    /// A cozepy request with `token`, answered `code`.
+    fn cozepy(token: &str, code: i64) -> RequestSummary {
+        let mut s = clean_clone();
+        s.client.token = Some(token.into());
+        s.outcome.code = Some(code);
+        s.outcome.status = Some(if code == 0 { 200 } else { 401 });
+        s
+    }
+
+    fn labels(report: &Report) -> Vec<&str> {
+        report.clients.iter().map(|c| c.label.as_str()).collect()
+    }
+
+    #[test]
+    fn a_refused_token_counts_toward_the_client_with_the_same_user_agent_in_either_order() {
+        for wrong_first in [true, false] {
+            let mut requests = vec![cozepy("pat_mock", 0), cozepy("pat_wrong", 4100)];
+            if wrong_first {
+                requests.reverse();
+            }
+            let report = Report::build(requests.iter().map(|s| (s, &[][..])));
+            assert_eq!(
+                labels(&report),
+                ["cozepy/0.20.0 · pat_mock"],
+                "{wrong_first}"
+            );
+            let client = &report.clients[0];
+            assert!(client.authenticated);
+            assert_eq!(client.requests, 2);
+            let clone = &client.coverage[0];
+            let seen = |name: &str| {
+                clone
+                    .outcomes
+                    .iter()
+                    .find(|c| c.outcome.name() == name)
+                    .unwrap()
+                    .seen
+            };
+            assert_eq!((seen("success"), seen("4100")), (1, 1));
+            assert!(
+                !client.never_seen[0].contains("4100"),
+                "{:?}",
+                client.never_seen
+            );
+        }
+        let mut curl = cozepy("pat_wrong", 4100);
+        curl.client.family = ClientFamily::Curl;
+        curl.client.version = None;
+        let report = Report::build([(&cozepy("pat_mock", 0), &[][..]), (&curl, &[][..])]);
+        assert_eq!(
+            labels(&report),
+            ["cozepy/0.20.0 · pat_mock", "curl · pat_wrong"],
+            "another User-Agent stays apart"
+        );
+        assert!(!report.clients[1].authenticated);
+    }
+
+    #[test]
+    fn merged_reports_equal_the_report_of_all_their_requests() {
+        let requests = sample_requests();
+        let mut more = requests.clone();
+        more.push((cozepy("pat_other", 4100), Vec::new()));
+        more.push((cozepy("pat_other", 0), Vec::new()));
+        let whole = Report::build(requests.iter().chain(&more).map(|(s, f)| (s, f.as_slice())));
+        let mut merged = Report::build(requests.iter().map(|(s, f)| (s, f.as_slice())));
+        merged.merge(Report::build(more.iter().map(|(s, f)| (s, f.as_slice()))));
+        assert_eq!(merged.requests, 8);
+        assert_eq!(merged.totals, whole.totals);
+        assert_eq!(labels(&merged), labels(&whole));
+        for (m, w) in merged.clients.iter().zip(&whole.clients) {
+            assert_eq!(m.requests, w.requests);
+            assert_eq!(m.coverage, w.coverage);
+            assert_eq!(m.never_seen, w.never_seen);
+            let counts = |c: &ClientReport| -> Vec<(FindingId, u64)> {
+                c.findings.iter().map(|g| (g.id, g.count)).collect()
+            };
+            assert_eq!(counts(m), counts(w));
+        }
+    }
+
+    #[test]
+    fn expected_findings_are_grouped_apart_as_info_and_do_not_fail_the_gate() {
+        let s = cozepy("pat_mock", 4000);
+        let finding = Finding::new(FindingId::BytesNotCharacters, "129 bytes");
+        let report = Report::build([
+            (&s, std::slice::from_ref(&finding.clone().expected())),
+            (&s, std::slice::from_ref(&finding)),
+        ]);
+        let groups: Vec<(FindingId, Severity, bool)> = report.clients[0]
+            .findings
+            .iter()
+            .map(|g| (g.id, g.severity, g.expected))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (FindingId::BytesNotCharacters, Severity::Error, false),
+                (FindingId::BytesNotCharacters, Severity::Info, true)
+            ]
+        );
+        let expected_only = Report::build([(&s, std::slice::from_ref(&finding.expected()))]);
+        assert!(!expected_only.fails_at(Severity::Warning));
+        assert_eq!(expected_only.totals.info, 1);
+    }
+
+    #[test]
+    fn clients_past_the_limit_count_in_the_totals_only() {
+        let mut report = Report::default();
+        let finding = Finding::new(FindingId::AudioFormatAbsent, "no audio_format");
+        for i in 0..=CLIENTS_KEPT {
+            report.add(
+                &cozepy(&format!("pat_{i}"), 0),
+                std::slice::from_ref(&finding),
+            );
+        }
+        assert_eq!(report.clients.len(), CLIENTS_KEPT);
+        assert_eq!(report.requests_of_clients_not_kept, 1);
+        assert_eq!(report.totals.warning, CLIENTS_KEPT as u64 + 1);
     }
 
     #[test]

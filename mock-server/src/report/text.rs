@@ -43,10 +43,13 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  coverage: {sentence}");
         }
         for group in &client.findings {
+            let level = match group.expected {
+                true => "EXPECTED".to_owned(),
+                false => group.severity.name().to_uppercase(),
+            };
             let _ = writeln!(
                 out,
-                "  {:<7} {} ×{}: {}",
-                group.severity.name().to_uppercase(),
+                "  {level:<7} {} ×{}: {}",
                 group.id.name(),
                 group.count,
                 group.sentence

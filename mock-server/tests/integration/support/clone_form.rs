@@ -10,6 +10,8 @@ pub(crate) struct CloneForm {
     pub(crate) token: Option<String>,
     pub(crate) fields: Vec<(String, String)>,
     pub(crate) files: Vec<(String, Vec<u8>, Option<String>)>,
+    /// Headers sent besides the token's.
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl CloneForm {
@@ -19,6 +21,7 @@ impl CloneForm {
             token: Some(token.into()),
             fields: vec![("voice_name".into(), "jay".into())],
             files: vec![("file".into(), wav(12.0, 24_000), Some("jay.wav".into()))],
+            headers: Vec::new(),
         }
     }
 
@@ -60,6 +63,12 @@ impl CloneForm {
         self
     }
 
+    /// Sends a header too.
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Replaces the file parts with one `file` part.
     pub(crate) fn file(mut self, bytes: Vec<u8>, filename: Option<&str>) -> Self {
         self.files = vec![("file".into(), bytes, filename.map(str::to_owned))];
@@ -91,6 +100,9 @@ impl CloneForm {
             .multipart(form);
         if let Some(token) = self.token {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in self.headers {
+            request = request.header(name, value);
         }
         Answer::read(request.send().await.expect("request sent")).await
     }
