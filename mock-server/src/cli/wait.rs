@@ -12,7 +12,7 @@ use tokio::time::Instant;
 #[derive(clap::Args)]
 pub(crate) struct WaitArgs {
     /// The fake's base URL, like http://127.0.0.1:8080. Without it: where `serve` listens according
-    /// to COZE_MOCK_ADDR (0.0.0.0 and [::] as loopback), else http://127.0.0.1:8080.
+    /// to COZE_MOCK_ADDR (0.0.0.0 and `[::]` as loopback), else http://127.0.0.1:8080.
     #[arg(long)]
     url: Option<String>,
     /// How long to wait: `30s`, `500ms`, `2m`, `1m 30s`.

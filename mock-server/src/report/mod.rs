@@ -477,7 +477,7 @@ mod tests {
     #[test]
     fn a_refused_token_counts_toward_the_client_with_the_same_user_agent_in_either_order() {
         for wrong_first in [true, false] {
-            let mut requests = vec![cozepy("pat_mock", 0), cozepy("pat_wrong", 4100)];
+            let mut requests = [cozepy("pat_mock", 0), cozepy("pat_wrong", 4100)];
             if wrong_first {
                 requests.reverse();
             }
