@@ -3,7 +3,8 @@
 //!
 //! A path is any word that starts with one of the repository's top-level directories (`mock-server/`,
 //! `fixtures/`, `.ci/`, …) or names a top-level file, in code or in prose; placeholders (`<set>`, `{PORT}`,
-//! `*`) end it. A path right after another repository's name (`coze-dev/coze-sdk-gen
+//! `*`) end it. A shorter path, as the architecture page's picture uses (`journal.rs`, `api/speech.rs`, and
+//! in a fenced block `capture/`), must end the path of some file or directory of the repository. A path right after another repository's name (`coze-dev/coze-sdk-gen
 //! \`docs/api-markdown/\``) is that repository's and is not checked. A test name is a code span that is a
 //! Rust path of lower-case segments (`auth::an_unknown_token_is_refused_with_4100`, `rule_order::*`) or a
 //! single identifier of five words or more: its modules must be a source file (an inline `tests` module
@@ -47,6 +48,8 @@ struct Repository {
     /// Each `.rs` file as its module path (`mock-server/src/audio/mp4`, `…/clone_voice` for a `mod.rs`)
     /// with its text.
     sources: Vec<(String, String)>,
+    /// Every file and directory, relative to the root (`target`, hidden and `node_modules` ones aside).
+    entries: BTreeSet<String>,
 }
 
 impl Repository {
@@ -56,13 +59,21 @@ impl Repository {
             .map(|entry| entry.expect("an entry").file_name().into_string().unwrap())
             .filter(|name| name == ".ci" || !(name.starts_with('.') || name == "target"))
             .collect();
-        let mut sources = Vec::new();
-        collect_sources(root, root, &mut sources);
+        let (mut sources, mut entries) = (Vec::new(), BTreeSet::new());
+        walk(root, root, &mut sources, &mut entries);
         Repository {
             root: root.to_owned(),
             top_level,
             sources,
+            entries,
         }
+    }
+
+    /// Whether `word`, a path short of the root, ends the path of some file or directory.
+    fn ends_a_path(&self, word: &str) -> bool {
+        let word = word.trim_end_matches('/');
+        let tail = format!("/{word}");
+        self.entries.iter().any(|e| e == word || e.ends_with(&tail))
     }
 
     /// Whether `word` starts like a path of this repository.
@@ -72,14 +83,28 @@ impl Repository {
     }
 }
 
-fn collect_sources(root: &Path, dir: &Path, sources: &mut Vec<(String, String)>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    sources: &mut Vec<(String, String)>,
+    entries: &mut BTreeSet<String>,
+) {
     for entry in std::fs::read_dir(dir).expect("a source directory") {
         let path = entry.expect("an entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let skipped =
+            (name.starts_with('.') && name != ".ci") || name == "target" || name == "node_modules";
+        if skipped {
+            continue;
+        }
+        entries.insert(
+            path.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
         if path.is_dir() {
-            if !(name.starts_with('.') || name == "target" || name == "node_modules") {
-                collect_sources(root, &path, sources);
-            }
+            walk(root, &path, sources, entries);
         } else if let Some(stem) = name.strip_suffix(".rs") {
             let relative = path.strip_prefix(root).unwrap().parent().unwrap();
             let module = match stem {
@@ -95,6 +120,8 @@ fn collect_sources(root: &Path, dir: &Path, sources: &mut Vec<(String, String)>)
 /// One stretch of a page: a code span, a fenced block's line or prose, with its line number.
 struct Stretch<'a> {
     line: usize,
+    /// Whether it is code: a code span or a fenced block's line.
+    code: bool,
     /// Whether it is a code span, where test names are looked for (fenced blocks hold other languages).
     span: bool,
     text: &'a str,
@@ -115,6 +142,7 @@ fn stretches(page: &str) -> Vec<Stretch<'_>> {
         if fenced {
             out.push(Stretch {
                 line: number,
+                code: true,
                 span: false,
                 text: line,
                 before: "",
@@ -127,6 +155,7 @@ fn stretches(page: &str) -> Vec<Stretch<'_>> {
         for (i, piece) in line.split('`').enumerate() {
             out.push(Stretch {
                 line: number,
+                code: i % 2 == 1,
                 span: i % 2 == 1,
                 text: piece,
                 before: &line[..offset.saturating_sub(1)],
@@ -181,6 +210,18 @@ fn words<'a>(stretch: &Stretch<'a>) -> Vec<(&'a str, &'a str)> {
     out
 }
 
+/// Whether `word` reads as a path short of the root: a Rust file (`journal.rs`, `api/speech.rs`), or in a
+/// fenced block (the picture) a directory (`capture/`, `store/`; not a URL path such as `/__admin/`).
+/// Directories in code spans are not read this way: they name outputs too (`dist/`).
+fn is_short_path(word: &str, fenced: bool) -> bool {
+    let path_like = |w: &str| {
+        !w.starts_with('/')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-/.".contains(c))
+    };
+    path_like(word) && (word.ends_with(".rs") || (fenced && word.ends_with('/') && word.len() > 1))
+}
+
 /// Whether a code span reads as a test name or a test module, and if so its segments.
 fn test_name(span: &str) -> Option<Vec<&str>> {
     let span = span.trim();
@@ -226,10 +267,15 @@ fn stale_citations(name: &str, page: &str, repository: &Repository) -> Vec<Strin
             }
         }
         for (before, word) in words(&stretch) {
-            if repository.is_path(word)
-                && !repository.root.join(word).exists()
-                && !after_another_repository(before, repository)
-            {
+            if after_another_repository(before, repository) {
+                continue;
+            }
+            let missing = if repository.is_path(word) {
+                !repository.root.join(word).exists()
+            } else {
+                is_short_path(word, stretch.code && !stretch.span) && !repository.ends_a_path(word)
+            };
+            if missing {
                 stale.push(format!("{name}:{}: no path `{word}`", stretch.line));
             }
         }
@@ -261,20 +307,26 @@ fn every_path_and_test_the_docs_cite_exists() {
 fn a_stale_path_a_renamed_test_and_a_missing_module_are_each_named() {
     let repository = Repository::read(&repository());
     let page = "\
-The map names `mock-server/src/config.rs` and `mock-server/src/rules.rs`.
+The map names `mock-server/src/config.rs` and `mock-server/src/rules.rs`; the picture `api/voice_view.rs`,
+and `journal.rs`, `api/speech.rs`, `dist/` and `/__admin/` pass.
 A test: `fidelity::tests::the_readme_lists_the_ledger`; a module: `no_such_module::*`.
 Fine: `auth::an_unknown_token_is_refused_with_4100`, `rule_order::*`, `fixtures/recorded/<set>`,
 coze-dev/coze-sdk-gen `docs/api-markdown/no_such_page.md`, and fixtures/audio/verdicts.toml in prose.
 ```python
 def test_a_python_function_with_a_long_name(): open('compat/voice.wav')
 ```
+```
+ journal layer (capture/) ─ store/ ─ no_such_dir/
+```
 ";
     assert_eq!(
         stale_citations("page.md", page, &repository),
         [
             "page.md:1: no path `mock-server/src/config.rs`",
-            "page.md:2: no test or module `fidelity::tests::the_readme_lists_the_ledger`",
-            "page.md:2: no test or module `no_such_module::*`",
+            "page.md:1: no path `api/voice_view.rs`",
+            "page.md:3: no test or module `fidelity::tests::the_readme_lists_the_ledger`",
+            "page.md:3: no test or module `no_such_module::*`",
+            "page.md:10: no path `no_such_dir/`",
         ]
     );
 }
