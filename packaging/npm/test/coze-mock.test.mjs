@@ -84,3 +84,24 @@ for (const run of [1, 2]) {
     await clone(`run-${run}`);
   });
 }
+
+test('a refusal provoked on purpose inside mock.expect() is covered, not a mistake, in the report', async () => {
+  await mock.clearReport();
+  await clonedVoices();
+  const code = await mock.expect(4000, async () => {
+    await clonedVoices(); // a success inside the window passes unjudged
+    const refused = await clone('名'.repeat(43)).catch((e) => e);
+    return refused.code;
+  });
+  assert.equal(code, 4000);
+  const report = await mock.report();
+  assert.equal(report.totals.error, 0);
+  const findings = report.clients.flatMap((c) => c.findings.map((f) => [f.id, f.severity, f.expected === true]));
+  assert.deepEqual(findings, [['limit.bytes_not_characters', 'info', true]]);
+  await mock.reset();
+  assert.equal((await mock.report()).requests, 3, 'a reset leaves the report');
+
+  await clone('名'.repeat(43)).catch(() => {});
+  assert.equal((await mock.report()).totals.error, 1, 'the same refusal undeclared is the client\'s error');
+  await assert.rejects(mock.expect(4101, () => clonedVoices()), /expected 4101, but no request was answered so/);
+});

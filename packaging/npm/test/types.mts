@@ -8,8 +8,10 @@ export async function typed(): Promise<number> {
   await mock.fault({ kind: 'latency', ms: 5 }, { path: '/v1/audio/*', times: 2 });
   await mock.seed({ tokens: [{ value: 'pat_x' }] });
   await mock.reset();
+  const refused: number = await mock.expect([4000, 'refusal'], async () => 1, { path: '/v1/audio/voices/clone' });
+  const errors: number = (await mock.report()).totals.error;
   await mock.stop();
   // @ts-expect-error: a fault needs a known kind
   await mock.fault({ kind: 'explode' });
-  return url.length + records.length;
+  return url.length + records.length + refused + errors;
 }

@@ -72,7 +72,7 @@ function addrArgs(options, env) {
   return inArgs || env.COZE_MOCK_ADDR ? [] : ['--addr', '127.0.0.1:0'];
 }
 
-/** The admin API of the fake at `baseURL`: reset, journal, seed and fault. */
+/** The admin API of the fake at `baseURL`: reset, journal, seed, fault, report and expect. */
 function adminClient(baseURL, adminToken) {
   const admin = async (method, route, body) => {
     const headers = {};
@@ -113,6 +113,28 @@ function adminClient(baseURL, adminToken) {
       if (times !== undefined) spec.times = times;
       if (forMs !== undefined) spec.for_ms = forMs;
       return admin('POST', '/faults', spec);
+    },
+    report: async () => admin('GET', '/report'),
+    clearReport: async () => admin('DELETE', '/report'),
+    // Runs `fn` while the refusals it provokes on purpose are expected: each refusal must be one of
+    // `outcomes` (codes, 'refusal', rule names); throws if none came. Resolves to what `fn` resolved to.
+    expect: async (outcomes, fn, { path: expectPath, method } = {}) => {
+      const list = Array.isArray(outcomes) ? outcomes : [outcomes];
+      const spec = { expect: list };
+      if (expectPath !== undefined) spec.path = expectPath;
+      if (method !== undefined) spec.method = method;
+      await admin('POST', '/expect', spec);
+      let result;
+      let seen;
+      try {
+        result = await fn();
+      } finally {
+        seen = (await admin('DELETE', '/expect')).expectations;
+      }
+      if (!seen.some((e) => e.met > 0)) {
+        throw new Error(`coze-mock: expected ${list.join(' or ')}, but no request was answered so`);
+      }
+      return result;
     },
   };
 }

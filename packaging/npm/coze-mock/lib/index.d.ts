@@ -69,7 +69,7 @@ export interface CozeMockAdmin {
   readonly baseURL: string;
   /** A token the fake accepts. */
   readonly token: string;
-  /** Back to the configured state: voices, journal, seeds and faults are forgotten. */
+  /** Back to the configured state: voices, journal, seeds, faults and expectations are forgotten; the report stays. */
   reset(): Promise<void>;
   /** The requests the fake received, oldest first; `after` skips records up to that id. */
   journal(options?: { after?: number; limit?: number }): Promise<JournalRecord[]>;
@@ -77,6 +77,38 @@ export interface CozeMockAdmin {
   seed(seed: Seed): Promise<Record<string, unknown>[]>;
   /** Injects a fault; resolves to the fault as the fake lists it. */
   fault(action: FaultAction, match?: FaultMatch): Promise<Record<string, unknown>>;
+  /** The conformance report since the fake started or `clearReport()` (a reset leaves it). */
+  report(): Promise<Report>;
+  /** Empties the report; resolves to it as it was. */
+  clearReport(): Promise<Report>;
+  /**
+   * Runs `fn` while the refusals it provokes on purpose are expected (codes, `'refusal'`, rule names
+   * such as `'voice_name.max_bytes'`): each refusal must be one of them (else an `expect.unmet` error in
+   * the report), and the report counts them as covered, their findings as expected. Rejects if no
+   * request was answered one of them; otherwise resolves to what `fn` resolved to.
+   */
+  expect<T>(
+    outcomes: Expected | Expected[],
+    fn: () => Promise<T> | T,
+    match?: { path?: string; method?: string },
+  ): Promise<T>;
+}
+
+/** An expected outcome: a code, any refusal, or a rule name. */
+export type Expected = number | 'refusal' | (string & {});
+
+/** The conformance report (`GET /__admin/report`). */
+export interface Report {
+  requests: number;
+  totals: { error: number; warning: number; info: number };
+  clients: Array<{
+    label: string;
+    requests: number;
+    never_seen: string[];
+    findings: Array<{ id: string; severity: 'error' | 'warning' | 'info'; expected?: boolean; count: number; evidence: string[] }>;
+    [field: string]: unknown;
+  }>;
+  [field: string]: unknown;
 }
 
 /** A fake `startCozeMock` started: its admin API, its process, and `stop()`. */

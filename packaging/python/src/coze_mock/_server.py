@@ -303,8 +303,45 @@ class CozeMock:
         return envelope.get("data")
 
     def reset(self) -> None:
-        """Back to the configured state: voices, journal, seeds and faults are forgotten."""
+        """Back to the configured state: voices, journal, seeds, faults and expectations are forgotten;
+        the report stays (`clear_report()` empties it)."""
         self._admin("POST", "/reset")
+
+    def report(self) -> Dict[str, Any]:
+        """The conformance report over every request since the fake started or `clear_report()`:
+        `requests`, `totals` (`error`, `warning`, `info`) and per client its coverage and findings."""
+        return dict(self._admin("GET", "/report"))
+
+    def clear_report(self) -> Dict[str, Any]:
+        """Empties the report; returns it as it was."""
+        return dict(self._admin("DELETE", "/report"))
+
+    def expect(
+        self,
+        *outcomes: Union[int, str],
+        path: Optional[str] = None,
+        method: Optional[str] = None,
+        times: Optional[int] = None,
+        for_ms: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        """Declares the outcomes the next requests are expected to be answered: codes (`4000`),
+        `"refusal"` (anything but a success) or rule names (`"voice_name.max_bytes"`). A request answered
+        so counts as covered in the report and its findings as expected, not as the client's mistakes;
+        one answered otherwise is an `expect.unmet` error. With `times`, each of the next `times`
+        matching requests must be answered so; otherwise every refusal must be, until `for_ms` ends or
+        `clear_expectations()` (successes pass). Returns the expectation as the fake lists it."""
+        if not outcomes:
+            raise CozeMockError("expect() needs at least one code, rule name or 'refusal'")
+        spec: Dict[str, Any] = {"expect": list(outcomes)}
+        for key, value in (("path", path), ("method", method), ("times", times), ("for_ms", for_ms)):
+            if value is not None:
+                spec[key] = value
+        return dict(self._admin("POST", "/expect", spec))
+
+    def clear_expectations(self) -> List[Dict[str, Any]]:
+        """Ends every expectation; returns each with `met` and `unmet`, the requests answered as
+        declared and otherwise."""
+        return list(self._admin("DELETE", "/expect")["expectations"])
 
     def journal(self, after: int = 0, limit: int = 1000) -> List[Dict[str, Any]]:
         """The requests the fake received (oldest first), each with `id`, `method`, `path`, `status`,
