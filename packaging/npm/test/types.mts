@@ -1,5 +1,5 @@
 // Compiled by .ci/packaging with tsc --strict (module node16): the ES module entry's declarations.
-import { startCozeMock, type CozeMock, type JournalRecord } from 'coze-mock';
+import { connectCozeMock, startCozeMock, type CozeMock, type CozeMockAdmin, type JournalRecord } from 'coze-mock';
 
 export async function typed(): Promise<number> {
   const mock: CozeMock = await startCozeMock({ config: 'fake.toml', args: ['--admin-token', 't'], startTimeoutMs: 1000 });
@@ -13,5 +13,12 @@ export async function typed(): Promise<number> {
   await mock.stop();
   // @ts-expect-error: a fault needs a known kind
   await mock.fault({ kind: 'explode' });
+  const onPort: CozeMock = await startCozeMock({ port: 8081 });
+  const running: CozeMockAdmin = await connectCozeMock({ baseURL: onPort.baseURL, adminToken: 't' });
+  await running.reset();
+  // @ts-expect-error: a fake it did not start cannot be stopped through it
+  await running.stop();
+  // @ts-expect-error: connectCozeMock needs the base URL
+  await connectCozeMock({ adminToken: 't' });
   return url.length + records.length + refused + errors;
 }
