@@ -30,13 +30,18 @@ if [ -z "$maturin" ]; then
   fi
 fi
 
-before="$(mktemp -d)"
-trap 'rm -rf "$before"' EXIT
-(cd "$REPO/packaging/python" && RUSTFLAGS="-C target-feature=+crt-static" \
-  "$maturin" build --quiet --target "$TRIPLE" --out "$before" >/dev/null)  # its own line names $before
+staging="$(mktemp -d)"
+trap 'rm -rf "$staging"' EXIT
+# maturin's own "Built wheel to" line names the temporary folder, not where the wheel lands: dropped.
+if ! (cd "$REPO/packaging/python" && RUSTFLAGS="-C target-feature=+crt-static" \
+  "$maturin" build --quiet --target "$TRIPLE" --out "$staging/wheel" >/dev/null 2>"$staging/maturin.log"); then
+  cat "$staging/maturin.log" >&2
+  exit 1
+fi
+grep -v 'Built wheel to' "$staging/maturin.log" >&2 || true
 BIN="$TARGET_DIR/$TRIPLE/dist/coze-mock"
 if ldd "$BIN" 2>&1 | grep -q "=>"; then echo "build-wheel: $BIN is not statically linked" >&2; exit 1; fi
-WHEEL="$(ls "$before"/*.whl)"
+WHEEL="$(ls "$staging"/wheel/*.whl)"
 mv "$WHEEL" "$OUT/"
 echo "wheel: $OUT/$(basename "$WHEEL")"
 echo "binary: $BIN ($(stat -c %s "$BIN") bytes, static)"
