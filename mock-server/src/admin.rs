@@ -28,12 +28,13 @@ pub mod report;
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::{Json, Router};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::bearer_token;
+use crate::catalogue::{Access, AdminEndpoint, Def, Endpoint, ADMIN_PREFIX, JOURNAL_PAGE_MAX};
 use crate::config::Config;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
@@ -46,34 +47,38 @@ use crate::startup::{configured_voice, effective_config, load};
 use crate::state::{base_url, now, AdminState, AppState};
 use crate::voice_view::VoiceView;
 
-/// Where the admin API is served.
-pub const ADMIN_PREFIX: &str = "/__admin";
-
-/// Most journal records one read returns.
-pub const JOURNAL_PAGE_MAX: u32 = 1000;
-
-/// The admin routes, and `more` routes served beside them (the report's), behind the access check
-/// described in the module doc.
+/// The admin routes, each on the method and path the catalogue gives it; those the catalogue opens to
+/// anyone ([`Access::Open`]) sit outside the access check described in the module doc.
 pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/reset", post(reset))
-        .route("/seed", post(seed))
-        .route("/voices", get(voices))
-        .route("/journal", get(journal))
-        .route("/fidelity", get(fidelity))
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
-        .route(
-            "/expect",
-            get(list_expectations)
-                .post(add_expectation)
-                .delete(clear_expectations),
-        )
-        .merge(report::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state, guard))
-        .route("/health", get(health))
+    use AdminEndpoint::*;
+    let routes = [
+        Endpoint::Admin(Reset).route(reset),
+        Endpoint::Admin(Seed).route(seed),
+        Endpoint::Admin(Voices).route(voices),
+        Endpoint::Admin(Journal).route(journal),
+        Endpoint::Admin(Fidelity).route(fidelity),
+        Endpoint::Admin(Faults).route(list_faults),
+        Endpoint::Admin(AddFault).route(add_fault),
+        Endpoint::Admin(ClearFaults).route(clear_faults),
+        Endpoint::Admin(Expectations).route(list_expectations),
+        Endpoint::Admin(AddExpectation).route(add_expectation),
+        Endpoint::Admin(ClearExpectations).route(clear_expectations),
+        Endpoint::Admin(Report).route(report::report),
+        Endpoint::Admin(ClearReport).route(report::clear_report),
+        Endpoint::Admin(Accounts).route(report::accounts),
+        Endpoint::Admin(Health).route(health),
+    ];
+    let (open, guarded): (Vec<_>, Vec<_>) = routes
+        .into_iter()
+        .partition(|(def, _)| def.access == Access::Open);
+    let add = |router: Router<AppState>, (def, route): (&Def, MethodRouter<AppState>)| {
+        router.route(def.route_path(), route)
+    };
+    let guarded = guarded
+        .into_iter()
+        .fold(Router::new(), add)
+        .route_layer(axum::middleware::from_fn_with_state(state, guard));
+    open.into_iter().fold(guarded, add)
 }
 
 /// What `GET /__admin/health` answers.

@@ -2,6 +2,8 @@
 //!
 //! # Layout
 //! - [`rules`]: every documented rule (limits, languages, formats, plans), beside its sentence of the page.
+//! - [`catalogue`]: every endpoint once: method, path, access, inputs with their docs, the failures it
+//!   can answer; the router, the OpenAPI description, the report and the form reader read it.
 //! - [`error`]: [`error::ApiError`], and the one table mapping each failure to code, message and status.
 //! - [`envelope`]: the `{code, msg, data, detail: {logid}}` envelope, the logid, the middleware that renders.
 //! - [`config`]: the configuration file (accounts, workspaces, tokens, voices) and its validation.
@@ -30,8 +32,7 @@
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
 //! - [`admin_client`]: the one client of a running fake's admin API, for `coze-mock wait` and `report`.
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
-//! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`rules`] and
-//!   [`error`].
+//! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`catalogue`].
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
 //! - [`server`]: binding and serving, as the binary runs the fake.
 //! - [`in_process`]: [`MockServer`], a fake inside a test's own process, and its builder.
@@ -42,6 +43,7 @@ pub mod api;
 pub mod audio;
 pub mod auth;
 pub mod capture;
+pub mod catalogue;
 pub mod clone_request;
 pub mod config;
 pub mod directory;

@@ -11,6 +11,7 @@ use multer::{Constraints, Multipart, SizeLimit};
 
 use crate::audio::{AudioSniffer, PcmHint};
 use crate::capture::{FileSummary, Inputs};
+use crate::catalogue::CloneField;
 use crate::error::ApiError;
 use crate::request_body::{guarded, SlowBody};
 use crate::rules::{
@@ -97,7 +98,7 @@ pub async fn read_clone_form(
         SizeLimit::new()
             .whole_stream(BODY_MAX_BYTES)
             .per_field(TEXT_FIELD_MAX_BYTES)
-            .for_field("file", FILE_MAX_BYTES + 1),
+            .for_field(CloneField::File.name(), FILE_MAX_BYTES + 1),
     );
     let mut multipart = Multipart::with_constraints(guarded(body), boundary, constraints);
     let mut form = RawCloneForm::default();
@@ -110,9 +111,10 @@ pub async fn read_clone_form(
             });
         }
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" || field.file_name().is_some() {
+        let known = CloneField::of_name(&name);
+        if known == Some(CloneField::File) || field.file_name().is_some() {
             inputs.file = Some(FileSummary::start(&name, field.file_name()));
-            if name != "file" {
+            if known != Some(CloneField::File) {
                 return Err(ApiError::MalformedMultipart {
                     reason: format!(
                         "file part named {name:?}: the audio goes in the part named file"
@@ -152,16 +154,17 @@ pub async fn read_clone_form(
             reason: "valid UTF-8 text".to_owned(),
         })?;
         inputs.field(&name, &value);
-        let slot = match name.as_str() {
-            "voice_name" => &mut form.voice_name,
-            "text" => &mut form.text,
-            "language" => &mut form.language,
-            "voice_id" => &mut form.voice_id,
-            "preview_text" => &mut form.preview_text,
-            "space_id" => &mut form.space_id,
-            "audio_format" => &mut form.audio_format,
-            "description" => &mut form.description,
-            _ => {
+        let slot = match known {
+            Some(CloneField::VoiceName) => &mut form.voice_name,
+            Some(CloneField::Text) => &mut form.text,
+            Some(CloneField::Language) => &mut form.language,
+            Some(CloneField::VoiceId) => &mut form.voice_id,
+            Some(CloneField::PreviewText) => &mut form.preview_text,
+            Some(CloneField::SpaceId) => &mut form.space_id,
+            Some(CloneField::AudioFormat) => &mut form.audio_format,
+            Some(CloneField::Description) => &mut form.description,
+            // A part named `file` is the audio, read above.
+            Some(CloneField::File) | None => {
                 form.ignored.push(name);
                 continue;
             }
@@ -179,7 +182,9 @@ fn framing_error(e: multer::Error) -> ApiError {
     let reason = match e {
         E::FieldSizeExceeded { field_name, .. } => {
             return match field_name.as_deref() {
-                Some("file") => ApiError::FileTooLarge,
+                Some(name) if CloneField::of_name(name) == Some(CloneField::File) => {
+                    ApiError::FileTooLarge
+                }
                 name => ApiError::InvalidField {
                     field: name.unwrap_or_default().to_owned(),
                     reason: format!("at most {TEXT_FIELD_MAX_BYTES} bytes"),

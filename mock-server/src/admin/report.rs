@@ -4,8 +4,6 @@
 
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -22,23 +20,17 @@ use crate::state::AppState;
 /// admin API.
 pub const INSPECTOR_HTML: &str = include_str!("inspector.html");
 
-/// The routes behind the admin API's access check.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/report", get(report).delete(clear_report))
-        .route("/accounts", get(accounts))
-}
-
 /// `GET /__admin/report` query.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReportQuery {
+pub(super) struct ReportQuery {
     /// `json` (the default) or `junit`.
     #[serde(default)]
     format: Option<String>,
 }
 
-async fn report(
+/// `GET /__admin/report`.
+pub(super) async fn report(
     State(app): State<AppState>,
     Input(Query(q), _): AdminQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
@@ -56,14 +48,14 @@ async fn report(
     }
 }
 
-/// Empties the report (a reset leaves it); answers the report as it was.
-async fn clear_report(State(app): State<AppState>) -> Envelope<Report> {
+/// `DELETE /__admin/report`: empties the report (a reset leaves it); answers the report as it was.
+pub(super) async fn clear_report(State(app): State<AppState>) -> Envelope<Report> {
     Envelope(app.admin.report.take(&app.journal))
 }
 
 /// An account with its slots.
 #[derive(Debug, Serialize)]
-struct AccountSlots {
+pub(super) struct AccountSlots {
     id: String,
     plan: Plan,
     in_arrears: bool,
@@ -71,7 +63,10 @@ struct AccountSlots {
     slots_used: u32,
 }
 
-async fn accounts(State(app): State<AppState>) -> Result<Envelope<Vec<AccountSlots>>, ApiError> {
+/// `GET /__admin/accounts`.
+pub(super) async fn accounts(
+    State(app): State<AppState>,
+) -> Result<Envelope<Vec<AccountSlots>>, ApiError> {
     let voices = app.store.all_voices()?;
     Ok(Envelope(
         app.directory

@@ -10,16 +10,16 @@ pub mod speech;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use http::StatusCode;
 
-use crate::admin::{self, ADMIN_PREFIX};
+use crate::admin;
+use crate::catalogue::{Endpoint, ADMIN_PREFIX};
 use crate::envelope::logid_layer;
 use crate::error::ApiError;
 use crate::faults::fault_layer;
 use crate::journal::{journal_layer, JournalState};
-use crate::openapi::{OPENAPI_PATH, PREVIEW_AUDIO_ROUTE};
 use crate::state::AppState;
 
 /// The whole API as a router, for [`crate::serve`] and for `oneshot` tests.
@@ -37,40 +37,33 @@ pub fn router(state: AppState) -> Router {
     let admin = admin::routes(state.clone())
         .fallback(route_not_found)
         .layer(from_fn(logid_layer));
-    Router::new()
-        .route(
-            "/v1/audio/voices/clone",
-            post(clone_voice::clone_voice).fallback(method_not_allowed),
-        )
-        .route(
-            "/v1/audio/voices",
-            get(list_voices::list_voices).fallback(method_not_allowed),
-        )
-        .route(
-            "/v1/audio/speech",
-            post(speech::speech).fallback(method_not_allowed),
-        )
-        .route(
-            PREVIEW_AUDIO_ROUTE,
-            get(preview_audio::preview_audio).fallback(method_not_allowed),
-        )
-        .route(OPENAPI_PATH, get(openapi_json).fallback(method_not_allowed))
-        .fallback(route_not_found)
-        .layer(from_fn_with_state(
-            state.settings.fidelity.error_status,
-            error_status::error_status_layer,
-        ))
-        .layer(from_fn_with_state(state.faults.clone(), fault_layer))
-        .layer(from_fn(logid_layer))
-        .layer(from_fn_with_state(journal, journal_layer))
-        .route("/", get(landing::landing).layer(from_fn(logid_layer)))
-        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-        .route(
-            &format!("{ADMIN_PREFIX}/"),
-            get(admin::report::page).layer(from_fn(logid_layer)),
-        )
-        .nest(ADMIN_PREFIX, admin)
-        .with_state(state)
+    [
+        Endpoint::Clone.route(clone_voice::clone_voice),
+        Endpoint::List.route(list_voices::list_voices),
+        Endpoint::Speech.route(speech::speech),
+        Endpoint::Preview.route(preview_audio::preview_audio),
+        Endpoint::OpenApi.route(openapi_json),
+    ]
+    .into_iter()
+    .fold(Router::new(), |api, (def, route)| {
+        api.route(def.route_path(), route.fallback(method_not_allowed))
+    })
+    .fallback(route_not_found)
+    .layer(from_fn_with_state(
+        state.settings.fidelity.error_status,
+        error_status::error_status_layer,
+    ))
+    .layer(from_fn_with_state(state.faults.clone(), fault_layer))
+    .layer(from_fn(logid_layer))
+    .layer(from_fn_with_state(journal, journal_layer))
+    .route("/", get(landing::landing).layer(from_fn(logid_layer)))
+    .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+    .route(
+        &format!("{ADMIN_PREFIX}/"),
+        get(admin::report::page).layer(from_fn(logid_layer)),
+    )
+    .nest(ADMIN_PREFIX, admin)
+    .with_state(state)
 }
 
 /// `GET /__mock/openapi.json`: the description of this API ([`crate::openapi`]).
@@ -127,6 +120,29 @@ mod tests {
             .oneshot(Request::get(path).body(Body::empty()).unwrap())
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_catalogued_endpoint_is_routed_on_its_method() {
+        use crate::catalogue::ENDPOINTS;
+        use crate::envelope::RULE_HEADER;
+        let state = state();
+        for def in &ENDPOINTS {
+            let path = def.path.replace("{file}", "7.wav");
+            let request = Request::builder()
+                .method(def.method.clone())
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap();
+            let answer = router(state.clone()).oneshot(request).await.unwrap();
+            let rule = answer.headers().get(RULE_HEADER);
+            assert!(
+                answer.status() != 405 && rule.is_none_or(|r| !r.as_bytes().starts_with(b"route.")),
+                "{} {path}: {} {rule:?}",
+                def.method,
+                answer.status()
+            );
+        }
     }
 
     #[tokio::test]

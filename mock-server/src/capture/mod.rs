@@ -22,48 +22,7 @@ pub use inputs::{FieldSize, FileSummary, Inputs};
 pub use notes::Notes;
 pub use outcome::{FaultKind, Outcome};
 
-/// The endpoints the report covers, by path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    /// `POST /v1/audio/voices/clone`.
-    Clone,
-    /// `GET /v1/audio/voices`.
-    List,
-    /// `POST /v1/audio/speech`.
-    Speech,
-    /// The preview audio URL of a voice.
-    Preview,
-    /// Any other path.
-    Other,
-}
-
-impl Endpoint {
-    /// The three endpoints of Coze's API the fake serves, in the report's order.
-    pub const API: [Endpoint; 3] = [Endpoint::Clone, Endpoint::List, Endpoint::Speech];
-
-    /// The endpoint a path belongs to.
-    pub fn of_path(path: &str) -> Endpoint {
-        match path {
-            "/v1/audio/voices/clone" => Endpoint::Clone,
-            "/v1/audio/voices" => Endpoint::List,
-            "/v1/audio/speech" => Endpoint::Speech,
-            p if p.starts_with("/__mock/preview_audio/") => Endpoint::Preview,
-            _ => Endpoint::Other,
-        }
-    }
-
-    /// Its short name (`clone`, `list`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Clone => "clone",
-            Endpoint::List => "list",
-            Endpoint::Speech => "speech",
-            Endpoint::Preview => "preview",
-            Endpoint::Other => "other",
-        }
-    }
-}
+pub use crate::catalogue::Endpoint;
 
 /// One request as the report reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -30,7 +30,11 @@ pub async fn read_unanswered(request: Request) {
                 inputs.json_body(&bytes);
             }
         }
-        Endpoint::List | Endpoint::Preview | Endpoint::Other => {}
+        Endpoint::List
+        | Endpoint::Preview
+        | Endpoint::OpenApi
+        | Endpoint::Admin(_)
+        | Endpoint::Other => {}
     }
     notes.set(inputs);
 }

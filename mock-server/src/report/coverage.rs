@@ -6,11 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Endpoint, FaultKind, Outcome};
-use crate::error::{
-    CODE_ACCOUNT_IN_ARREARS, CODE_AUTHENTICATION_INVALID, CODE_FILE_INVALID, CODE_FILE_MISSING,
-    CODE_FILE_TOO_LARGE, CODE_FILE_TYPE_UNSUPPORTED, CODE_INTERNAL, CODE_INVALID_PARAMETER,
-    CODE_NOT_FOUND, CODE_PERMISSION_DENIED, CODE_TOO_MANY_FILES, CODE_WER_ERROR,
-};
+use crate::error::CODE_INTERNAL;
 
 /// One outcome a client can be served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,40 +125,19 @@ const TRANSPORT: [Served; 4] = [
     Served::Dropped,
 ];
 
-/// The outcomes the fake can serve on `endpoint`: success, the codes its handler answers, 5000
-/// (an injected envelope, or the fake's own failure), and the transport faults.
+/// The outcomes the fake can serve on `endpoint`: success, the code of every failure the catalogue lists
+/// for it (in ascending order), 5000 (an injected envelope, or the fake's own failure), and the
+/// transport faults; nothing for a request that is no endpoint.
 pub fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
-    let codes: &[i64] = match endpoint {
-        Endpoint::Clone => &[
-            CODE_INVALID_PARAMETER,
-            CODE_AUTHENTICATION_INVALID,
-            CODE_PERMISSION_DENIED,
-            CODE_ACCOUNT_IN_ARREARS,
-            CODE_NOT_FOUND,
-            CODE_FILE_MISSING,
-            CODE_TOO_MANY_FILES,
-            CODE_FILE_TOO_LARGE,
-            CODE_FILE_TYPE_UNSUPPORTED,
-            CODE_FILE_INVALID,
-            CODE_WER_ERROR,
-            CODE_INTERNAL,
-        ],
-        Endpoint::List => &[
-            CODE_INVALID_PARAMETER,
-            CODE_AUTHENTICATION_INVALID,
-            CODE_INTERNAL,
-        ],
-        Endpoint::Speech => &[
-            CODE_INVALID_PARAMETER,
-            CODE_AUTHENTICATION_INVALID,
-            CODE_PERMISSION_DENIED,
-            CODE_NOT_FOUND,
-            CODE_INTERNAL,
-        ],
-        Endpoint::Preview | Endpoint::Other => return Vec::new(),
+    let Some(def) = endpoint.def() else {
+        return Vec::new();
     };
+    let mut codes: Vec<i64> = (def.failures)().iter().map(|e| e.row().code).collect();
+    codes.push(CODE_INTERNAL);
+    codes.sort_unstable();
+    codes.dedup();
     std::iter::once(Served::Success)
-        .chain(codes.iter().map(|c| Served::Code(*c)))
+        .chain(codes.into_iter().map(Served::Code))
         .chain(TRANSPORT)
         .collect()
 }
@@ -334,11 +309,17 @@ mod tests {
         assert_eq!(
             names,
             [
-                "success", "4000", "4100", "4101", "4019", "4200", "4300", "4301", "4302", "4303",
-                "4304", "1109", "5000", "429", "5xx", "latency", "dropped"
+                "success", "1109", "4000", "4019", "4100", "4101", "4200", "4300", "4301", "4302",
+                "4303", "4304", "5000", "429", "5xx", "latency", "dropped"
             ]
         );
         assert!(documented_outcomes(Endpoint::Other).is_empty());
+    }
+
+    #[test]
+    fn the_voice_list_documents_the_refusal_of_a_token_without_list_voice() {
+        let list = documented_outcomes(Endpoint::List);
+        assert!(list.contains(&Served::Code(4101)), "{list:?}");
     }
 
     #[test]
@@ -348,6 +329,7 @@ mod tests {
         row.count(&outcome(Some(200), Some(0), None));
         row.count(&outcome(Some(200), Some(4000), None));
         row.count(&outcome(Some(200), Some(4100), None));
+        row.count(&outcome(Some(200), Some(4101), None));
         row.count(&outcome(Some(200), Some(5000), Some(FaultKind::Envelope)));
         row.count(&outcome(Some(200), Some(4008), Some(FaultKind::Envelope)));
         assert_eq!(

@@ -292,7 +292,7 @@ fn unknown_names(s: &RequestSummary, found: &mut Vec<Finding>) {
         Endpoint::Clone => FindingId::CloneUnknownField,
         Endpoint::Speech => FindingId::SpeechUnknownKey,
         Endpoint::List => FindingId::ListUnknownParam,
-        Endpoint::Preview | Endpoint::Other => return,
+        Endpoint::Preview | Endpoint::OpenApi | Endpoint::Admin(_) | Endpoint::Other => return,
     };
     let known = documented(s.endpoint);
     let file_part = s.inputs.file.iter().map(|f| f.part.as_str());

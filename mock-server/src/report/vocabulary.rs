@@ -1,43 +1,7 @@
-//! The names each endpoint documents, and "did you mean" for the names clients send instead.
+//! The names each endpoint documents ([`crate::catalogue`]), and "did you mean" for the names clients
+//! send instead.
 
 use crate::capture::Endpoint;
-
-/// The clone form's fields: the page's table (复刻音色, <https://www.coze.cn/open/docs/developer_guides/clone_voices>)
-/// plus `audio_format` and `description`, which the page's curl example and cozepy send.
-pub const CLONE_FIELDS: [&str; 9] = [
-    "voice_name",
-    "file",
-    "audio_format",
-    "language",
-    "voice_id",
-    "preview_text",
-    "text",
-    "space_id",
-    "description",
-];
-
-/// The speech body's keys (Coze's text_to_speech page: `input`, `voice_id`, `response_format`,
-/// `sample_rate`, `speed`, `loudness_rate`, `emotion`, `emotion_scale`, `context_texts`).
-pub const SPEECH_KEYS: [&str; 9] = [
-    "input",
-    "voice_id",
-    "response_format",
-    "sample_rate",
-    "speed",
-    "loudness_rate",
-    "emotion",
-    "emotion_scale",
-    "context_texts",
-];
-
-/// The voice list's query parameters (Coze's list_voices page).
-pub const LIST_PARAMS: [&str; 5] = [
-    "filter_system_voice",
-    "model_type",
-    "voice_state",
-    "page_num",
-    "page_size",
-];
 
 /// Names clients send for a documented one that no spelling rule finds: other APIs' words.
 const ALIASES: [(Endpoint, &str, &str); 12] = [
@@ -55,14 +19,12 @@ const ALIASES: [(Endpoint, &str, &str); 12] = [
     (Endpoint::List, "per_page", "page_size"),
 ];
 
-/// The names `endpoint` documents (none for the preview URL and unknown paths).
-pub fn documented(endpoint: Endpoint) -> &'static [&'static str] {
-    match endpoint {
-        Endpoint::Clone => &CLONE_FIELDS,
-        Endpoint::Speech => &SPEECH_KEYS,
-        Endpoint::List => &LIST_PARAMS,
-        Endpoint::Preview | Endpoint::Other => &[],
-    }
+/// The names of the inputs `endpoint` documents, as the catalogue lists them (none for unknown paths).
+pub fn documented(endpoint: Endpoint) -> Vec<&'static str> {
+    endpoint
+        .def()
+        .map(|d| d.input_names().collect())
+        .unwrap_or_default()
 }
 
 /// A name with case and separators dropped: `voiceName`, `voice-name` and `VOICE_NAME` all give
@@ -80,7 +42,7 @@ pub fn did_you_mean(endpoint: Endpoint, sent: &str) -> Option<&'static str> {
     let names = documented(endpoint);
     let f = folded(sent);
     if let Some(name) = names.iter().find(|n| folded(n) == f) {
-        return Some(name);
+        return Some(*name);
     }
     if let Some((_, _, name)) = ALIASES
         .iter()

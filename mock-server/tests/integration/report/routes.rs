@@ -46,7 +46,7 @@ async fn the_report_groups_clients_and_says_what_they_never_saw() {
     assert!(other["never_seen"][0]
         .as_str()
         .unwrap()
-        .ends_with("1109, 5000, a 429, a 5xx, a slow answer or a dropped connection"));
+        .ends_with("4304, 5000, a 429, a 5xx, a slow answer or a dropped connection"));
     let cozepy = &report["clients"][1];
     assert_eq!(cozepy["findings"][0]["id"], "auth.token_not_bearer");
     assert_eq!(cozepy["findings"][0]["evidence"][0], "x-api-key: <token>");
