@@ -7,6 +7,8 @@ mod support;
 
 /// Every fixture of `fixtures/audio` through the sniffers, against `fixtures/audio/verdicts.toml`.
 mod audio_fixtures;
+/// Every failure each endpoint answers, provoked over HTTP, against the catalogue's lists.
+mod catalogue;
 /// The command line: user errors without backtraces, `check-config`, `wait`, `--addr` host names.
 mod cli;
 /// `POST /v1/audio/voices/clone`, one module per part of the documentation page.
