@@ -306,7 +306,8 @@ mod tests {
             .await
             .unwrap();
         assert!(form.file.is_some());
-        let file = inputs.file.unwrap();
+        let mut file = inputs.file.unwrap();
+        file.seal();
         assert_eq!(file.filename, None);
         assert_eq!(file.bytes, 12);
         assert_eq!(

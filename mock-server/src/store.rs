@@ -14,16 +14,9 @@
 //! # SQLite on the async workers
 //! Reads (a voice by id, a page of the list, the seeds) run on the calling task: each is a few short
 //! statements on an index or a primary key, a few microseconds, less than a hand-off to another thread
-//! costs. A write's commit runs on tokio's blocking threads for a file database, and on the calling task
-//! in memory. Measured on the release binary with `bench load` (100 KiB clone uploads on keep-alive
-//! connections, 4 s a run, the two builds taking turns, median of 3 pairs; a 2-core machine shared with
-//! other builds, so read the ratios): on a file at 16 connections, 3,764 req/s committing on the worker
-//! against 6,464 on blocking threads (p99 27 ms against 15 ms): a worker that commits stops reading
-//! uploads, and the other one alone feeds the next batch (at 1 connection on a file, 2,580 and 1,958
-//! against 1,941 and 2,344: within the noise). In memory at 1 connection the hand-off costs
-//! more than it frees: 3,345 and 3,073 req/s on the worker against 2,370 and 2,115 handed off (p50
-//! 0.12–0.15 ms against 0.18–0.20 ms), so in-memory commits stay on the worker (at 16 connections the
-//! hand-off measured 4,442 → 7,832 req/s, but with a spread as wide as the gain).
+//! costs. A write's commit runs on tokio's blocking threads for a file database (a worker that commits
+//! stops reading uploads), and on the calling task in memory (where the hand-off costs more than the
+//! commit); the measurements behind both choices are in bench/README.md ("Where a commit runs").
 
 mod group_commit;
 mod seeds;

@@ -38,14 +38,16 @@ pub struct FileSummary {
     pub filename: Option<String>,
     /// Bytes in the part.
     pub bytes: u64,
-    /// The bytes' [`AudioHasher`] digest, 16 hex digits.
+    /// The bytes' [`AudioHasher`] digest, 16 hex digits, once [`FileSummary::seal`]ed.
     pub hash: String,
     /// What the bytes are, once the fake has judged them.
     pub detected: Option<AudioFormat>,
     /// Playing time in seconds, when the fake could tell.
     pub duration_secs: Option<f64>,
+    /// The fingerprint while the part is read (over 4 KiB of state), dropped when sealed: what the
+    /// journal keeps holds the digest only.
     #[serde(skip)]
-    hasher: AudioHasher,
+    hasher: Option<Box<AudioHasher>>,
 }
 
 impl FileSummary {
@@ -54,16 +56,24 @@ impl FileSummary {
         FileSummary {
             part: part.to_owned(),
             filename: filename.map(str::to_owned),
-            hash: AudioHasher::default().hex(),
+            hasher: Some(Box::default()),
             ..FileSummary::default()
         }
     }
 
-    /// Takes the next chunk of the part into the size and the hash.
+    /// Takes the next chunk of the part into the size and the fingerprint.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
-        self.hasher.update(chunk);
-        self.hash = self.hasher.hex();
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(chunk);
+        }
+    }
+
+    /// Ends the reading: keeps the digest of what was fed and drops the fingerprint's state.
+    pub fn seal(&mut self) {
+        if let Some(hasher) = self.hasher.take() {
+            self.hash = hasher.hex();
+        }
     }
 }
 
@@ -99,6 +109,13 @@ pub const FIELDS_KEPT: usize = 64;
 pub const NAME_KEPT_BYTES: usize = 256;
 
 impl Inputs {
+    /// Ends the reading of the file part, if any ([`FileSummary::seal`]).
+    pub fn seal(&mut self) {
+        if let Some(file) = &mut self.file {
+            file.seal();
+        }
+    }
+
     /// Records a text field (form part, JSON string, query parameter) and the values the report compares.
     pub fn field(&mut self, name: &str, value: &str) {
         self.size(FieldSize::of(name, value));
@@ -176,6 +193,7 @@ mod tests {
         let mut file = FileSummary::start("file", Some("a.wav"));
         file.feed(b"RIFF");
         file.feed(b"....WAVE");
+        file.seal();
         assert_eq!(file.bytes, 12);
         assert_eq!(file.hash, AudioHasher::digest(b"RIFF....WAVE"));
     }

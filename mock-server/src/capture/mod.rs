@@ -65,6 +65,7 @@ pub(crate) mod tests {
         let mut inputs = Inputs::default();
         let mut file = FileSummary::start("file", Some("voice.wav"));
         file.feed(b"RIFF....WAVEfmt ");
+        file.seal();
         file.detected = Some(AudioFormat::Wav);
         inputs.file = Some(file);
         inputs.field("voice_name", "narrator");

@@ -42,9 +42,11 @@ impl Notes {
         change(&mut self.lock().inputs);
     }
 
-    /// Takes what the body held, leaving it empty.
+    /// Takes what the body held, leaving it empty; the file part's reading is over.
     pub fn take(&self) -> Inputs {
-        std::mem::take(&mut self.lock().inputs)
+        let mut inputs = std::mem::take(&mut self.lock().inputs);
+        inputs.seal();
+        inputs
     }
 
     /// Notes the fault applied to the request.
@@ -67,5 +69,20 @@ mod tests {
         let detached = Notes::of(&Extensions::new());
         detached.update(|i| i.field("voice_name", "x"));
         assert_eq!(detached.take().voice_name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn taken_notes_carry_the_files_digest_and_no_fingerprint_state() {
+        let notes = Notes::default();
+        notes.update(|i| {
+            let mut file = super::super::FileSummary::start("file", None);
+            file.feed(b"RIFF");
+            i.file = Some(file);
+        });
+        let file = notes.take().file.unwrap();
+        assert_eq!(file.hash, super::super::AudioHasher::digest(b"RIFF"));
+        let mut sealed = file.clone();
+        sealed.seal();
+        assert_eq!(sealed, file, "already sealed: nothing left to drop");
     }
 }
