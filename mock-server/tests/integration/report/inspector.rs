@@ -35,7 +35,8 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    /// A session whose window is `width` CSS pixels wide.
+    async fn start(width: u32) -> Browser {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -64,7 +65,7 @@ impl Browser {
         let mut options = json!({"args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--window-size=1400,1000",
+            format!("--window-size={width},1000"),
             format!("--user-data-dir={}", profile.path().display()),
         ]});
         let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -237,6 +238,66 @@ impl Browser {
         }
     }
 
+    /// Runs `script` in the page; its return value.
+    async fn run(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// The page's current URL.
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// One Chrome DevTools Protocol command through chromedriver.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({"cmd": cmd, "params": params}),
+        )
+        .await
+    }
+
+    /// The fonts Chromium drew the text of the first element `css` selects with, by family name.
+    async fn fonts_of(&self, css: &str) -> Vec<String> {
+        self.cdp("DOM.enable", json!({})).await;
+        self.cdp("CSS.enable", json!({})).await;
+        let root = self.cdp("DOM.getDocument", json!({"depth": 0})).await["root"]["nodeId"].clone();
+        let node = self
+            .cdp(
+                "DOM.querySelector",
+                json!({"nodeId": root, "selector": css}),
+            )
+            .await["nodeId"]
+            .clone();
+        let fonts = self
+            .cdp("CSS.getPlatformFontsForNode", json!({"nodeId": node}))
+            .await;
+        fonts["fonts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no fonts for {css}: {fonts}"))
+            .iter()
+            .map(|f| f["familyName"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// A PNG screenshot of the window.
+    async fn screenshot(&self) -> Vec<u8> {
+        let encoded = self
+            .call(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        base64_decode(encoded.as_str().expect("base64 PNG"))
+    }
+
     /// The text of the one element `css` selects.
     async fn text_of(&self, css: &str) -> String {
         self.wait_for_texts(css, |t| t.len() == 1).await.remove(0)
@@ -257,6 +318,30 @@ impl Drop for Browser {
             let _ = stream.read_to_end(&mut Vec::new());
         }
     }
+}
+
+/// Decodes standard base64 (WebDriver's screenshot encoding).
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut bits, mut held) = (0u32, 0u32);
+    for b in text
+        .bytes()
+        .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
+    {
+        let value = ALPHABET
+            .iter()
+            .position(|a| *a == b)
+            .expect("a base64 digit") as u32;
+        bits = (bits << 6) | value;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    out
 }
 
 /// Waits until the admin API's `path` satisfies `until`.
@@ -305,7 +390,7 @@ async fn the_inspector_shows_rows_findings_coverage_and_steers_faults() {
         .await
         .assert_refused(4302, "file.max_size");
 
-    let browser = Browser::start().await;
+    let browser = Browser::start(1400).await;
     browser.goto(&format!("{}/__admin/", server.uri())).await;
 
     // The rows, newest first.
@@ -423,4 +508,142 @@ async fn the_inspector_shows_rows_findings_coverage_and_steers_faults() {
     browser
         .wait_for_texts("#journal tbody tr.row", |rows| rows.is_empty())
         .await;
+}
+
+/// The journal's cells (head and rows) that are clipped: past the panel's right edge, or holding more
+/// than they show. Also the table's and the panel's widths.
+const CLIPPED_CELLS: &str = r##"
+const panel = document.getElementById("journal-section").getBoundingClientRect();
+const clipped = [];
+const cells = document.querySelectorAll("#journal > thead th, #journal > tbody > tr > td, #journal tr.detail td, #journal tr.detail th");
+for (const c of cells) {
+  const r = c.getBoundingClientRect();
+  if (r.right > panel.right + 0.5 || r.left < panel.left - 0.5 || c.scrollWidth > c.clientWidth + 1) {
+    clipped.push(c.textContent.slice(0, 60));
+  }
+}
+return { clipped, cells: cells.length, table: document.getElementById("journal").scrollWidth,
+         panel: document.getElementById("journal-section").clientWidth, window: window.innerWidth };
+"##;
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: .ci/run installs them and runs it"]
+async fn at_1280_px_no_journal_column_is_clipped_the_filters_follow_the_url_and_chinese_has_a_font()
+{
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    let cozepy_like = || CloneForm::valid(TOKEN).field("audio_format", "wav");
+    let voice = cozepy_like().send(&api).await.voice_id();
+    cozepy_like()
+        .field("voice_name", &"名".repeat(43))
+        .send(&api)
+        .await
+        .assert_refused(4000, "voice_name.max_bytes");
+    api.speak_wav(TOKEN, &voice, "你好").await;
+    // The widest values a row can hold: a long path, a long rule, a long client label.
+    api.http
+        .get(api.url(&format!("/v1/audio/{}", "segment/".repeat(20))))
+        .header(
+            "user-agent",
+            "cozepy/0.20.0-with-a-long-build-tag python/3.11.2",
+        )
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let mut wide_field = CloneForm::valid(TOKEN).field("audio_format", "wav");
+    wide_field = wide_field.field(&"a_very_long_field_name_".repeat(8), "x");
+    wide_field.send(&api).await.assert_ok();
+
+    let browser = Browser::start(1280).await;
+    browser
+        .goto(&format!("{}/__admin/?code=4000", server.uri()))
+        .await;
+    let codes = browser
+        .wait_for_texts("#journal tbody tr.row td:nth-child(6)", |c| c.len() == 1)
+        .await;
+    assert_eq!(codes, ["4000"], "the link's filter applies on load");
+    assert_eq!(
+        browser.text_of("#journal-count").await,
+        "(1 of 5, newest first)"
+    );
+
+    browser.click("#clear-filters").await;
+    browser
+        .wait_for_texts("#journal tbody tr.row", |rows| rows.len() == 5)
+        .await;
+    assert!(
+        !browser.url().await.contains('?'),
+        "cleared filters leave the URL"
+    );
+    browser
+        .click("#filters [name='endpoint'] option[value='speech']")
+        .await;
+    let paths = browser
+        .wait_for_texts("#journal tbody tr.row td:nth-child(4)", |p| p.len() == 1)
+        .await;
+    assert_eq!(paths, ["/v1/audio/speech"]);
+    assert!(browser.url().await.ends_with("/__admin/?endpoint=speech"));
+    browser
+        .click("#filters [name='endpoint'] option[value='']")
+        .await;
+    browser
+        .click("#filters [name='finding'] option[value='limit.bytes_not_characters']")
+        .await;
+    browser
+        .wait_for_texts("#journal tbody tr.row", |rows| rows.len() == 1)
+        .await;
+    let label = "cozepy/0.20.0-with-a-long-build-tag · pat_mock";
+    browser.click("#clear-filters").await;
+    browser
+        .click(&format!("#filters [name='client'] option[value='{label}']"))
+        .await;
+    let clients = browser
+        .wait_for_texts("#journal tbody tr.row td:nth-child(2)", |c| c.len() == 1)
+        .await;
+    assert_eq!(clients, [label]);
+    let report_clients = browser
+        .wait_for_texts("#coverage .client h3", |c| c.len() == 1)
+        .await;
+    assert!(report_clients[0].starts_with(label), "{report_clients:?}");
+    browser.click("#clear-filters").await;
+
+    // Every column of every row, and an opened detail row, fit the panel.
+    browser
+        .wait_for_texts("#journal tbody tr.row", |rows| rows.len() == 5)
+        .await;
+    browser.click("#journal tr.row[data-id='5']").await;
+    browser
+        .wait_for_texts("#journal tr.detail", |d| d.len() == 1)
+        .await;
+    let layout = browser.run(CLIPPED_CELLS).await;
+    assert_eq!(layout["window"], 1280, "{layout}");
+    assert!(layout["cells"].as_u64().unwrap() > 50, "{layout}");
+    assert_eq!(layout["clipped"], json!([]), "{layout}");
+    assert!(
+        layout["table"].as_u64() <= layout["panel"].as_u64(),
+        "{layout}"
+    );
+
+    // The quoted rule (「长度限制为 128 字节」) is drawn with a CJK font, not empty boxes.
+    browser
+        .wait_for_texts("#coverage li[data-id='limit.bytes_not_characters']", |f| {
+            !f.is_empty()
+        })
+        .await;
+    let fonts = browser
+        .fonts_of("#coverage li[data-id='limit.bytes_not_characters'] > .wrap")
+        .await;
+    assert!(
+        fonts.iter().any(|f| f.contains("CJK")),
+        "the Chinese in the rule needs a CJK font (fonts-noto-cjk): {fonts:?}"
+    );
+
+    let png = browser.screenshot().await;
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(width, 1280, "a screenshot of the whole 1,280 px window");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("inspector-1280.png");
+    std::fs::write(&shot, &png).unwrap();
+    println!("screenshot: {}", shot.display());
 }
