@@ -100,9 +100,8 @@ pub async fn serve_with(
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest read buffer of a connection (hyper's default is about 400 KB). A 100 KiB upload still
-/// arrives in one read, and buffers this small stay in the allocator's heap instead of being mapped and
-/// unmapped for each request: 16 connections uploading 10 MiB each peak at 22 MiB of RSS instead of 50,
-/// and 1 MiB uploads run faster (bench/README.md). Request headers must fit in it too.
+/// arrives in one read, and buffers this small stay in the allocator's heap instead of being mapped for
+/// each request (measured: bench/README.md, "A connection's reads"). Request headers must fit in it too.
 pub const READ_BUFFER_MAX_BYTES: usize = 128 * 1024;
 
 /// Accepts connections until `shutdown`, then lets in-flight requests finish. A hand-written loop rather

@@ -37,7 +37,7 @@ pub(super) enum CommitOn {
     /// On the task that queued it: in memory, a commit is shorter than a hand-off to another thread.
     Caller,
     /// On tokio's blocking threads: on a file, a commit writes to the WAL, and the async workers keep
-    /// reading uploads meanwhile (measured in the store's module doc).
+    /// reading uploads meanwhile (measured: bench/README.md, "Where a commit runs").
     BlockingThread,
 }
 
