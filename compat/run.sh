@@ -15,6 +15,8 @@
 #   compat/node/node_modules   npm ci from compat/node/package-lock.json (@coze/api 1.3.9 pinned)
 # Needs python3 (>= 3.8, with venv), node (>= 18) and npm; the package registries for the first
 # install only. Never talks to the real Coze API: every request goes to BASE_URL.
+# Streaming speech (WebSocket): @coze/api on any BASE_URL (its baseWsURL takes ws:// or wss://); cozepy
+# only on an https:// BASE_URL (its WebSocket client refuses anything else). Audio: compat/out/*.wav.
 # Exit status: 0 if every check passed, 1 if a check failed, 2 on usage or install errors.
 set -euo pipefail
 
@@ -117,6 +119,14 @@ if [ "$ONLY" != js ]; then
 fi
 if [ "$ONLY" != py ]; then
   (cd "$NODE_DIR" && node coze_js_check.mjs "$BASE_URL" --token "$TOKEN") || RC=1
+  # Streaming speech over the WebSocket (ws:// or wss://), the audio written to compat/out/*.wav.
+  (cd "$NODE_DIR" && node coze_js_speech_stream.mjs "$BASE_URL" --token "$TOKEN") || RC=1
+fi
+if [ "$ONLY" != js ]; then
+  case "$BASE_URL" in
+    https://*) "$VENV/bin/python" -W ignore "$HERE/cozepy_speech_stream.py" "$BASE_URL" --token "$TOKEN" || RC=1 ;;
+    *) echo "compat: cozepy speech stream: not run on $BASE_URL (cozepy's WebSocket client needs https: serve --tls)" ;;
+  esac
 fi
 echo "compat: checks took $(( $(date +%s) - T1 ))s"
 if [ "$RC" = 0 ]; then echo "compat: all SDK checks passed"; else echo "compat: FAILED (see FAIL lines above)"; fi

@@ -25,8 +25,9 @@ use crate::rules::{
     CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT, DEFAULT_VOICE_STATE, FILE_MAX_BYTES,
     LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED,
     SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES, SPEECH_LOUDNESS_RANGE,
-    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL, TEXT_MAX_BYTES,
-    VOICE_MODEL_TYPES, VOICE_NAME_MAX_BYTES, VOICE_STATES, VOICE_STATE_ALL,
+    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL, SPEECH_STREAM_CODECS,
+    SPEECH_STREAM_PERMISSION, SPEECH_STREAM_TEXT_MAX_BYTES, SPEECH_STREAM_TOKEN_QUERY,
+    TEXT_MAX_BYTES, VOICE_MODEL_TYPES, VOICE_NAME_MAX_BYTES, VOICE_STATES, VOICE_STATE_ALL,
 };
 
 /// Where the admin API is served.
@@ -50,6 +51,8 @@ pub enum Endpoint {
     List,
     /// `POST /v1/audio/speech`.
     Speech,
+    /// `GET /v1/audio/speech` upgraded to a WebSocket: streaming speech, one journal entry per session.
+    SpeechStream,
     /// The preview audio URL of a voice.
     Preview,
     /// The OpenAPI description.
@@ -96,8 +99,22 @@ pub enum AdminEndpoint {
 }
 
 impl Endpoint {
-    /// The three endpoints of Coze's API that clients call, in the report's order.
-    pub const API: [Endpoint; 3] = [Endpoint::Clone, Endpoint::List, Endpoint::Speech];
+    /// The endpoints of Coze's API that clients call, in the report's order.
+    pub const API: [Endpoint; 4] = [
+        Endpoint::Clone,
+        Endpoint::List,
+        Endpoint::Speech,
+        Endpoint::SpeechStream,
+    ];
+
+    /// The endpoint that serves `method` and `path`, else the one whose path it is
+    /// ([`Endpoint::of_path`]): `GET /v1/audio/speech` is the streaming one.
+    pub fn of_request(method: &str, path: &str) -> Endpoint {
+        Method::from_bytes(method.as_bytes())
+            .ok()
+            .and_then(|m| find(&m, path))
+            .map_or_else(|| Endpoint::of_path(path), |d| d.endpoint)
+    }
 
     /// The endpoint whose path `path` is, whatever the method (the report counts a request sent with the
     /// wrong method against the endpoint it meant).
@@ -821,6 +838,49 @@ fn speech_failures() -> Vec<ApiError> {
     failures
 }
 
+/// The `error` events a streaming-speech session can send, one example of each: not HTTP answers, so
+/// not among [`Def::failures`]; the OpenAPI description lists them in `x-coze-websocket` and the report
+/// counts their codes as the stream's outcomes.
+pub fn stream_event_failures() -> Vec<ApiError> {
+    vec![
+        ApiError::StreamTextTooLong {
+            bytes: SPEECH_STREAM_TEXT_MAX_BYTES + 1,
+        },
+        ApiError::StreamEventInvalid {
+            reason: "a JSON object with a string event_type".into(),
+        },
+        ApiError::StreamEventUnknown {
+            event_type: "speech.start".into(),
+        },
+        ApiError::StreamParamInvalid {
+            param: "output_audio.codec",
+            expected: format!("one of {}", SPEECH_STREAM_CODECS.join(", ")),
+            value: "\"mp3\"".into(),
+        },
+        ApiError::UnknownVoice {
+            voice_id: SOME_ID.into(),
+        },
+        ApiError::VoiceOfOtherSpace {
+            voice_id: SOME_ID.into(),
+        },
+    ]
+}
+
+fn stream_failures() -> Vec<ApiError> {
+    let mut failures = auth_failures(SPEECH_STREAM_PERMISSION);
+    failures.push(ApiError::StreamUpgradeRequired);
+    failures
+}
+
+/// The streaming handshake's query: the token, for clients that cannot set headers.
+static STREAM_QUERY: [Param; 1] = [Param {
+    name: SPEECH_STREAM_TOKEN_QUERY,
+    required: false,
+    doc:
+        "`Bearer <token>`, as the page's browser example sends it; the `Authorization` header wins.",
+    schema: || json!({"type": "string"}),
+}];
+
 fn preview_failures() -> Vec<ApiError> {
     vec![
         ApiError::UnknownVoice {
@@ -867,7 +927,7 @@ const ADMIN_DOC: &str =
                          otherwise it needs `Authorization: Bearer <admin token>`.";
 
 /// Every endpoint, the API's first.
-pub static ENDPOINTS: [Def; 20] = [
+pub static ENDPOINTS: [Def; 21] = [
     Def {
         endpoint: Endpoint::Clone,
         name: "clone",
@@ -918,6 +978,28 @@ pub static ENDPOINTS: [Def; 20] = [
               ignored; `null`, and `sample_rate` 0, mean not given.",
         inputs: Inputs::Json(&SPEECH_BODY),
         failures: speech_failures,
+    },
+    Def {
+        endpoint: Endpoint::SpeechStream,
+        name: "speech_stream",
+        method: Method::GET,
+        path: "/v1/audio/speech",
+        surface: Surface::Api,
+        access: Access::Token {
+            permission: SPEECH_STREAM_PERMISSION,
+        },
+        operation_id: "speechStream",
+        summary: "双向流式语音合成: streaming speech over a WebSocket (wss://ws.coze.cn/v1/audio/speech)",
+        doc: "A WebSocket handshake (`Upgrade: websocket`) upgrades to the streaming speech session: the \
+              client sends JSON text frames `speech.update`, `input_text_buffer.append` and \
+              `input_text_buffer.complete`; the fake answers `speech.created`, `speech.updated`, \
+              `input_text_buffer.completed`, `conversation.audio.sentence_start`, `speech.audio.update` \
+              (base64 audio) and `speech.audio.completed`, or an `error` event (`x-coze-websocket` \
+              lists them). A handshake is refused before the upgrade with an envelope; a GET that is no \
+              handshake is 400. The token may also come in the `authorization` query parameter, as \
+              browsers send it.",
+        inputs: Inputs::Query(&STREAM_QUERY),
+        failures: stream_failures,
     },
     Def {
         endpoint: Endpoint::Preview,

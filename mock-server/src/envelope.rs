@@ -165,7 +165,8 @@ pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> String {
 }
 
 /// Middleware: gives the request its [`LogId`] (also as a request extension, for handlers and the
-/// journal), renders any envelope with it, and sets the `x-tt-logid` header on every answer.
+/// journal), renders any envelope with it, and sets the `x-tt-logid` header on every answer that has
+/// none.
 pub async fn logid_layer(mut request: Request, next: Next) -> Response {
     let logid = LogId::generate();
     request.extensions_mut().insert(logid.clone());
@@ -182,8 +183,9 @@ pub async fn logid_layer(mut request: Request, next: Next) -> Response {
         head.extensions.insert(parts);
         response = Response::from_parts(head, axum::body::Body::from(body));
     }
+    // A handler that set its own (a WebSocket session's, in that channel's format) keeps it.
     if let Ok(value) = HeaderValue::from_str(logid.as_str()) {
-        response.headers_mut().insert(LOGID_HEADER, value);
+        response.headers_mut().entry(LOGID_HEADER).or_insert(value);
     }
     response
 }

@@ -16,7 +16,7 @@ use crate::request_body::SlowBody;
 use crate::rules::{
     permission_resource, AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES,
     CLONES_PER_VOICE_ID, FILES_PER_REQUEST, FILE_MAX_BYTES, FILE_MAX_MB, SPEECH_INPUT_MAX_BYTES,
-    SPEECH_SAMPLE_RATES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
+    SPEECH_SAMPLE_RATES, SPEECH_STREAM_TEXT_MAX_BYTES, TEXT_MAX_BYTES, VOICE_NAME_MAX_BYTES,
 };
 use crate::store::StoreError;
 
@@ -42,6 +42,9 @@ pub const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
 pub const CODE_FILE_INVALID: i64 = 4304;
 /// 1109: 「若差异过大会报错 1109 WERError」 (the documentation page).
 pub const CODE_WER_ERROR: i64 = 1109;
+/// 3010: the text of one streaming-speech request is over 1,024 bytes: 「超过上限时会提示 `3010` 错误」
+/// (coze-dev/coze-sdk-gen `docs/api-markdown/tts_api.md`).
+pub const CODE_STREAM_TEXT_TOO_LONG: i64 = 3010;
 /// 5000: Coze's generic internal server error.
 pub const CODE_INTERNAL: i64 = 5000;
 
@@ -281,6 +284,40 @@ pub enum ApiError {
         /// The voice asked for.
         voice_id: String,
     },
+    /// Occurs when `GET /v1/audio/speech` is not a WebSocket handshake: the streaming speech endpoint
+    /// speaks only WebSocket.
+    #[error("GET /v1/audio/speech is not a WebSocket upgrade")]
+    StreamUpgradeRequired,
+    /// Occurs when a streaming-speech append, or the text buffered by appends, is over
+    /// [`SPEECH_STREAM_TEXT_MAX_BYTES`]: 「单次请求的文字信息长度最大为 1024 个字节」.
+    #[error("streaming speech text of {bytes} bytes")]
+    StreamTextTooLong {
+        /// The text's length in bytes: the append's, or the buffer's with it.
+        bytes: usize,
+    },
+    /// Occurs when a streaming-speech frame is not a JSON event: binary, not JSON, not an object with a
+    /// string `event_type`, or an event whose `data` lacks what the event needs.
+    #[error("streaming speech event is not valid: {reason}")]
+    StreamEventInvalid {
+        /// What was wrong, for the client.
+        reason: String,
+    },
+    /// Occurs when a streaming-speech event's `event_type` is not one a client sends.
+    #[error("unknown streaming speech event type {event_type:?}")]
+    StreamEventUnknown {
+        /// The type as sent (at most 64 bytes of it).
+        event_type: String,
+    },
+    /// Occurs when `speech.update` sets a codec, sample rate, speech rate or voice the session cannot use.
+    #[error("streaming speech parameter {param} is not valid")]
+    StreamParamInvalid {
+        /// The parameter, as a JSON path under `data` (`output_audio.codec`).
+        param: &'static str,
+        /// What it must be.
+        expected: String,
+        /// What it was.
+        value: String,
+    },
     /// Occurs when an admin request lacks the admin token, or reaches a non-loopback server that has
     /// none configured.
     #[error("admin API refused: {reason}")]
@@ -512,6 +549,26 @@ impl ApiError {
             VoiceOfOtherSpace { voice_id } => row(
                 CODE_PERMISSION_DENIED, StatusCode::FORBIDDEN, "voice.other_space",
                 format!("{MSG_PERMISSION_DENIED} voice_id={voice_id} belongs to a workspace the token is not a member of."),
+            ),
+            StreamUpgradeRequired => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech_stream.upgrade_required",
+                "GET /v1/audio/speech is the streaming speech WebSocket: connect with a WebSocket client (Upgrade: websocket), or POST for one answer. Please check your input.",
+            ),
+            StreamTextTooLong { bytes } => row(
+                CODE_STREAM_TEXT_TOO_LONG, StatusCode::BAD_REQUEST, "speech_stream.text_max_bytes",
+                format!("The text of one request may be at most {SPEECH_STREAM_TEXT_MAX_BYTES} bytes: it is {bytes} bytes. Send less text before input_text_buffer.complete."),
+            ),
+            StreamEventInvalid { reason } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech_stream.event_invalid",
+                invalid_field("event", reason),
+            ),
+            StreamEventUnknown { event_type } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech_stream.event_unknown",
+                invalid_field("event_type", &format!("one of speech.update, input_text_buffer.append, input_text_buffer.complete: it is {event_type:?}")),
+            ),
+            StreamParamInvalid { param, expected, value } => row(
+                CODE_INVALID_PARAMETER, StatusCode::BAD_REQUEST, "speech_stream.param_invalid",
+                invalid_field(param, &format!("{expected}: it is {value}")),
             ),
             AdminUnauthorized { reason } => row(
                 CODE_AUTHENTICATION_INVALID, StatusCode::UNAUTHORIZED, "admin.unauthorized",
@@ -748,6 +805,19 @@ mod tests {
             ApiError::VoiceOfOtherSpace {
                 voice_id: text("7"),
             },
+            ApiError::StreamUpgradeRequired,
+            ApiError::StreamTextTooLong { bytes: 1025 },
+            ApiError::StreamEventInvalid {
+                reason: text("a JSON object with a string event_type"),
+            },
+            ApiError::StreamEventUnknown {
+                event_type: text("speech.start"),
+            },
+            ApiError::StreamParamInvalid {
+                param: "output_audio.codec",
+                expected: text("one of pcm, g711a, g711u, opus"),
+                value: text("\"mp3\""),
+            },
             ApiError::AdminUnauthorized {
                 reason: "send the admin token",
             },
@@ -782,6 +852,8 @@ mod tests {
             SpeechFormatUnsupported { .. }, SpeechSpeedOutOfRange { .. }, SpeechParamInvalid { .. },
             AudioFormatRequired { .. },
             SpeechSampleRateUnsupported { .. }, UnknownVoice { .. }, VoiceOfOtherSpace { .. },
+            StreamUpgradeRequired, StreamTextTooLong { .. }, StreamEventInvalid { .. },
+            StreamEventUnknown { .. }, StreamParamInvalid { .. },
             AdminUnauthorized { .. }, AdminInvalid { .. }, InjectedFault { .. }, BodyTooSlow(_),
             Internal(_),
         );
@@ -804,7 +876,9 @@ mod tests {
             let Row { code, status, .. } = e.row();
             match code {
                 CODE_INTERNAL => assert!(status.is_server_error(), "{e:?}"),
-                CODE_WER_ERROR | 4000..=4999 => assert!(status.is_client_error(), "{e:?}"),
+                CODE_WER_ERROR | CODE_STREAM_TEXT_TOO_LONG | 4000..=4999 => {
+                    assert!(status.is_client_error(), "{e:?}")
+                }
                 _ => panic!("{e:?} answers code {code}, which no row should"),
             }
             // @coze/api's pairing, which its SDK relies on to pick the error class.

@@ -1,5 +1,7 @@
 //! Injected faults: latency, a chosen error envelope, a bare HTTP 429/5xx, or a dropped connection, for the
-//! next N matching requests or for a time window (`POST /__admin/faults`).
+//! next N matching requests or for a time window (`POST /__admin/faults`). Streaming-speech sessions have
+//! three of their own (`speech_chunk_delay`, `speech_error_event`, `speech_drop`): they match only a
+//! WebSocket handshake, which the layer lets through with a [`SessionFault`] for the session to apply.
 //!
 //! [`fault_layer`] is a middleware inside the logid layer, so an injected envelope gets a logid like any
 //! other answer, and handlers contain no fault code. The first active fault that matches a request is used
@@ -54,7 +56,42 @@ pub enum FaultAction {
     /// Closes the connection without a complete answer: the status line and headers go out, then the
     /// body fails, so the client reads a truncated response (an "incomplete message" / connection error).
     Drop,
+    /// Streaming speech: every `speech.audio.update` of the session goes out `ms` milliseconds late.
+    SpeechChunkDelay {
+        /// The delay before each chunk.
+        ms: u64,
+    },
+    /// Streaming speech: the session's first `input_text_buffer.complete` is answered by this `error`
+    /// event instead of audio.
+    SpeechErrorEvent {
+        /// `data.code`.
+        code: i64,
+        /// `data.msg`.
+        msg: String,
+    },
+    /// Streaming speech: the connection is cut (no close frame) after this many audio chunks.
+    SpeechDrop {
+        /// Chunks sent before the cut; 0 cuts right after `input_text_buffer.completed`.
+        #[serde(default)]
+        after_chunks: u32,
+    },
 }
+
+impl FaultAction {
+    /// Whether it acts on a streaming-speech session rather than on an HTTP answer.
+    pub fn is_session(&self) -> bool {
+        matches!(
+            self,
+            FaultAction::SpeechChunkDelay { .. }
+                | FaultAction::SpeechErrorEvent { .. }
+                | FaultAction::SpeechDrop { .. }
+        )
+    }
+}
+
+/// A session fault the layer let through, in the handshake's extensions, for the session to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionFault(pub FaultAction);
 
 fn http_ok() -> u16 {
     200
@@ -180,11 +217,29 @@ impl Faults {
         self.lock().clear();
     }
 
-    /// The action of the first active fault matching the request, counting the use.
+    /// The action of the first active fault matching the request, counting the use; session faults are
+    /// left for WebSocket handshakes ([`Faults::take_for_handshake`]).
     pub fn take(&self, method: &str, path: &str, now_ms: i64) -> Option<FaultAction> {
+        self.take_where(method, path, now_ms, |a| !a.is_session())
+    }
+
+    /// Like [`Faults::take`] for a WebSocket handshake, which session faults match too.
+    pub fn take_for_handshake(&self, method: &str, path: &str, now_ms: i64) -> Option<FaultAction> {
+        self.take_where(method, path, now_ms, |_| true)
+    }
+
+    fn take_where(
+        &self,
+        method: &str,
+        path: &str,
+        now_ms: i64,
+        applies: impl Fn(&FaultAction) -> bool,
+    ) -> Option<FaultAction> {
         let mut active = self.lock();
         active.retain(|f| f.until_ms.is_none_or(|u| now_ms < u));
-        let i = active.iter().position(|f| f.matches(method, path))?;
+        let i = active
+            .iter()
+            .position(|f| f.matches(method, path) && applies(&f.action))?;
         let fault = &mut active[i];
         fault.hits += 1;
         let action = fault.action.clone();
@@ -214,7 +269,17 @@ pub async fn fault_layer(
     next: Next,
 ) -> Response {
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let Some(action) = faults.take(request.method().as_str(), request.uri().path(), now_ms) else {
+    let (method, path) = (request.method().as_str(), request.uri().path());
+    let handshake = request
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    let taken = if handshake {
+        faults.take_for_handshake(method, path, now_ms)
+    } else {
+        faults.take(method, path, now_ms)
+    };
+    let Some(action) = taken else {
         return next.run(request).await;
     };
     let (mut response, rule, kind) = match action {
@@ -253,6 +318,15 @@ pub async fn fault_layer(
                 FaultKind::HttpStatus,
             )
         }
+        FaultAction::SpeechChunkDelay { .. }
+        | FaultAction::SpeechErrorEvent { .. }
+        | FaultAction::SpeechDrop { .. } => {
+            let (rule, kind) = session_fault_kind(&action);
+            let mut request = request;
+            Notes::of(request.extensions()).fault(kind);
+            request.extensions_mut().insert(SessionFault(action));
+            (next.run(request).await, rule, kind)
+        }
         FaultAction::Drop => {
             read_unanswered(request).await;
             let failing = futures_util::stream::once(async {
@@ -273,9 +347,37 @@ pub async fn fault_layer(
     response
 }
 
+/// The rule name and journal kind of a session fault: a chunk delay is latency, an error event an
+/// envelope, a cut connection a drop.
+pub fn session_fault_kind(action: &FaultAction) -> (&'static str, FaultKind) {
+    match action {
+        FaultAction::SpeechChunkDelay { ms } => {
+            ("fault.speech_chunk_delay", FaultKind::Latency { ms: *ms })
+        }
+        FaultAction::SpeechErrorEvent { .. } => ("fault.speech_error_event", FaultKind::Envelope),
+        _ => ("fault.speech_drop", FaultKind::Drop),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_faults_match_only_websocket_handshakes() {
+        let faults = Faults::default();
+        let mut s = spec(Some("/v1/audio/speech"), Some(1), None);
+        s.action = FaultAction::SpeechDrop { after_chunks: 2 };
+        faults.add(s, 0).unwrap();
+        assert!(faults.take("POST", "/v1/audio/speech", 0).is_none());
+        assert_eq!(
+            faults.take_for_handshake("GET", "/v1/audio/speech", 0),
+            Some(FaultAction::SpeechDrop { after_chunks: 2 })
+        );
+        assert!(faults
+            .take_for_handshake("GET", "/v1/audio/speech", 0)
+            .is_none());
+    }
 
     fn spec(path: Option<&str>, times: Option<u32>, for_ms: Option<u64>) -> FaultSpec {
         FaultSpec {

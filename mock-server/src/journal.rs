@@ -18,7 +18,7 @@
 
 pub mod ring;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -27,7 +27,9 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::capture::Notes;
-use crate::capture::{Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement};
+use crate::capture::{
+    Endpoint, FaultKind, Outcome, RequestHead, RequestSummary, TokenPlacement, SWITCHING_PROTOCOLS,
+};
 use crate::directory::{Directory, Principal};
 use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::expect::{Declared, Expectations, EXPECT_HEADER};
@@ -225,7 +227,22 @@ pub async fn journal_layer(
         notes,
         expect,
     };
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let watched = response.extensions_mut().remove::<SessionWatch>();
+    if let Some(ended) = watched.as_ref().and_then(SessionWatch::take) {
+        let fault = response.extensions().get::<FaultApplied>().copied();
+        let logid = response
+            .headers()
+            .get(LOGID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        tokio::spawn(async move {
+            // A session that ends without a word (its task stopped) is recorded all the same.
+            let _ = ended.await;
+            pending.record_session(SWITCHING_PROTOCOLS, fault, logid);
+        });
+        return response;
+    }
     let parts = response.extensions().get::<EnvelopeParts>();
     let fault = response.extensions().get::<FaultApplied>().copied();
     let fault_kind = fault.map(|f| f.kind);
@@ -250,6 +267,22 @@ pub async fn journal_layer(
     response
 }
 
+/// Left by a WebSocket handshake's handler on its `101` answer: the journal records the session once
+/// this fires (or its sender is dropped), with what the session noted in the request's [`Notes`].
+#[derive(Debug, Clone)]
+pub struct SessionWatch(Arc<Mutex<Option<tokio::sync::oneshot::Receiver<()>>>>);
+
+impl SessionWatch {
+    /// Watches a session that sends on the other end of `ended` when it ends.
+    pub fn new(ended: tokio::sync::oneshot::Receiver<()>) -> SessionWatch {
+        SessionWatch(Arc::new(Mutex::new(Some(ended))))
+    }
+
+    fn take(&self) -> Option<tokio::sync::oneshot::Receiver<()>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
 /// A request the journal layer is waiting on. Dropped before [`Pending::record`] (the client went away
 /// and the server stopped waiting for the answer), it records the request as abandoned.
 struct Pending {
@@ -271,11 +304,32 @@ impl Pending {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// Records a WebSocket session that has ended: its first `error` event decides the code and rule.
+    fn record_session(mut self, status: u16, fault: Option<FaultApplied>, logid: Option<String>) {
+        let first_error = self.notes.read(|inputs| {
+            inputs
+                .session
+                .as_ref()
+                .and_then(|s| s.errors.first().cloned())
+        });
+        let outcome = Outcome {
+            status: Some(status),
+            code: first_error.as_ref().map(|e| e.code),
+            rule: first_error
+                .map(|e| e.rule)
+                .or(fault.map(|f| f.rule.to_owned())),
+            fault: fault.map(|f| f.kind),
+            duration_ms: self.elapsed_ms(),
+            abandoned: false,
+        };
+        self.record(outcome, logid);
+    }
+
     fn record(&mut self, outcome: Outcome, logid: Option<String>) {
         let Some(head) = self.head.take() else {
             return;
         };
-        let endpoint = Endpoint::of_path(&self.path);
+        let endpoint = Endpoint::of_request(&self.method, &self.path);
         let mut inputs = self.notes.take();
         if let (Endpoint::List, Some(q)) = (endpoint, &self.query) {
             inputs.query(q);

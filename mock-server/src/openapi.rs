@@ -12,10 +12,16 @@ use std::collections::BTreeMap;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
-use crate::catalogue::{Access, AdminEndpoint, Def, Endpoint, Inputs, Param, Surface, ENDPOINTS};
+use crate::catalogue::{
+    stream_event_failures, Access, AdminEndpoint, Def, Endpoint, Inputs, Param, Surface, ENDPOINTS,
+};
 use crate::envelope::{LOGID_HEADER, RULE_HEADER};
 use crate::error::{ApiError, Row};
-use crate::rules::{Language, SpeechFormat, VOICE_MODEL_TYPES, VOICE_STATES};
+use crate::rules::{
+    Language, SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_SAMPLE_RATES,
+    SPEECH_STREAM_CLIENT_EVENTS, SPEECH_STREAM_CODECS, SPEECH_STREAM_MAX_MESSAGE_BYTES,
+    SPEECH_STREAM_RATE_RANGE, SPEECH_STREAM_TEXT_MAX_BYTES, VOICE_MODEL_TYPES, VOICE_STATES,
+};
 
 /// The HTTP statuses an error answer can come on: its row's, and for the API also 200, which
 /// `[fidelity] error_status = "always_200"` answers every error envelope on
@@ -189,6 +195,15 @@ fn success(def: &Def) -> BTreeMap<String, Value> {
         Endpoint::Speech => {
             audio_response("The audio, in the format asked for.", &SpeechFormat::ALL)
         }
+        Endpoint::SpeechStream => {
+            return BTreeMap::from([(
+                "101".to_owned(),
+                json!({
+                    "description": "Switching Protocols: the session begins with `speech.created`. `x-tt-logid` is the session's logid (53 characters), which every event repeats.",
+                    "headers": {LOGID_HEADER: {"description": "The session's logid.", "required": true, "schema": {"type": "string", "minLength": 53, "maxLength": 53}}},
+                }),
+            )]);
+        }
         Endpoint::Preview => audio_response("The preview, WAV.", &[SpeechFormat::Wav]),
         Endpoint::OpenApi => json!({
             "description": "This description.",
@@ -270,6 +285,9 @@ fn operation(def: &Def) -> Value {
         Access::AdminToken => json!([{}, {"adminToken": []}]),
     };
     op.insert("security".into(), security);
+    if def.endpoint == Endpoint::SpeechStream {
+        op.insert("x-coze-websocket".into(), websocket_events());
+    }
     if def.surface == Surface::Admin {
         op.insert("tags".into(), json!(["admin"]));
     }
@@ -313,6 +331,30 @@ fn operation(def: &Def) -> Value {
         }
     }
     Value::Object(op)
+}
+
+/// The streaming speech session, which OpenAPI cannot describe: the events, the output settings and
+/// every `error` event's code, rule and message, from the rules the session enforces.
+fn websocket_events() -> Value {
+    let (min_rate, max_rate) = SPEECH_STREAM_RATE_RANGE;
+    let errors: Vec<Value> = stream_event_failures()
+        .iter()
+        .map(|e| {
+            let row = e.row();
+            json!({"code": row.code, "rule": row.rule, "msg": row.msg})
+        })
+        .collect();
+    json!({
+        "client_events": SPEECH_STREAM_CLIENT_EVENTS,
+        "output_audio": {
+            "codec": {"enum": SPEECH_STREAM_CODECS, "default": SPEECH_STREAM_CODECS[0]},
+            "pcm_config.sample_rate": {"enum": SPEECH_SAMPLE_RATES, "default": SPEECH_DEFAULT_SAMPLE_RATE},
+            "speech_rate": {"minimum": min_rate, "maximum": max_rate, "default": 0},
+        },
+        "text_max_bytes": SPEECH_STREAM_TEXT_MAX_BYTES,
+        "max_message_bytes": SPEECH_STREAM_MAX_MESSAGE_BYTES,
+        "error_events": errors,
+    })
 }
 
 fn components() -> Value {
@@ -711,6 +753,11 @@ mod tests {
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 for (status, response) in op["responses"].as_object().unwrap() {
+                    if status == "101" {
+                        // The session's own logid, in its channel's format.
+                        assert_eq!(response["headers"][LOGID_HEADER]["schema"]["minLength"], 53);
+                        continue;
+                    }
                     assert_eq!(
                         response["headers"][LOGID_HEADER]["$ref"], "#/components/headers/LogId",
                         "{method} {path} {status}"

@@ -349,6 +349,38 @@ impl fmt::Display for SpeechFormat {
     }
 }
 
+/// Streaming speech (`wss://…/v1/audio/speech`): 「单次请求的文字信息长度最大为 1024 个字节。超过上限时会提示
+/// `3010` 错误。」 (coze-dev/coze-sdk-gen `docs/api-markdown/tts_api.md`). The fake judges it per append and for
+/// the text buffered until `input_text_buffer.complete`.
+pub const SPEECH_STREAM_TEXT_MAX_BYTES: usize = 1024;
+
+/// Streaming speech: `output_audio.codec`: 「支持 pcm、g711a、g711u、opus。默认是 pcm。」 (cozepy
+/// `OutputAudio`), in that order; the first is the default.
+pub const SPEECH_STREAM_CODECS: [&str; 4] = ["pcm", "g711a", "g711u", "opus"];
+
+/// Streaming speech: `output_audio.speech_rate`: 「取值范围 \[-50, 100\]，默认为 0。-50 表示 0.5 倍速，100 表示 2
+/// 倍速。」 (cozepy `OutputAudio`).
+pub const SPEECH_STREAM_RATE_RANGE: (i64, i64) = (-50, 100);
+
+/// Streaming speech: the G.711 codecs carry 8 kHz audio: 「如果音频编码格式 codec 为 g711a 或 g711u，音频采样率需
+/// 设置为 8000。」 (cozepy `InputAudio`, said of the input side; the fake holds the output to it too).
+pub const SPEECH_STREAM_G711_SAMPLE_RATE: u32 = 8000;
+
+/// Streaming speech: where a browser puts its token, which cannot set headers: the page's example
+/// connects to `wss://ws.coze.cn/v1/audio/speech?authorization=Bearer ${ACCESS_TOKEN}` (`tts_api.md`).
+pub const SPEECH_STREAM_TOKEN_QUERY: &str = "authorization";
+
+/// Streaming speech: the events a client sends (cozepy `WebsocketsEventType`, `v1/audio/speech` req), in
+/// the order a session uses them.
+pub const SPEECH_STREAM_CLIENT_EVENTS: [&str; 3] = [
+    "speech.update",
+    "input_text_buffer.append",
+    "input_text_buffer.complete",
+];
+
+/// Streaming speech: the permission, 「权限: createSpeech」 (`tts_api.md`), the same as HTTP speech.
+pub const SPEECH_STREAM_PERMISSION: &str = CREATE_SPEECH_PERMISSION;
+
 // The fake's own bounds: not documented, they keep a hostile or broken client from holding memory or a
 // connection, and an answer can state them.
 
@@ -373,6 +405,22 @@ pub const BODY_SLOW_GRACE: Duration = Duration::from_secs(10);
 /// sending one byte a second is cut off after about ten seconds, a 10 MB upload at this rate would take
 /// three hours.
 pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+
+/// The largest WebSocket message a speech session takes: an append of the largest text the page allows,
+/// escaped as JSON (`\\uXXXX`, six bytes a byte), with room to spare. A larger frame closes the connection
+/// (1009) before it is read into memory.
+pub const SPEECH_STREAM_MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// How long a speech session waits for the client's next event before it closes the connection (1000).
+pub const SPEECH_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one event to the client may take to send: a client that stops reading (a half-open socket) is
+/// closed after this.
+pub const SPEECH_STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Refusals in a row after which a speech session closes the connection (1008): a client flooding the
+/// fake with events it refuses gets this many `error` events, then no more.
+pub const SPEECH_STREAM_MAX_REFUSALS: u32 = 256;
 
 /// Whether a UTF-8 string fits a byte limit of the page (limits are in 字节, bytes).
 pub fn fits_bytes(value: &str, max_bytes: usize) -> bool {

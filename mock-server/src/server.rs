@@ -138,7 +138,7 @@ pub(crate) async fn serve_state(
                 .map_request(|request: http::Request<Incoming>| request.map(axum::body::Body::new)),
         );
         let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

@@ -7,10 +7,11 @@ pub mod landing;
 pub mod list_voices;
 pub mod preview_audio;
 pub mod speech;
+pub mod speech_ws;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use http::StatusCode;
 
@@ -41,12 +42,25 @@ pub fn router(state: AppState) -> Router {
         Endpoint::Clone.route(clone_voice::clone_voice),
         Endpoint::List.route(list_voices::list_voices),
         Endpoint::Speech.route(speech::speech),
+        Endpoint::SpeechStream.route(speech_ws::speech_stream),
         Endpoint::Preview.route(preview_audio::preview_audio),
         Endpoint::OpenApi.route(openapi_json),
     ]
     .into_iter()
-    .fold(Router::new(), |api, (def, route)| {
-        api.route(def.route_path(), route.fallback(method_not_allowed))
+    // Endpoints that share a path (speech's POST and its WebSocket GET) share one method router.
+    .fold(
+        Vec::<(&str, MethodRouter<AppState>)>::new(),
+        |mut paths, (def, route)| {
+            match paths.iter_mut().find(|(path, _)| *path == def.route_path()) {
+                Some((_, methods)) => *methods = std::mem::take(methods).merge(route),
+                None => paths.push((def.route_path(), route)),
+            }
+            paths
+        },
+    )
+    .into_iter()
+    .fold(Router::new(), |api, (path, methods)| {
+        api.route(path, methods.fallback(method_not_allowed))
     })
     .fallback(route_not_found)
     .layer(from_fn_with_state(

@@ -95,6 +95,9 @@ pub struct Inputs {
     /// Fields past the first [`FIELDS_KEPT`], counted but not kept.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fields_not_kept: usize,
+    /// A streaming-speech session: its events, rounds and end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<super::SessionSummary>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -7,12 +7,14 @@
 //! - [`fingerprint`]: the upload's audio fingerprint, to match a retried clone with the first.
 //! - [`outcome`]: what the client was answered, and the fault injected.
 //! - [`notes`]: how the handlers and the fault layer hand what they saw to the journal.
+//! - [`session`]: what is kept of a streaming-speech WebSocket session (events by type, rounds, its end).
 
 pub mod client;
 pub mod fingerprint;
 pub mod inputs;
 pub mod notes;
 pub mod outcome;
+pub mod session;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,8 @@ pub use client::{Client, ClientFamily, RequestHead, TokenPlacement};
 pub use fingerprint::AudioHasher;
 pub use inputs::{FieldSize, FileSummary, Inputs};
 pub use notes::Notes;
-pub use outcome::{FaultKind, Outcome};
+pub use outcome::{FaultKind, Outcome, SWITCHING_PROTOCOLS};
+pub use session::SessionSummary;
 
 pub use crate::catalogue::Endpoint;
 

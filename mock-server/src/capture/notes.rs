@@ -42,6 +42,11 @@ impl Notes {
         change(&mut self.lock().inputs);
     }
 
+    /// Reads what the body held.
+    pub fn read<T>(&self, read: impl FnOnce(&Inputs) -> T) -> T {
+        read(&self.lock().inputs)
+    }
+
     /// Takes what the body held, leaving it empty; the file part's reading is over.
     pub fn take(&self) -> Inputs {
         let mut inputs = std::mem::take(&mut self.lock().inputs);

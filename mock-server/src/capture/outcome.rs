@@ -37,10 +37,15 @@ pub struct Outcome {
     pub abandoned: bool,
 }
 
+/// HTTP 101: a WebSocket handshake accepted; a streaming-speech session without errors succeeded.
+pub const SWITCHING_PROTOCOLS: u16 = 101;
+
 impl Outcome {
     /// Whether the client was told plainly that the request worked.
     pub fn succeeded(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s)) && self.code.unwrap_or(0) == 0
+        self.status
+            .is_some_and(|s| (200..300).contains(&s) || s == SWITCHING_PROTOCOLS)
+            && self.code.unwrap_or(0) == 0
     }
 
     /// Whether the client cannot know if the request took effect: a dropped connection, a client that gave

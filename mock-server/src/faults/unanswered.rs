@@ -31,6 +31,7 @@ pub async fn read_unanswered(request: Request) {
             }
         }
         Endpoint::List
+        | Endpoint::SpeechStream
         | Endpoint::Preview
         | Endpoint::OpenApi
         | Endpoint::Admin(_)

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::findings::{request_findings, Finding, FindingId};
 use super::money::MoneyWatch;
+use super::session::session_findings;
 use super::Report;
 use crate::capture::{Outcome, RequestSummary};
 use crate::expect::Declared;
@@ -53,6 +54,9 @@ impl Conclusions {
     /// The findings about `request`: its own, and those it makes with the requests fed before it.
     pub fn findings(&mut self, request: &RequestSummary) -> Vec<Finding> {
         let mut found = request_findings(request);
+        if let Some(session) = &request.inputs.session {
+            found.extend(session_findings(session));
+        }
         found.extend(self.money.observe(request));
         found
     }

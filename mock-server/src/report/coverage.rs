@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Endpoint, FaultKind, Outcome};
+use crate::catalogue::stream_event_failures;
 use crate::error::CODE_INTERNAL;
 
 /// One outcome a client can be served.
@@ -133,6 +134,9 @@ pub fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
         return Vec::new();
     };
     let mut codes: Vec<i64> = (def.failures)().iter().map(|e| e.row().code).collect();
+    if endpoint == Endpoint::SpeechStream {
+        codes.extend(stream_event_failures().iter().map(|e| e.row().code));
+    }
     codes.push(CODE_INTERNAL);
     codes.sort_unstable();
     codes.dedup();

@@ -86,11 +86,29 @@ pub enum FindingId {
     /// answered something else.
     #[serde(rename = "expect.unmet")]
     ExpectUnmet,
+    /// Streaming speech: text appended and never completed.
+    #[serde(rename = "stream.text_never_completed")]
+    StreamTextNeverCompleted,
+    /// Streaming speech: the client closed or vanished while audio was streaming.
+    #[serde(rename = "stream.closed_mid_audio")]
+    StreamClosedMidAudio,
+    /// Streaming speech: one request carried more than 1,024 bytes of text (3010).
+    #[serde(rename = "stream.text_over_limit")]
+    StreamTextOverLimit,
+    /// Streaming speech: text appended before any `speech.update`.
+    #[serde(rename = "stream.text_before_update")]
+    StreamTextBeforeUpdate,
+    /// Streaming speech: events the fake refused (unknown type, bad JSON, binary frame, bad parameter).
+    #[serde(rename = "stream.event_refused")]
+    StreamEventRefused,
+    /// Streaming speech: the client stopped sending or reading and the fake closed the session.
+    #[serde(rename = "stream.client_stalled")]
+    StreamClientStalled,
 }
 
 impl FindingId {
     /// Every finding, in the report's order.
-    pub const ALL: [FindingId; 14] = [
+    pub const ALL: [FindingId; 20] = [
         FindingId::TokenNotBearer,
         FindingId::AudioFormatAbsent,
         FindingId::FormatMismatch,
@@ -105,6 +123,12 @@ impl FindingId {
         FindingId::RetrainExhausted,
         FindingId::SlotsExhausted,
         FindingId::ExpectUnmet,
+        FindingId::StreamTextNeverCompleted,
+        FindingId::StreamClosedMidAudio,
+        FindingId::StreamTextOverLimit,
+        FindingId::StreamTextBeforeUpdate,
+        FindingId::StreamEventRefused,
+        FindingId::StreamClientStalled,
     ];
 
     /// The stable id (`money.retried_clone`).
@@ -124,6 +148,12 @@ impl FindingId {
             FindingId::RetrainExhausted => "money.retrain_exhausted",
             FindingId::SlotsExhausted => "money.slots_exhausted",
             FindingId::ExpectUnmet => "expect.unmet",
+            FindingId::StreamTextNeverCompleted => "stream.text_never_completed",
+            FindingId::StreamClosedMidAudio => "stream.closed_mid_audio",
+            FindingId::StreamTextOverLimit => "stream.text_over_limit",
+            FindingId::StreamTextBeforeUpdate => "stream.text_before_update",
+            FindingId::StreamEventRefused => "stream.event_refused",
+            FindingId::StreamClientStalled => "stream.client_stalled",
         }
     }
 
@@ -134,7 +164,8 @@ impl FindingId {
             | FindingId::BytesNotCharacters
             | FindingId::RetrainExhausted
             | FindingId::SlotsExhausted
-            | FindingId::ExpectUnmet => Severity::Error,
+            | FindingId::ExpectUnmet
+            | FindingId::StreamTextOverLimit => Severity::Error,
             FindingId::AudioFormatAbsent
             | FindingId::FormatMismatch
             | FindingId::FileNameMissing
@@ -143,7 +174,12 @@ impl FindingId {
             | FindingId::SpeechUnknownKey
             | FindingId::ListUnknownParam
             | FindingId::RetriedClone
-            | FindingId::DuplicateVoice => Severity::Warning,
+            | FindingId::DuplicateVoice
+            | FindingId::StreamTextNeverCompleted
+            | FindingId::StreamClosedMidAudio
+            | FindingId::StreamEventRefused
+            | FindingId::StreamClientStalled => Severity::Warning,
+            FindingId::StreamTextBeforeUpdate => Severity::Info,
         }
     }
 
@@ -162,6 +198,12 @@ impl FindingId {
             FindingId::RetriedClone => "A clone was repeated with the same name and audio after an answer that left its fate unknown (an error, a timeout, a dropped connection or a fault): the first may have succeeded, and a retried clone may create and bill a second voice: 138 yuan.",
             FindingId::DuplicateVoice => "A second new voice with the same name and audio was created in the same workspace: it takes and bills a second slot. Retrain the first with its voice_id instead.",
             FindingId::RetrainExhausted => "A retrain of a voice with no training times left (「同一个音色 ID 最多复刻 10 次」): the real API refuses it; count available_training_times before retraining.",
+            FindingId::StreamTextNeverCompleted => "Streaming speech: text was appended and the session ended without input_text_buffer.complete, so it was never spoken.",
+            FindingId::StreamClosedMidAudio => "Streaming speech: the session ended while audio was streaming, before speech.audio.completed: wait for it (cozepy's `wait()`) before closing, or the tail of the audio is lost.",
+            FindingId::StreamTextOverLimit => "Streaming speech: one request carried more than 1,024 bytes of text (「单次请求的文字信息长度最大为 1024 个字节」): the real service answers error 3010. Complete the buffer before it reaches the limit.",
+            FindingId::StreamTextBeforeUpdate => "Streaming speech: text was appended before any speech.update, so the default voice and format spoke it: send speech.update with output_audio first if the voice or codec matters.",
+            FindingId::StreamEventRefused => "Streaming speech: events were refused with an error event (an unknown event type, a frame that is not a JSON event, or a speech.update value out of range).",
+            FindingId::StreamClientStalled => "Streaming speech: the client stopped sending or stopped reading, and the session was closed for it: close sessions when done, and keep reading audio while it streams.",
             FindingId::ExpectUnmet => "The test declared the outcome it expected (`X-Coze-Mock-Expect`, `POST /__admin/expect`, the pytest marker `coze_mock_expect`, `mock.expect()`), and the fake answered another: the client did not make the request the test meant to make.",
             FindingId::SlotsExhausted => "A clone loop used up the account's voice slots: each new voice takes a slot that is bought (「购买音色复刻扩容包」). Retrain existing voices with voice_id, or delete voices, instead of cloning anew.",
         }
@@ -292,7 +334,11 @@ fn unknown_names(s: &RequestSummary, found: &mut Vec<Finding>) {
         Endpoint::Clone => FindingId::CloneUnknownField,
         Endpoint::Speech => FindingId::SpeechUnknownKey,
         Endpoint::List => FindingId::ListUnknownParam,
-        Endpoint::Preview | Endpoint::OpenApi | Endpoint::Admin(_) | Endpoint::Other => return,
+        Endpoint::SpeechStream
+        | Endpoint::Preview
+        | Endpoint::OpenApi
+        | Endpoint::Admin(_)
+        | Endpoint::Other => return,
     };
     let known = documented(s.endpoint);
     let file_part = s.inputs.file.iter().map(|f| f.part.as_str());

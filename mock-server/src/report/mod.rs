@@ -8,6 +8,7 @@
 //!   journal read them.
 //! - [`archive`]: the report across the resets that clear the journal.
 //! - [`findings`]: findings about one request; [`money`]: findings over a sequence (money).
+//! - [`session`]: findings about a streaming-speech session.
 //! - [`vocabulary`]: the documented names and "did you mean".
 //! - [`coverage`]: the outcomes each client was served, per endpoint.
 //! - [`Report`]: all of it per client, rendered as JSON, [`text`] or [`junit`].
@@ -21,6 +22,7 @@ pub mod coverage;
 pub mod findings;
 pub mod junit;
 pub mod money;
+pub mod session;
 pub mod text;
 pub mod vocabulary;
 

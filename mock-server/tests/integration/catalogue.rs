@@ -361,6 +361,35 @@ fn cases(requests: &Requests) -> Vec<Case> {
                 json!({"input": "hi", "voice_id": COLLEAGUES_VOICE}),
             ),
         ),
+        // Streaming speech: a handshake is refused before the upgrade; a plain GET is no handshake.
+        case(
+            "auth.header_missing",
+            r.http(r.build(Method::GET, "/v1/audio/speech", None)),
+        ),
+        case(
+            "auth.not_bearer",
+            r.with_header(Method::GET, "/v1/audio/speech", "Token pat_team"),
+        ),
+        case(
+            "auth.token_unknown",
+            r.http(r.build(
+                Method::GET,
+                "/v1/audio/speech?authorization=Bearer%20pat_nobody",
+                None,
+            )),
+        ),
+        case(
+            "auth.token_expired",
+            r.http(r.build(Method::GET, "/v1/audio/speech", Some("pat_expired"))),
+        ),
+        case(
+            "auth.permission_missing",
+            r.http(r.build(Method::GET, "/v1/audio/speech", Some("pat_no_permission"))),
+        ),
+        case(
+            "speech_stream.upgrade_required",
+            r.http(r.build(Method::GET, "/v1/audio/speech", Some("pat_team"))),
+        ),
         // The preview audio.
         case(
             "voice.unknown",

@@ -28,5 +28,8 @@ mod parser_props;
 mod report;
 /// Graceful shutdown of the binary on SIGTERM.
 mod shutdown;
+/// `GET /v1/audio/speech` as a WebSocket: streaming speech, its rules, the recorded session, hostile
+/// clients, sessions in the journal.
+mod speech_stream;
 /// A cloned voice afterwards: listed, spoken, previewed, persisted, steered by the admin API.
 mod voice_lifecycle;
