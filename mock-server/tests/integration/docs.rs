@@ -3,7 +3,8 @@
 //!
 //! A path is any word that starts with one of the repository's top-level directories (`mock-server/`,
 //! `fixtures/`, `.ci/`, …) or names a top-level file, in code or in prose; placeholders (`<set>`, `{PORT}`,
-//! `*`) end it. A shorter path, as the architecture page's picture uses (`journal.rs`, `api/speech.rs`, and
+//! `*`) end it. A path the repository's `.gitignore` files name is an output (`compat/out/`, `dist/`) and
+//! is not looked for. A shorter path, as the architecture page's picture uses (`journal.rs`, `api/speech.rs`, and
 //! in a fenced block `capture/`), must end the path of some file or directory of the repository. A path right after another repository's name (`coze-dev/coze-sdk-gen
 //! \`docs/api-markdown/\``) is that repository's and is not checked. A test name is a code span that is a
 //! Rust path of lower-case segments (`auth::an_unknown_token_is_refused_with_4100`, `rule_order::*`) or a
@@ -50,6 +51,8 @@ struct Repository {
     sources: Vec<(String, String)>,
     /// Every file and directory, relative to the root (`target`, hidden and `node_modules` ones aside).
     entries: BTreeSet<String>,
+    /// The patterns of every `.gitignore`, each with the directory it sits in (`""` for the root).
+    ignored: Vec<(String, String)>,
 }
 
 impl Repository {
@@ -59,14 +62,33 @@ impl Repository {
             .map(|entry| entry.expect("an entry").file_name().into_string().unwrap())
             .filter(|name| name == ".ci" || !(name.starts_with('.') || name == "target"))
             .collect();
-        let (mut sources, mut entries) = (Vec::new(), BTreeSet::new());
-        walk(root, root, &mut sources, &mut entries);
+        let mut found = Found::default();
+        walk(root, root, &mut found);
         Repository {
             root: root.to_owned(),
             top_level,
-            sources,
-            entries,
+            sources: found.sources,
+            entries: found.entries,
+            ignored: found.ignored,
         }
+    }
+
+    /// Whether `word` exists, or is an output a `.gitignore` names (it or one of its parents).
+    fn has(&self, word: &str) -> bool {
+        if self.root.join(word).exists() {
+            return true;
+        }
+        let word = word.trim_end_matches('/');
+        let mut prefix = String::new();
+        word.split('/').any(|part| {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            self.ignored
+                .iter()
+                .any(|(dir, pattern)| ignores(dir, pattern, &prefix))
+        })
     }
 
     /// Whether `word`, a path short of the root, ends the path of some file or directory.
@@ -83,28 +105,82 @@ impl Repository {
     }
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    sources: &mut Vec<(String, String)>,
-    entries: &mut BTreeSet<String>,
-) {
+/// What [`walk`] gathers.
+#[derive(Default)]
+struct Found {
+    sources: Vec<(String, String)>,
+    entries: BTreeSet<String>,
+    ignored: Vec<(String, String)>,
+}
+
+/// Whether the `.gitignore` pattern `pattern` of directory `dir` names `path` (relative to the root): a
+/// pattern with an inner `/` is anchored to its directory, one without matches a last component anywhere
+/// below it; `*` stands for any characters but `/`.
+fn ignores(dir: &str, pattern: &str, path: &str) -> bool {
+    let anchored = pattern.trim_end_matches('/').contains('/');
+    let pattern = pattern.trim_start_matches('/').trim_end_matches('/');
+    let below = if dir.is_empty() {
+        Some(path)
+    } else {
+        path.strip_prefix(dir).and_then(|p| p.strip_prefix('/'))
+    };
+    let Some(below) = below else {
+        return false;
+    };
+    if anchored {
+        glob(pattern, below)
+    } else {
+        glob(pattern, below.rsplit('/').next().unwrap_or(below))
+    }
+}
+
+/// `*`-only glob matching, `*` never crossing a `/`.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(text) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=text.len())
+                .take_while(|&i| !text[..i].contains('/'))
+                .filter(|&i| text.is_char_boundary(i))
+                .any(|i| glob(rest, &text[i..]))
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, found: &mut Found) {
     for entry in std::fs::read_dir(dir).expect("a source directory") {
         let path = entry.expect("an entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == ".gitignore" {
+            let relative = dir
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).expect("a .gitignore");
+            found.ignored.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+                    .map(|l| (relative.clone(), l.to_owned())),
+            );
+        }
         let skipped =
             (name.starts_with('.') && name != ".ci") || name == "target" || name == "node_modules";
         if skipped {
             continue;
         }
-        entries.insert(
+        found.entries.insert(
             path.strip_prefix(root)
                 .unwrap()
                 .to_string_lossy()
                 .into_owned(),
         );
         if path.is_dir() {
-            walk(root, &path, sources, entries);
+            walk(root, &path, found);
         } else if let Some(stem) = name.strip_suffix(".rs") {
             let relative = path.strip_prefix(root).unwrap().parent().unwrap();
             let module = match stem {
@@ -112,7 +188,7 @@ fn walk(
                 _ => relative.join(stem).to_string_lossy().into_owned(),
             };
             let text = std::fs::read_to_string(&path).expect("a source file");
-            sources.push((module, text));
+            found.sources.push((module, text));
         }
     }
 }
@@ -271,7 +347,7 @@ fn stale_citations(name: &str, page: &str, repository: &Repository) -> Vec<Strin
                 continue;
             }
             let missing = if repository.is_path(word) {
-                !repository.root.join(word).exists()
+                !repository.has(word)
             } else {
                 is_short_path(word, stretch.code && !stretch.span) && !repository.ends_a_path(word)
             };
@@ -302,7 +378,7 @@ fn every_path_and_test_the_docs_cite_exists() {
 }
 
 /// The check itself can fail: a moved file, a renamed test and a missing module are each named, while
-/// paths that exist, another repository's path and code in other languages pass.
+/// paths that exist, outputs, another repository's path and code in other languages pass.
 #[test]
 fn a_stale_path_a_renamed_test_and_a_missing_module_are_each_named() {
     let repository = Repository::read(&repository());
@@ -310,7 +386,8 @@ fn a_stale_path_a_renamed_test_and_a_missing_module_are_each_named() {
 The map names `mock-server/src/config.rs` and `mock-server/src/rules.rs`; the picture `api/voice_view.rs`,
 and `journal.rs`, `api/speech.rs`, `dist/` and `/__admin/` pass.
 A test: `fidelity::tests::the_readme_lists_the_ledger`; a module: `no_such_module::*`.
-Fine: `auth::an_unknown_token_is_refused_with_4100`, `rule_order::*`, `fixtures/recorded/<set>`,
+Fine: `auth::an_unknown_token_is_refused_with_4100`, `rule_order::*`, `fixtures/recorded/<set>`, outputs
+the .gitignore files name (`compat/out/speech.wav`, `compat/.venv/bin/python`, `bench/results/x.snap.new`),
 coze-dev/coze-sdk-gen `docs/api-markdown/no_such_page.md`, and fixtures/audio/verdicts.toml in prose.
 ```python
 def test_a_python_function_with_a_long_name(): open('compat/voice.wav')
@@ -326,7 +403,21 @@ def test_a_python_function_with_a_long_name(): open('compat/voice.wav')
             "page.md:1: no path `api/voice_view.rs`",
             "page.md:3: no test or module `fidelity::tests::the_readme_lists_the_ledger`",
             "page.md:3: no test or module `no_such_module::*`",
-            "page.md:10: no path `no_such_dir/`",
+            "page.md:11: no path `no_such_dir/`",
         ]
     );
+}
+
+#[test]
+fn gitignore_patterns_match_as_git_reads_them() {
+    assert!(ignores("", "compat/out/", "compat/out"));
+    assert!(!ignores("", "compat/out/", "x/compat/out"));
+    assert!(ignores("", "/dist/", "dist"));
+    assert!(!ignores("", "/dist/", "packaging/dist"));
+    assert!(ignores("", "node_modules/", "compat/node/node_modules"));
+    assert!(ignores("compat", ".venv/", "compat/.venv"));
+    assert!(!ignores("compat", ".venv/", "bench/.venv"));
+    assert!(ignores("", "*.snap.new", "a/b.snap.new"));
+    assert!(ignores("", "coze-mock.db*", "coze-mock.db-wal"));
+    assert!(!ignores("", "*.snap.new", "a/b.snap"));
 }
