@@ -182,9 +182,10 @@ impl Report {
             for numbered in records {
                 let (findings, _) = conclusions.conclude(numbered.entry);
                 if numbered.id > after {
-                    report.add(&numbered.entry.request, &findings);
+                    report.add_unsettled(&numbered.entry.request, &findings);
                 }
             }
+            report.settle();
             report
         })
     }

@@ -126,21 +126,32 @@ fn yes() -> bool {
 impl ClientReport {
     /// The report of one request.
     fn of_request(summary: &RequestSummary, findings: &[Finding]) -> ClientReport {
-        let mut coverage = Endpoint::API.map(EndpointCoverage::new).to_vec();
-        if let Some(row) = coverage.iter_mut().find(|r| r.endpoint == summary.endpoint) {
-            row.count(&summary.outcome);
-        }
         let mut report = ClientReport {
             client: summary.client.clone(),
             label: summary.client.label(),
             authenticated: !failed_authentication(&summary.outcome),
-            requests: 1,
-            coverage,
+            requests: 0,
+            coverage: Endpoint::API.map(EndpointCoverage::new).to_vec(),
             never_seen: Vec::new(),
             findings: Vec::new(),
         };
+        report.count(summary, findings);
+        report.settle();
+        report
+    }
+
+    /// Counts one more request of this client, leaving the sentences and order to [`Self::settle`].
+    fn count(&mut self, summary: &RequestSummary, findings: &[Finding]) {
+        self.requests += 1;
+        if let Some(row) = self
+            .coverage
+            .iter_mut()
+            .find(|r| r.endpoint == summary.endpoint)
+        {
+            row.count(&summary.outcome);
+        }
         for finding in findings {
-            match report
+            match self
                 .findings
                 .iter_mut()
                 .find(|g| g.id == finding.id && g.expected == finding.expected)
@@ -149,12 +160,10 @@ impl ClientReport {
                 None => {
                     let mut group = FindingGroup::new(finding);
                     group.add(finding, summary.logid.as_deref());
-                    report.findings.push(group);
+                    self.findings.push(group);
                 }
             }
         }
-        report.settle();
-        report
     }
 
     /// Whether `other` was sent by the same User-Agent (family and version).
@@ -281,18 +290,41 @@ impl Report {
     ) -> Report {
         let mut report = Report::default();
         for (summary, findings) in requests {
-            report.add(summary, findings);
+            report.add_unsettled(summary, findings);
         }
+        report.settle();
         report
     }
 
     /// Takes one more request with its findings.
     pub fn add(&mut self, summary: &RequestSummary, findings: &[Finding]) {
+        self.add_unsettled(summary, findings);
+        self.settle();
+    }
+
+    /// Takes one more request; the clients' sentences and order wait for [`Report::settle`]. A request
+    /// of a client already kept (the common case) is counted in place.
+    fn add_unsettled(&mut self, summary: &RequestSummary, findings: &[Finding]) {
         self.requests += 1;
         for finding in findings {
             self.totals.add(finding.severity);
         }
-        self.place(ClientReport::of_request(summary, findings));
+        let authenticated = !failed_authentication(&summary.outcome);
+        let same = self
+            .clients
+            .iter_mut()
+            .find(|c| c.client == summary.client && (c.authenticated || !authenticated));
+        match same {
+            Some(client) => client.count(summary, findings),
+            None => self.place(ClientReport::of_request(summary, findings)),
+        }
+    }
+
+    /// Recomputes every client's coverage sentences and findings' order.
+    fn settle(&mut self) {
+        for client in &mut self.clients {
+            client.settle();
+        }
     }
 
     /// Adds `other`'s requests to this report: the report of both sets of requests (the xdist workers
