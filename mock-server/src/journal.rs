@@ -380,24 +380,41 @@ impl Drop for Pending {
 
 /// The request's line in the terminal: method, path, client, status, code, rule, logid and duration.
 fn log_line(r: &RequestSummary) {
-    let o = &r.outcome;
-    let status = match (o.status, o.fault) {
-        (None, _) if o.abandoned => "abandoned by the client".to_owned(),
-        (None, _) => "dropped".to_owned(),
-        (Some(s), Some(FaultKind::Latency { ms })) => format!("{s} (delayed {ms} ms)"),
-        (Some(s), _) => s.to_string(),
-    };
-    tracing::info!(
-        target: "coze_mock::request",
-        "{} {} client={} status={status} code={} rule={} logid={} duration_ms={}",
-        r.method,
-        r.path,
-        r.client.label(),
-        o.code.map_or("-".to_owned(), |c| c.to_string()),
-        o.rule.as_deref().unwrap_or("-"),
-        r.logid.as_deref().unwrap_or("-"),
-        o.duration_ms,
-    );
+    tracing::info!(target: "coze_mock::request", "{}", RequestLine(r));
+}
+
+/// [`log_line`]'s text, written straight into the log's buffer (no string built per field).
+struct RequestLine<'a>(&'a RequestSummary);
+
+impl std::fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        let o = &r.outcome;
+        let c = &r.client;
+        write!(f, "{} {} client={}", r.method, r.path, c.family.label())?;
+        if let Some(version) = &c.version {
+            write!(f, "/{version}")?;
+        }
+        write!(f, " · {} status=", c.token.as_deref().unwrap_or("no token"))?;
+        match (o.status, o.fault) {
+            (None, _) if o.abandoned => f.write_str("abandoned by the client")?,
+            (None, _) => f.write_str("dropped")?,
+            (Some(s), Some(FaultKind::Latency { ms })) => write!(f, "{s} (delayed {ms} ms)")?,
+            (Some(s), _) => write!(f, "{s}")?,
+        }
+        f.write_str(" code=")?;
+        match o.code {
+            Some(code) => write!(f, "{code}")?,
+            None => f.write_str("-")?,
+        }
+        write!(
+            f,
+            " rule={} logid={} duration_ms={}",
+            o.rule.as_deref().unwrap_or("-"),
+            r.logid.as_deref().unwrap_or("-"),
+            o.duration_ms
+        )
+    }
 }
 
 #[cfg(test)]
@@ -491,5 +508,40 @@ mod tests {
         assert_eq!(by(|f| f.client = Some("curl".into())), Vec::<u64>::new());
         assert_eq!(by(|f| f.since = Some(1_000)), [2]);
         assert_eq!(by(|f| f.until = Some(1_000)), [1]);
+    }
+
+    #[test]
+    fn the_request_line_names_the_client_as_the_report_does() {
+        let mut r = clean_clone();
+        let line = RequestLine(&r).to_string();
+        assert!(line.starts_with(&format!(
+            "POST /v1/audio/voices/clone client={} status",
+            r.client.label()
+        )));
+        assert!(line.contains(
+            "status=200 code=0 rule=- logid=20261125120000AAAAAAAAAAAAAAAAAAAA duration_ms=3"
+        ));
+        r.outcome = Outcome {
+            status: Some(200),
+            code: None,
+            rule: Some("fault.latency".into()),
+            fault: Some(FaultKind::Latency { ms: 50 }),
+            duration_ms: 51,
+            abandoned: false,
+        };
+        r.client.version = None;
+        r.client.token = None;
+        let line = RequestLine(&r).to_string();
+        assert!(
+            line.contains(
+                "client=cozepy · no token status=200 (delayed 50 ms) code=- rule=fault.latency"
+            ),
+            "{line}"
+        );
+        r.outcome.status = None;
+        r.outcome.abandoned = true;
+        assert!(RequestLine(&r)
+            .to_string()
+            .contains("status=abandoned by the client"));
     }
 }
