@@ -44,6 +44,22 @@ pub enum AudioSpec {
         /// The file's content.
         text: String,
     },
+    /// An upload a client sent through `coze-mock proxy --record`, kept as its hash, size, format and
+    /// duration; its bytes are in the file `stored` (beside the exchange) only with `--record-audio`.
+    /// Without them, a stand-in is sent: a generated WAV of the same size for wav, the speech sample
+    /// for the other formats.
+    Recorded {
+        /// The format its bytes showed (wav, mp3, ogg_opus, m4a, aac, pcm), if any.
+        format: Option<String>,
+        /// Its size.
+        bytes: u64,
+        /// Its fingerprint (coze-mock's audio hash).
+        hash: String,
+        /// Its playing time in milliseconds, when its headers told.
+        duration_ms: Option<u64>,
+        /// The file holding its bytes (a name beside the exchange; a path once the set is read).
+        stored: Option<String>,
+    },
 }
 
 impl AudioSpec {
@@ -60,6 +76,15 @@ impl AudioSpec {
             AudioSpec::Speech { format } => speech_bytes(format),
             AudioSpec::WavOfSize { bytes } => wav_of_size(*bytes),
             AudioSpec::Raw { text } => text.as_bytes().to_vec(),
+            AudioSpec::Recorded {
+                format,
+                bytes,
+                stored,
+                ..
+            } => stored
+                .as_ref()
+                .and_then(|path| std::fs::read(path).ok())
+                .unwrap_or_else(|| stand_in(format.as_deref(), *bytes)),
         }
     }
 
@@ -69,6 +94,10 @@ impl AudioSpec {
             AudioSpec::Speech { format } => format!("speech.{format}"),
             AudioSpec::WavOfSize { bytes } => format!("wav of {bytes} bytes"),
             AudioSpec::Raw { text } => format!("raw {:?} ({} bytes)", text, text.len()),
+            AudioSpec::Recorded { format, bytes, .. } => format!(
+                "recorded {} of {bytes} bytes",
+                format.as_deref().unwrap_or("unknown format")
+            ),
         }
     }
 }
@@ -76,6 +105,17 @@ impl AudioSpec {
 impl std::fmt::Debug for AudioSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.describe())
+    }
+}
+
+/// What replays a recorded upload whose bytes were not kept: a WAV of the same size, the speech sample
+/// in the other known formats, a few bytes that are no audio otherwise.
+fn stand_in(format: Option<&str>, bytes: u64) -> Vec<u8> {
+    match format {
+        Some("wav") => wav_of_size(bytes),
+        Some("ogg_opus") => speech_bytes("ogg"),
+        Some(f @ ("mp3" | "ogg" | "m4a" | "aac" | "pcm")) => speech_bytes(f),
+        _ => b"a recorded upload of no known audio format".to_vec(),
     }
 }
 

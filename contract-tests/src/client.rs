@@ -10,6 +10,7 @@ use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 use mock_server::config::Config;
+use mock_server::proxy::answer::BodyNotes;
 use mock_server::MockServer;
 use serde_json::Value;
 
@@ -18,10 +19,10 @@ use crate::list::ListQuery;
 use crate::notice::notice;
 use crate::record::Recorder;
 use crate::request::{
-    BodyKind, CloneRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID, FOREIGN_VOICE_ID,
-    RETRAIN_VOICE_ID,
+    BodyKind, CloneRequest, OtherRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID,
+    FOREIGN_VOICE_ID, RETRAIN_VOICE_ID,
 };
-use crate::response::CapturedResponse;
+use crate::response::{CapturedResponse, HEADER_ALLOW_LIST};
 use crate::speech::{SpeechAnswer, SpeechRequest};
 use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
@@ -337,6 +338,57 @@ impl Api {
                 "UNEXPECTED SPEND: the real API accepted a request the documentation rejects \
                  (voice {voice}); {n} clone(s) spent in this run"
             )),
+        }
+    }
+
+    /// Sends a recorded request to another endpoint (the list, speech) and captures the answer; an
+    /// answer that is not JSON is kept as its format, length and hash, as `coze-mock proxy --record`
+    /// keeps the real one.
+    pub async fn send_other(&self, req: &OtherRequest) -> CapturedResponse {
+        let method =
+            reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let url = match &req.query {
+            Some(q) => format!("{}{}?{q}", self.base, req.path),
+            None => format!("{}{}", self.base, req.path),
+        };
+        let mut b = self.http.request(method, &url);
+        if let Some(auth) = self.authorization(&req.token) {
+            b = b.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        if let Some(json) = &req.json {
+            b = b.json(json);
+        }
+        let resp = b
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no answer from {url}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter(|(k, _)| HEADER_ALLOW_LIST.contains(&k.as_str()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = resp
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("answer from {url} cut short: {e}"));
+        let mut notes = BodyNotes::new(content_type.as_deref());
+        notes.feed(&bytes);
+        CapturedResponse {
+            status,
+            headers,
+            body: notes.finish(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Replaying a recorded set against a fake, and the field-by-field difference between the two answers.
 //!
 //! Fields that differ on every call (logids, voice ids, times, the preview URL) are compared by presence
-//! and JSON type only: [`VOLATILE`]. A voice id the real API gave is mapped to the one the fake gave, so
+//! and JSON type only: [`VOLATILE`]. The comparison is `mock_server::compare`, which the proxy's shadow
+//! verdicts share. A voice id the real API gave is mapped to the one the fake gave, so
 //! a later request of the set that names it (a retrain) names the fake's voice instead.
 
 use std::collections::HashMap;
@@ -12,29 +13,10 @@ use serde_json::Value;
 
 use crate::client::Api;
 use crate::record::read_set;
-use crate::request::{CloneRequest, Part};
+use crate::request::{describe_token, CloneRequest, OtherRequest, Part, RecordedRequest};
 use crate::response::CapturedResponse;
 
-/// Paths compared by presence and type only: they change on every call.
-pub const VOLATILE: [&str; 6] = [
-    "body.detail.logid",
-    "headers.x-tt-logid",
-    "body.data.voice_id",
-    "body.data.create_time",
-    "body.data.update_time",
-    "body.data.preview_audio",
-];
-
-/// One field where the two answers differ.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldDiff {
-    /// Dotted path (`body.msg`, `status`).
-    pub path: String,
-    /// The recorded (real) value; `None` if absent.
-    pub real: Option<Value>,
-    /// The fake's value; `None` if absent.
-    pub fake: Option<Value>,
-}
+pub use mock_server::compare::{FieldDiff, VOLATILE};
 
 /// The outcome of replaying one exchange.
 #[derive(Debug, Clone)]
@@ -47,69 +29,89 @@ pub struct ExchangeReport {
     pub diffs: Vec<FieldDiff>,
 }
 
-/// The differences between a recorded answer and the fake's.
+/// The differences between a recorded answer and the fake's: the comparison the proxy's shadow verdicts
+/// use too ([`mock_server::compare`]).
 pub fn diff(real: &CapturedResponse, fake: &CapturedResponse) -> Vec<FieldDiff> {
-    let mut out = Vec::new();
     let as_value = |r: &CapturedResponse| serde_json::to_value(r).unwrap_or(Value::Null);
-    walk("", Some(&as_value(real)), Some(&as_value(fake)), &mut out);
-    out
+    mock_server::compare::diff(&as_value(real), &as_value(fake))
 }
 
-fn walk(path: &str, real: Option<&Value>, fake: Option<&Value>, out: &mut Vec<FieldDiff>) {
-    let volatile = VOLATILE.contains(&path);
-    match (real, fake) {
-        (Some(Value::Object(r)), Some(Value::Object(f))) if !volatile => {
-            let mut keys: Vec<&String> = r.keys().chain(f.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for k in keys {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(&p, r.get(k), f.get(k), out);
-            }
-        }
-        (Some(r), Some(f)) if volatile && same_type(r, f) => {}
-        (Some(r), Some(f)) if r == f => {}
-        (None, None) => {}
-        (r, f) => out.push(FieldDiff {
-            path: path.to_owned(),
-            real: r.cloned(),
-            fake: f.cloned(),
-        }),
-    }
-}
-
-fn same_type(a: &Value, b: &Value) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
-/// Replays every exchange of the set in `dir` against `api`, in order.
+/// Replays every exchange of the set in `dir` against `api`, in order. A clone is compared as [`diff`]
+/// compares; a request to another endpoint (recorded by `coze-mock proxy --record`) by [`diff_shapes`],
+/// since a real account's voices and audio are not a fresh fake's.
 pub async fn replay(dir: &Path, api: &Api) -> anyhow::Result<Vec<ExchangeReport>> {
     let mut voice_ids: HashMap<String, String> = HashMap::new();
     let mut reports = Vec::new();
     for (file, exchange) in read_set(dir)? {
-        let request = map_voice_ids(exchange.request, &voice_ids);
-        let fake = api.clone_voice(&request).await;
+        let (request, fake, diffs) = match exchange.request {
+            RecordedRequest::Clone(request) => {
+                let request = map_voice_ids(request, &voice_ids);
+                let fake = api.clone_voice(&request).await;
+                let diffs = diff(&exchange.response, &fake);
+                (format!("{request:?}"), fake, diffs)
+            }
+            RecordedRequest::Other(request) => {
+                let request = map_other_ids(request, &voice_ids);
+                let fake = api.send_other(&request).await;
+                let diffs = diff_shapes(&exchange.response, &fake);
+                let query = request
+                    .query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default();
+                let shown = format!(
+                    "{} {}{query} ({})",
+                    request.method,
+                    request.path,
+                    describe_token(&request.token)
+                );
+                (shown, fake, diffs)
+            }
+        };
         if let (Some(r), Some(f)) = (exchange.response.voice_id(), fake.voice_id()) {
             voice_ids.insert(r.to_owned(), f.to_owned());
         }
         reports.push(ExchangeReport {
             file,
-            request: format!("{request:?}"),
-            diffs: diff(&exchange.response, &fake),
+            request,
+            diffs,
         });
     }
     Ok(reports)
 }
 
+/// The differences between a recorded answer of another endpoint and the fake's: `data`'s field names
+/// and types, and the audio's format, rather than their values.
+pub fn diff_shapes(real: &CapturedResponse, fake: &CapturedResponse) -> Vec<FieldDiff> {
+    let as_value = |r: &CapturedResponse| serde_json::to_value(r).unwrap_or(Value::Null);
+    let by_type =
+        |p: &str| p.starts_with("body.data.") || p == "body.audio.bytes" || p == "body.audio.hash";
+    mock_server::compare::diff_with(&as_value(real), &as_value(fake), &by_type)
+}
+
+/// Names the fake's voice where a recorded clone names the real one (a retrain).
 fn map_voice_ids(mut req: CloneRequest, ids: &HashMap<String, String>) -> CloneRequest {
     for p in &mut req.parts {
         if let Part::Text { value, .. } = p {
             if let Some(mapped) = ids.get(value.as_str()) {
                 *value = mapped.clone();
+            }
+        }
+    }
+    req
+}
+
+/// Names the fake's voices where the recorded request names the real ones (in the query and the JSON).
+fn map_other_ids(mut req: OtherRequest, ids: &HashMap<String, String>) -> OtherRequest {
+    for (real, fake) in ids {
+        if let Some(q) = &mut req.query {
+            *q = q.replace(real.as_str(), fake);
+        }
+        if let Some(json) = &mut req.json {
+            if let Ok(text) = serde_json::to_string(json) {
+                if let Ok(mapped) = serde_json::from_str(&text.replace(real.as_str(), fake)) {
+                    *json = mapped;
+                }
             }
         }
     }

@@ -12,8 +12,9 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use crate::audio::AudioSpec;
 use crate::notice::notice;
-use crate::request::CloneRequest;
+use crate::request::{CloneRequest, Part, RecordedRequest};
 use crate::response::CapturedResponse;
 
 /// One recorded exchange: `NNN-<test>.json`.
@@ -25,8 +26,9 @@ pub struct Exchange {
     pub recorded_at: String,
     /// The host it went to (`https://api.coze.cn`).
     pub base: String,
-    /// The request, with placeholders and token choices rather than values.
-    pub request: CloneRequest,
+    /// The request, with placeholders and token choices rather than values: a clone, or (recorded by
+    /// `coze-mock proxy --record`) a request to another endpoint.
+    pub request: RecordedRequest,
     /// The real answer.
     pub response: CapturedResponse,
 }
@@ -78,7 +80,7 @@ impl Recorder {
             test: test.clone(),
             recorded_at: chrono::Utc::now().to_rfc3339(),
             base: self.base.clone(),
-            request: request.clone(),
+            request: request.clone().into(),
             response: response.clone(),
         };
         let text = match serde_json::to_string_pretty(&exchange) {
@@ -132,11 +134,31 @@ pub fn read_set(dir: &Path) -> anyhow::Result<Vec<(String, Exchange)>> {
                 .unwrap_or_default();
             let text =
                 std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-            let exchange =
+            let mut exchange: Exchange =
                 serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?;
+            locate_stored_audio(&mut exchange, dir);
             Ok((name, exchange))
         })
         .collect()
+}
+
+/// An upload kept beside its exchange (`--record-audio`) is named relative to the set: make it a path.
+fn locate_stored_audio(exchange: &mut Exchange, dir: &Path) {
+    if let RecordedRequest::Clone(request) = &mut exchange.request {
+        for part in &mut request.parts {
+            if let Part::File {
+                audio:
+                    AudioSpec::Recorded {
+                        stored: Some(stored),
+                        ..
+                    },
+                ..
+            } = part
+            {
+                *stored = dir.join(&*stored).to_string_lossy().into_owned();
+            }
+        }
+    }
 }
 
 #[cfg(test)]

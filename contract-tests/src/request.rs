@@ -289,6 +289,40 @@ impl CloneRequest {
     }
 }
 
+/// A request to another endpoint (the voice list, speech, one the fake does not know), as
+/// `coze-mock proxy --record` writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OtherRequest {
+    /// `GET`, `POST`.
+    pub method: String,
+    /// The path (`/v1/audio/voices`).
+    pub path: String,
+    /// The query string, without `?`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The `Authorization` header.
+    pub token: TokenChoice,
+    /// The JSON body, if it had one.
+    #[serde(default)]
+    pub json: Option<Value>,
+}
+
+/// A recorded request: a clone as the suite describes it, or a request to another endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RecordedRequest {
+    /// `POST /v1/audio/voices/clone`.
+    Clone(CloneRequest),
+    /// Any other endpoint.
+    Other(OtherRequest),
+}
+
+impl From<CloneRequest> for RecordedRequest {
+    fn from(request: CloneRequest) -> RecordedRequest {
+        RecordedRequest::Clone(request)
+    }
+}
+
 fn text(name: &str, value: &str) -> Part {
     Part::Text {
         name: name.to_owned(),

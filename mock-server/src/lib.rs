@@ -36,6 +36,8 @@
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
 //! - [`server`]: binding and serving, as the binary runs the fake.
 //! - [`in_process`]: [`MockServer`], a fake inside a test's own process, and its builder.
+//! - [`proxy`]: `coze-mock proxy`: forwards a client's traffic to the real API and judges each exchange
+//!   with a shadow fake; [`compare`]: the field-by-field comparison it shares with `contract-tests`.
 
 pub mod admin;
 pub mod admin_client;
@@ -45,6 +47,7 @@ pub mod auth;
 pub mod capture;
 pub mod catalogue;
 pub mod clone_request;
+pub mod compare;
 pub mod config;
 pub mod directory;
 pub mod envelope;
@@ -58,6 +61,7 @@ pub mod in_process;
 pub mod journal;
 pub mod multipart;
 pub mod openapi;
+pub mod proxy;
 pub mod report;
 pub mod request_body;
 pub mod rules;

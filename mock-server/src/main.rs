@@ -1,5 +1,5 @@
 //! The `coze-mock` binary: `serve`, `check-config`, `wait`, `report` ([`mock_server::report::cli`]),
-//! `openapi` and `fidelity`.
+//! `proxy` and `drift` ([`mock_server::proxy`]), `openapi` and `fidelity`.
 //!
 //! A user error (a bad configuration, a port in use, an unreadable file) prints one
 //! `coze-mock: error: …` message with its causes and exits 1: `main` handles the error itself, so no
@@ -31,6 +31,12 @@ enum Command {
     /// Print a running fake's conformance report; with --fail-on, exit 1 when a finding at that level
     /// exists (2 when the report cannot be read).
     Report(mock_server::report::cli::ReportArgs),
+    /// Forward a client's traffic to the real API (--upstream) and judge each exchange with a shadow fake:
+    /// every difference named by its fidelity ledger row, at /__admin/drift.
+    Proxy(cli::proxy::ProxyArgs),
+    /// Print a running proxy's drift report; with --fail-on diverged, exit 1 when any exchange diverged
+    /// (2 when the report cannot be read).
+    Drift(cli::drift::DriftArgs),
     /// Print the OpenAPI 3.1 description of the API (as served at /__mock/openapi.json).
     Openapi,
     /// Print the fidelity ledger: every choice the fake made where its sources disagree or are silent,
@@ -60,6 +66,8 @@ fn main() -> ExitCode {
                     Command::CheckConfig(args) => cli::check_config::run(&args).map(done),
                     Command::Wait(args) => cli::wait::run(&args).await.map(done),
                     Command::Report(args) => Ok(mock_server::report::cli::run(&args).await),
+                    Command::Proxy(args) => cli::proxy::run(args).await.map(done),
+                    Command::Drift(args) => Ok(cli::drift::run(&args).await),
                     Command::Openapi => cli::openapi::run().map(done),
                     Command::Fidelity(args) => {
                         cli::fidelity::run(&args);

@@ -112,6 +112,31 @@ pub(crate) async fn serve_state(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(state);
+    let service = TowerToHyperService::new(
+        app.map_request(|request: http::Request<Incoming>| request.map(axum::body::Body::new)),
+    );
+    serve_connections(listener, service, shutdown).await
+}
+
+/// Serves `service` on every connection `listener` accepts until `shutdown`, with the fake's connection
+/// settings ([`HEADER_READ_TIMEOUT`], [`READ_BUFFER_MAX_BYTES`]); in-flight requests finish first. A
+/// service error closes its connection without an answer (what the proxy does when its upstream drops).
+pub(crate) async fn serve_connections<S, B>(
+    listener: TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()>
+where
+    S: hyper::service::Service<http::Request<Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let graceful = GracefulShutdown::new();
     let mut builder = ConnectionBuilder::new(TokioExecutor::new());
     builder
@@ -133,12 +158,8 @@ pub(crate) async fn serve_state(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(
-            app.clone()
-                .map_request(|request: http::Request<Incoming>| request.map(axum::body::Body::new)),
-        );
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

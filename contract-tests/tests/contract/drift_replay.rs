@@ -14,7 +14,7 @@ fn write(dir: &Path, name: &str, request: CloneRequest, response: CapturedRespon
         test: name.into(),
         recorded_at: "2026-01-01T00:00:00Z".into(),
         base: "synthetic".into(),
-        request,
+        request: request.into(),
         response,
     };
     std::fs::write(
@@ -54,4 +54,87 @@ async fn replay_reports_each_field_where_the_fake_differs_and_nothing_where_it_a
         text.contains("2 exchange(s) replayed, 1 agree, 1 differ"),
         "{text}"
     );
+}
+
+/// A set `coze-mock proxy --record` wrote (a client's clone, list and speech through the proxy to a
+/// fake upstream, in a temporary folder) replays: the format is the one `drift replay` reads, the
+/// upload replayed by a stand-in of its format and size.
+#[tokio::test]
+async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
+    use mock_server::config::Config;
+    use mock_server::proxy::record::RecordSettings;
+    use mock_server::proxy::spend::Spend;
+    use mock_server::proxy::{ProxyServer, ProxySettings};
+
+    let upstream = mock_server::MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = ProxySettings::new(&upstream.uri(), Spend::All);
+    settings.record = Some(RecordSettings {
+        dir: dir.path().to_owned(),
+        audio: false,
+        redact_ids: false,
+    });
+    let proxy = ProxyServer::start(&Config::default(), settings)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let wav = contract_tests::audio::AudioSpec::speech("wav").bytes();
+    let form = reqwest::multipart::Form::new()
+        .text("voice_name", "recorded")
+        .text("audio_format", "wav")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(wav).file_name("speech.wav"),
+        );
+    let clone: serde_json::Value = http
+        .post(format!("{}/v1/audio/voices/clone", proxy.uri()))
+        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let voice_id = clone["data"]["voice_id"].as_str().unwrap().to_owned();
+    http.get(format!("{}/v1/audio/voices?page_size=5", proxy.uri()))
+        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    http.post(format!("{}/v1/audio/speech", proxy.uri()))
+        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .json(&json!({"input": "你好", "voice_id": voice_id, "response_format": "wav"}))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    for _ in 0..3000 {
+        if proxy.drift_report().totals.exchanges >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The suite's fake, its main token allowed to list and speak too (the suite's own grants cloning only).
+    let main_may_list_and_speak = contract_tests::client::CONTRACT_TOML.replacen(
+        "value = \"pat_contract_main\"\naccount = \"team\"\npersonal_workspace = \"7000000000000000001\"\npermissions = [\"createVoice\"]",
+        "value = \"pat_contract_main\"\naccount = \"team\"\npersonal_workspace = \"7000000000000000001\"",
+        1,
+    );
+    let fake =
+        mock_server::MockServer::start_with(Config::from_toml(&main_may_list_and_speak).unwrap())
+            .await;
+    let mut target = contract_tests::target::Settings::from_lookup(|_| None).unwrap();
+    target.target = contract_tests::target::Target::Url(fake.uri());
+    let reports = drift::replay(dir.path(), &Api::with_settings(target).await)
+        .await
+        .unwrap();
+    let text = drift::render(&reports);
+    assert_eq!(reports.len(), 3, "{text}");
+    assert!(text.contains("3 exchange(s) replayed, 3 agree"), "{text}");
 }

@@ -125,14 +125,29 @@ pub fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
 
 /// Reads the report of the fake at `base_url` ([`crate::admin_client`]).
 pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
-    tokio::time::timeout(FETCH_TIMEOUT, fetch_unbounded(base_url, admin_token))
+    let data = fetch_admin(base_url, "/__admin/report", admin_token).await?;
+    serde_json::from_value(data).context("the report's shape")
+}
+
+/// Reads the `data` of an admin route's envelope (`/__admin/report`, a proxy's `/__admin/drift`) from
+/// the server at `base_url`, within [`FETCH_TIMEOUT`].
+pub async fn fetch_admin(
+    base_url: &str,
+    path: &str,
+    admin_token: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    tokio::time::timeout(FETCH_TIMEOUT, fetch_unbounded(base_url, path, admin_token))
         .await
         .with_context(|| format!("no answer from {base_url} within {FETCH_TIMEOUT:?}"))?
 }
 
-async fn fetch_unbounded(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
+async fn fetch_unbounded(
+    base_url: &str,
+    path: &str,
+    admin_token: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
     let fake = FakeUrl::parse(base_url)?;
-    let Answer { status, body } = fake.get("/__admin/report", admin_token).await?;
+    let Answer { status, body } = fake.get(path, admin_token).await?;
     let envelope: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
         format!(
             "HTTP {status}: not a coze-mock answer: {}",
@@ -146,5 +161,5 @@ async fn fetch_unbounded(base_url: &str, admin_token: Option<&str>) -> anyhow::R
             envelope["msg"].as_str().unwrap_or_default()
         );
     }
-    serde_json::from_value(envelope["data"].clone()).context("the report's shape")
+    Ok(envelope["data"].clone())
 }

@@ -290,6 +290,23 @@ impl SqliteStore {
         })
     }
 
+    /// Gives voice `from` the id `to` (the proxy's shadow taking the id the real API gave); if `to` is
+    /// already a voice, `from` is removed instead.
+    pub fn rename_voice(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.db.with_conn(|conn| {
+            if find_voice(conn, to).map_err(backend)?.is_some() {
+                conn.execute("DELETE FROM voices WHERE voice_id = ?1", [from])
+            } else {
+                conn.execute(
+                    "UPDATE voices SET voice_id = ?2 WHERE voice_id = ?1",
+                    [from, to],
+                )
+            }
+            .map(drop)
+            .map_err(backend)
+        })
+    }
+
     /// Writes `voice` as it is, replacing any voice of that id: admin seeding, which bypasses the rules.
     pub fn put_voice(&self, voice: &Voice) -> Result<(), StoreError> {
         self.db
@@ -302,6 +319,30 @@ mod tests {
     use super::*;
     use crate::rules::CLONES_PER_VOICE_ID;
     use crate::store::tests::{sample, voices_of};
+
+    #[tokio::test]
+    async fn a_renamed_voice_keeps_its_clones_and_slot() {
+        let store = SqliteStore::in_memory();
+        let v = store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
+        store
+            .rename_voice(&v.voice_id, "7000000000000000042")
+            .unwrap();
+        assert!(store.voice_anywhere(&v.voice_id).unwrap().is_none());
+        let renamed = store
+            .voice_anywhere("7000000000000000042")
+            .unwrap()
+            .unwrap();
+        assert_eq!((renamed.clone_count, renamed.space_id.as_str()), (1, "1"));
+        let other = store.create_voice("a", "1", 5, sample(), 0).await.unwrap();
+        store
+            .rename_voice(&other.voice_id, "7000000000000000042")
+            .unwrap();
+        assert_eq!(
+            store.all_voices().unwrap().len(),
+            1,
+            "an id already taken: the copy goes"
+        );
+    }
 
     #[tokio::test]
     async fn the_eleventh_clone_of_a_voice_id_is_refused() {

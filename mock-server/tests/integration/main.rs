@@ -24,6 +24,9 @@ mod fuzz_props;
 mod hostile;
 /// Bounded fuzzing of the speech body and voice-list query parsers.
 mod parser_props;
+/// `coze-mock proxy`: forwarding, shadow verdicts named by the ledger, the spend guard, recording,
+/// upstream failures, `coze-mock drift`.
+mod proxy;
 /// The conformance report: journal summaries, findings, `/__admin/report`, the CLI, the page.
 mod report;
 /// Graceful shutdown of the binary on SIGTERM.

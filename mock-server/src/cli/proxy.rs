@@ -1,0 +1,132 @@
+//! `coze-mock proxy --upstream URL`: flags → shadow configuration → bind → start-up lines → serve until a
+//! signal ([`mock_server::proxy`]).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use mock_server::config::Config;
+use mock_server::proxy::record::RecordSettings;
+use mock_server::proxy::spend::Spend;
+use mock_server::proxy::{ProxySettings, DRIFT_PATH};
+use mock_server::server::{Options, Storage};
+
+use super::addr;
+use super::serve::shutdown_signal;
+
+/// The flags of `proxy`.
+#[derive(clap::Args)]
+pub(crate) struct ProxyArgs {
+    /// The real API's base URL (https://api.coze.cn or https://api.coze.com); any http(s) URL without
+    /// a path.
+    #[arg(long, env = "COZE_MOCK_UPSTREAM")]
+    upstream: String,
+    /// What may reach the upstream. none: only the voice list (free). refusals: also the requests the
+    /// fake predicts the real API refuses (nothing is created). all: everything (clones and speech are
+    /// billed).
+    /// (Checked by `run`, so another value is a one-line error.)
+    #[arg(
+        long,
+        env = "COZE_MOCK_SPEND",
+        default_value = "none",
+        value_name = "none|refusals|all"
+    )]
+    spend: String,
+    /// Address to listen on: IP:PORT or HOST:PORT; port 0 picks a free port.
+    #[arg(long, env = "COZE_MOCK_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The shadow fake's configuration. Without it, the shadow takes any bearer token as an account that
+    /// may clone (the upstream decides authentication).
+    #[arg(long, env = "COZE_MOCK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// With --record: keep each upload's bytes beside its exchange (otherwise its hash, size, format
+    /// and duration only).
+    #[arg(long, requires = "record")]
+    record_audio: bool,
+    /// With --record: replace workspace and voice ids with placeholders.
+    #[arg(long, requires = "record")]
+    redact_ids: bool,
+    /// How long the upstream may take to answer, or to send the next part of an answer (e.g. 60s, 2m).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    upstream_timeout: Duration,
+    /// Token the admin API (`/__admin/`, the drift report included) requires. Without it, the admin API
+    /// answers only when the proxy listens on a loopback address.
+    #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+}
+
+/// Serves the proxy until Ctrl-C or SIGTERM.
+pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
+    let spend = match args.spend.as_str() {
+        "none" => Spend::None,
+        "refusals" => Spend::Refusals,
+        "all" => Spend::All,
+        other => anyhow::bail!("--spend {other:?}: none, refusals or all"),
+    };
+    let config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    let settings = ProxySettings {
+        upstream: args.upstream.clone(),
+        spend,
+        upstream_timeout: args.upstream_timeout,
+        learn_tokens: args.config.is_none(),
+        record: args.record.clone().map(|dir| RecordSettings {
+            dir,
+            audio: args.record_audio,
+            redact_ids: args.redact_ids,
+        }),
+    };
+    // Checked before binding, so a bad --upstream is a one-line error and nothing listens.
+    mock_server::proxy::upstream::Upstream::new(&settings.upstream, settings.upstream_timeout)?;
+    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    let bind_addr = addr::resolve(&args.addr).await?;
+    let listener = tokio::net::TcpListener::bind(bind_addr)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {bind_addr} (--addr {}); choose another port, or 0 for a free one", args.addr)
+        })?;
+    let addr = listener.local_addr()?;
+    println!("coze-mock listening on http://{addr}");
+    println!(
+        "proxy to {}: point your client's base URL at http://{addr} and send your real token",
+        args.upstream.trim_end_matches('/')
+    );
+    println!("spend {}: {}", spend.name(), spend.cost());
+    if spend == Spend::All {
+        eprintln!(
+            "coze-mock: warning: --spend all forwards every clone (a real voice, one of its 10 trainings, billed) and every speech request (billed)"
+        );
+    }
+    match &args.config {
+        Some(path) => println!("shadow configuration: {}", path.display()),
+        None => println!("shadow: any bearer token is an account that may clone (no --config)"),
+    }
+    println!("drift report: http://{addr}{DRIFT_PATH} (coze-mock drift --url http://{addr})");
+    println!(
+        "{}",
+        mock_server::admin::access_line(
+            &format!("http://{addr}"),
+            args.admin_token.is_some(),
+            addr.ip().is_loopback()
+        )
+    );
+    if let Some(dir) = &args.record {
+        println!("recording forwarded exchanges to {}", dir.display());
+    }
+    let options = Options {
+        storage: Storage::InMemory,
+        admin_token: args.admin_token,
+    };
+    let shutdown = async move {
+        shutdown.await;
+        println!("coze-mock proxy shutting down: in-flight exchanges finish first");
+    };
+    mock_server::proxy::serve_proxy(listener, &config, &options, settings, shutdown).await?;
+    println!("coze-mock proxy stopped");
+    Ok(())
+}
