@@ -17,7 +17,7 @@ use super::serve::shutdown_signal;
 /// The flags of `proxy`.
 #[derive(clap::Args)]
 pub(crate) struct ProxyArgs {
-    /// The real API's base URL (https://api.coze.cn or https://api.coze.com); any http(s) URL without
+    /// The real API's base URL (`https://api.coze.cn` or `https://api.coze.com`); any http(s) URL without
     /// a path.
     #[arg(long, env = "COZE_MOCK_UPSTREAM")]
     upstream: String,
@@ -83,7 +83,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     };
     // Checked before binding, so a bad --upstream is a one-line error and nothing listens.
     mock_server::proxy::upstream::Upstream::new(&settings.upstream, settings.upstream_timeout)?;
-    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    let shutdown = shutdown_signal(false).context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
     let listener = tokio::net::TcpListener::bind(bind_addr)
         .await

@@ -145,7 +145,9 @@ fn plan_name(plan: Plan) -> &'static str {
 /// Completes on Ctrl-C or SIGTERM, or (with `stdin_close`) once standard input reaches its end. The
 /// handlers are installed when it is called, before the server says it is listening: a SIGTERM sent as
 /// soon as that line is read stops the server gracefully instead of killing it (the default action).
-pub(crate) fn shutdown_signal(stdin_close: bool) -> std::io::Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn shutdown_signal(
+    stdin_close: bool,
+) -> std::io::Result<impl std::future::Future<Output = ()>> {
     let signal = os_signal()?;
     Ok(async move {
         if stdin_close {

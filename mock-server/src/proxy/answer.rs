@@ -5,8 +5,8 @@ use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
+use crate::capture::fingerprint::AudioHasher;
 use crate::envelope::{LOGID_HEADER, RULE_HEADER};
-use crate::report::summary::AudioHasher;
 
 /// The largest JSON body kept for the comparison and the record; a larger one is kept as its length.
 pub const JSON_KEPT_MAX_BYTES: usize = 1024 * 1024;

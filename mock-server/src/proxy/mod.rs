@@ -44,11 +44,11 @@ use tower::ServiceExt;
 
 use crate::admin::{check_access, ADMIN_PREFIX};
 use crate::auth::bearer_token;
+use crate::capture::Endpoint;
 use crate::config::Config;
 use crate::envelope::{logid_layer, Envelope};
 use crate::error::ApiError;
 use crate::extract::{AdminQuery, Input};
-use crate::report::summary::Endpoint;
 use crate::server::{build_state, serve_connections, Options};
 use crate::state::{AdminState, AppState};
 

@@ -25,9 +25,10 @@ use tokio::task::JoinHandle;
 
 use super::answer::Answer;
 use crate::audio::AudioSniffer;
+use crate::capture::fingerprint::AudioHasher;
+use crate::capture::Endpoint;
 use crate::envelope::LOGID_HEADER;
 use crate::error::CODE_AUTHENTICATION_INVALID;
-use crate::report::summary::{AudioHasher, Endpoint};
 
 /// The largest text field or JSON body kept in a record.
 pub const KEPT_MAX_BYTES: usize = 1024 * 1024;

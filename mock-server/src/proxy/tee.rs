@@ -17,7 +17,7 @@ use super::answer::BodyNotes;
 const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// Splits `body` into `n` bodies with the same bytes, to be read at once (each waits for the slowest:
-/// a branch nobody reads holds the others after [`CHUNKS_IN_FLIGHT`] chunks). A branch whose reader
+/// a branch nobody reads holds the others after a few chunks). A branch whose reader
 /// went away is dropped; the others go on. A failing body fails every branch.
 pub fn tee(body: Body, n: usize) -> Vec<Body> {
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::answer::Answer;
+use crate::capture::Endpoint;
 use crate::compare::diff_with;
 use crate::envelope::LogId;
-use crate::report::summary::Endpoint;
 
 /// The fake's rules whose `msg` is the real API's text: compared word for word. Every other message is
 /// the fake's own wording, compared by presence and type.

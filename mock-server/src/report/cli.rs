@@ -130,7 +130,7 @@ pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<
 }
 
 /// Reads the `data` of an admin route's envelope (`/__admin/report`, a proxy's `/__admin/drift`) from
-/// the server at `base_url`, within [`FETCH_TIMEOUT`].
+/// the server at `base_url`, within 30 s.
 pub async fn fetch_admin(
     base_url: &str,
     path: &str,

@@ -77,7 +77,7 @@ fn paths(upstream: &MockServer) -> Vec<String> {
     upstream
         .received_requests()
         .into_iter()
-        .map(|r| r.entry.request.path)
+        .map(|r| r.record.entry.request.path)
         .collect()
 }
 
