@@ -42,9 +42,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::admin::{check_access, ADMIN_PREFIX};
+use crate::admin::check_access;
 use crate::auth::bearer_token;
-use crate::capture::Endpoint;
+use crate::catalogue::Endpoint;
+use crate::catalogue::ADMIN_PREFIX;
 use crate::config::Config;
 use crate::envelope::{logid_layer, Envelope};
 use crate::error::ApiError;
@@ -512,7 +513,11 @@ impl Proxy {
                     follow::adopt_list(&self.shadow, token, real);
                 }
             }
-            Endpoint::Speech | Endpoint::Preview | Endpoint::Other => {}
+            Endpoint::Speech
+            | Endpoint::Preview
+            | Endpoint::OpenApi
+            | Endpoint::Admin(_)
+            | Endpoint::Other => {}
         }
     }
 }

@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use super::answer::Answer;
 use crate::audio::AudioSniffer;
 use crate::capture::fingerprint::AudioHasher;
-use crate::capture::Endpoint;
+use crate::catalogue::Endpoint;
 use crate::envelope::LOGID_HEADER;
 use crate::error::CODE_AUTHENTICATION_INVALID;
 

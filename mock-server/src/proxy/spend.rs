@@ -1,7 +1,7 @@
 //! The spend guard (`--spend`): which requests may reach the real API, where a clone costs money and one
 //! of the voice id's 10 trainings, and speech is billed.
 
-use crate::capture::Endpoint;
+use crate::catalogue::Endpoint;
 
 /// The response header marking an answer the shadow fake gave alone.
 pub const NOT_FORWARDED_HEADER: &str = "x-coze-mock-proxy";

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::answer::Answer;
-use crate::capture::Endpoint;
+use crate::catalogue::Endpoint;
 use crate::compare::diff_with;
 use crate::envelope::LogId;
 
@@ -171,7 +171,11 @@ impl Context<'_> {
             match self.endpoint {
                 Endpoint::Clone => rows.extend(["clone.answer", "clone.plans"]),
                 Endpoint::Speech => rows.push("speech.audio"),
-                Endpoint::List | Endpoint::Preview | Endpoint::Other => {}
+                Endpoint::List
+                | Endpoint::Preview
+                | Endpoint::OpenApi
+                | Endpoint::Admin(_)
+                | Endpoint::Other => {}
             }
         }
         rows
