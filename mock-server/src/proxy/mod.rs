@@ -161,7 +161,10 @@ impl Head {
             method: request.method().clone(),
             path: request.uri().path().to_owned(),
             query: request.uri().query().map(str::to_owned),
-            endpoint: Endpoint::of_path(request.uri().path()),
+            // By method and path (the catalogue's `find`): a request with the wrong method is judged
+            // against the endpoint its path names, as the report counts it.
+            endpoint: crate::catalogue::find(request.method(), request.uri().path())
+                .map_or_else(|| Endpoint::of_path(request.uri().path()), |d| d.endpoint),
             token,
             headers: request.headers().clone(),
             version: request.version(),
@@ -514,6 +517,7 @@ impl Proxy {
                 }
             }
             Endpoint::Speech
+            | Endpoint::SpeechStream
             | Endpoint::Preview
             | Endpoint::OpenApi
             | Endpoint::Admin(_)

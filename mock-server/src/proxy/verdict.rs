@@ -172,6 +172,7 @@ impl Context<'_> {
                 Endpoint::Clone => rows.extend(["clone.answer", "clone.plans"]),
                 Endpoint::Speech => rows.push("speech.audio"),
                 Endpoint::List
+                | Endpoint::SpeechStream
                 | Endpoint::Preview
                 | Endpoint::OpenApi
                 | Endpoint::Admin(_)
