@@ -16,6 +16,7 @@ mod load;
 mod report;
 mod servers;
 mod speech_memory;
+mod speech_stream;
 mod upload;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,13 @@ enum Command {
     SpeechMemory {
         /// Concurrent requests.
         #[arg(long, short, default_value_t = 16)]
+        concurrency: usize,
+    },
+    /// Peak RSS of the fake streaming 1,024 bytes of speech over that many WebSocket sessions at once,
+    /// and the first audio chunk's latency after `input_text_buffer.complete`.
+    SpeechStream {
+        /// Concurrent sessions.
+        #[arg(long, short, default_value_t = 64)]
         concurrency: usize,
     },
 }
@@ -168,6 +176,10 @@ fn main() -> anyhow::Result<()> {
         Some(Command::SpeechMemory { concurrency }) => {
             let paths = prepare(&workspace_root()?, false)?;
             speech_memory::run(&paths, &load_runtime()?, concurrency)
+        }
+        Some(Command::SpeechStream { concurrency }) => {
+            let paths = prepare(&workspace_root()?, false)?;
+            speech_stream::run(&paths, &load_runtime()?, concurrency)
         }
         None => run(cli.run),
     }

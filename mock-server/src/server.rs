@@ -148,7 +148,12 @@ where
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    // Small writes go out at once: a streaming-speech session's events would otherwise
+                    // wait for the client's delayed ACK (40 ms on Linux) behind the one before.
+                    let _ = stream.set_nodelay(true);
+                    stream
+                }
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little rather than spin.
                     tracing::warn!("accept failed: {e}");
