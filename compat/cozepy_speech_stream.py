@@ -103,7 +103,11 @@ def main():
         speech.input_text_buffer_append(InputTextBufferAppendEvent.Data(delta="今天天气不错，"))
         speech.input_text_buffer_append(InputTextBufferAppendEvent.Data(delta="我们去公园吧。"))
         speech.input_text_buffer_complete()
-        speech.wait()
+        # cozepy 0.20.0's synchronous wait() with its default wait_all=True compares the set of every
+        # event type seen with {speech.audio.completed}, which is never equal once other events arrived,
+        # so it never returns (against the real service too); wait_all=False returns on
+        # speech.audio.completed. The async client's wait() has no such problem.
+        speech.wait(wait_all=False)
 
     if collector.errors:
         fail("session", "; ".join(collector.errors))
