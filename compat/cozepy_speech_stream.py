@@ -17,8 +17,13 @@ import wave
 from cozepy import (
     Coze,
     InputTextBufferAppendEvent,
+    InputTextBufferCompletedEvent,
     OutputAudio,
     PCMConfig,
+    SpeechAudioCompletedEvent,
+    SpeechAudioUpdateEvent,
+    SpeechCreatedEvent,
+    SpeechUpdatedEvent,
     SpeechUpdateEvent,
     TokenAuth,
     WebsocketsAudioSpeechClient,
@@ -44,20 +49,21 @@ class Collector(WebsocketsAudioSpeechEventHandler):
         self.types.append(event.event_type.value)
         self.logids.add(event.detail.logid if event.detail else None)
 
-    def on_speech_created(self, cli, event):
+    # cozepy routes events to these methods by their `event` annotation, so each needs one.
+    def on_speech_created(self, cli: WebsocketsAudioSpeechClient, event: SpeechCreatedEvent):
         self._seen(event)
 
-    def on_speech_updated(self, cli, event):
+    def on_speech_updated(self, cli: WebsocketsAudioSpeechClient, event: SpeechUpdatedEvent):
         self._seen(event)
 
-    def on_input_text_buffer_completed(self, cli, event):
+    def on_input_text_buffer_completed(self, cli: WebsocketsAudioSpeechClient, event: InputTextBufferCompletedEvent):
         self._seen(event)
 
-    def on_speech_audio_update(self, cli, event):
+    def on_speech_audio_update(self, cli: WebsocketsAudioSpeechClient, event: SpeechAudioUpdateEvent):
         self._seen(event)
         self.audio.extend(event.data.delta)
 
-    def on_speech_audio_completed(self, cli, event):
+    def on_speech_audio_completed(self, cli: WebsocketsAudioSpeechClient, event: SpeechAudioCompletedEvent):
         self._seen(event)
 
     def on_error(self, cli, e):
