@@ -25,11 +25,13 @@
 
 pub mod report;
 
+use std::sync::Arc;
+
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
@@ -42,13 +44,16 @@ use crate::expect::{AdminExpectation, ExpectSpec};
 use crate::extract::{AdminJson, AdminQuery, Input};
 use crate::faults::{Fault, FaultSpec};
 use crate::journal::JournalFilter;
+use crate::report::archive::ReportArchive;
 use crate::report::concluded::{self, ConcludedRecord};
 use crate::startup::{configured_voice, effective_config, load};
 use crate::state::{base_url, now, AdminState, AppState};
 use crate::voice_view::VoiceView;
 
 /// The admin routes, each on the method and path the catalogue gives it; those the catalogue opens to
-/// anyone ([`Access::Open`]) sit outside the access check described in the module doc.
+/// anyone ([`Access::Open`]) sit outside the access check described in the module doc. The report across
+/// resets ([`ReportArchive`]) is the admin API's alone: it lives in these routes, not in [`AppState`],
+/// so nothing the API's handlers share reaches the report.
 pub fn routes(state: AppState) -> Router<AppState> {
     use AdminEndpoint::*;
     let routes = [
@@ -78,7 +83,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .into_iter()
         .fold(Router::new(), add)
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
-    open.into_iter().fold(guarded, add)
+    open.into_iter()
+        .fold(guarded, add)
+        .layer(Extension(Arc::new(ReportArchive::default())))
 }
 
 /// What `GET /__admin/health` answers.
@@ -170,9 +177,12 @@ struct Done {
     voices: usize,
 }
 
-async fn reset(State(app): State<AppState>) -> Result<Envelope<Done>, ApiError> {
+async fn reset(
+    State(app): State<AppState>,
+    Extension(archive): Extension<Arc<ReportArchive>>,
+) -> Result<Envelope<Done>, ApiError> {
     app.store.reset()?;
-    app.admin.report.clear_journal(&app.journal);
+    archive.clear_journal(&app.journal);
     app.journal.expectations().clear();
     app.faults.clear();
     let directory = load(&app.admin.config, app.store.as_ref())

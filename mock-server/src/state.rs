@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::journal::Journal;
-use crate::report::archive::ReportArchive;
 use crate::settings::Settings;
 use crate::store::SqliteStore;
 
@@ -40,8 +39,6 @@ pub struct AdminState {
     pub token: Option<String>,
     /// Whether the server listens on a loopback address.
     pub loopback: bool,
-    /// The report of the requests that resets took out of the journal.
-    pub report: ReportArchive,
     /// Serialises seeds, so two concurrent seeds cannot both validate against the state before the other.
     seed_lock: Mutex<()>,
 }
@@ -53,7 +50,6 @@ impl AdminState {
             config,
             token,
             loopback,
-            report: ReportArchive::default(),
             seed_lock: Mutex::new(()),
         }
     }

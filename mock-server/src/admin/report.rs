@@ -2,8 +2,11 @@
 //! `DELETE /__admin/report` (empties it), `GET /__admin/accounts` (slots per account), and the inspector
 //! page at `GET /__admin/`.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -12,6 +15,7 @@ use super::check_access;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::extract::{AdminQuery, Input};
+use crate::report::archive::ReportArchive;
 use crate::report::{junit, Report};
 use crate::rules::Plan;
 use crate::state::AppState;
@@ -32,9 +36,10 @@ pub(super) struct ReportQuery {
 /// `GET /__admin/report`.
 pub(super) async fn report(
     State(app): State<AppState>,
+    Extension(archive): Extension<Arc<ReportArchive>>,
     Input(Query(q), _): AdminQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let report = app.admin.report.report(&app.journal);
+    let report = archive.report(&app.journal);
     match q.format.as_deref() {
         None | Some("json") => Ok(Envelope(report).into_response()),
         Some("junit") => Ok((
@@ -49,8 +54,11 @@ pub(super) async fn report(
 }
 
 /// `DELETE /__admin/report`: empties the report (a reset leaves it); answers the report as it was.
-pub(super) async fn clear_report(State(app): State<AppState>) -> Envelope<Report> {
-    Envelope(app.admin.report.take(&app.journal))
+pub(super) async fn clear_report(
+    State(app): State<AppState>,
+    Extension(archive): Extension<Arc<ReportArchive>>,
+) -> Envelope<Report> {
+    Envelope(archive.take(&app.journal))
 }
 
 /// An account with its slots.
