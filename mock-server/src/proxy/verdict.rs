@@ -158,9 +158,13 @@ impl Context<'_> {
         })
     }
 
-    /// The rows this exchange's answers touch, confirmed unless a divergence names them.
+    /// The rows this exchange's answers touch, confirmed unless a divergence names them. When the two
+    /// disagree on accepting the request, only the logid's format can be confirmed.
     fn governing(&self, real_text: bool) -> Vec<&'static str> {
         let mut rows = vec!["logid.format"];
+        if self.verdicts_differ() {
+            return rows;
+        }
         if self.fake.refuses() {
             rows.extend(["errors.status", "errors.codes"]);
             if real_text {
@@ -306,6 +310,11 @@ mod tests {
             json!({"code": 0, "msg": "", "data": {"voice_id": "7"}, "detail": {"logid": LOGID}}),
         );
         let verdict = judge(Endpoint::Clone, &real, &fake);
+        assert_eq!(
+            verdict.confirmed,
+            ["logid.format"],
+            "no success row is confirmed by a refusal"
+        );
         assert!(!verdict.divergences.is_empty());
         assert!(
             verdict

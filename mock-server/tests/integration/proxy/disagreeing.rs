@@ -195,6 +195,11 @@ async fn each_deliberate_disagreement_is_named_by_its_ledger_row_and_the_shadow_
     let xml = junit.text().await.unwrap();
     assert_eq!(xml.matches("<failure").count(), 3, "{xml}");
     assert!(xml.contains("[clone.plans]"), "{xml}");
+    // The shadow's inspector page, with its drift section (shown where /__admin/drift answers).
+    let page = api.get("/__admin/").await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.bytes);
+    assert!(html.contains("id=\"drift-section\"") && html.contains("/__admin/drift"));
 }
 
 #[tokio::test]
