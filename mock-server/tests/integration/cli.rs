@@ -408,16 +408,16 @@ async fn a_config_of_settings_alone_keeps_pat_mock_and_says_so() {
 /// `state: …` line, or its error.
 fn state_line(value: &str, extra: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("COZE_MOCK_IN_MEMORY", value)
-        .envs(extra.iter().copied())
-        .env("COZE_MOCK_LOG", "off")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock");
+    let mut child = Reaped::spawn(
+        Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env("COZE_MOCK_IN_MEMORY", value)
+            .envs(extra.iter().copied())
+            .env("COZE_MOCK_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let state = BufReader::new(child.stdout.take().expect("stdout"))
         .lines()
         .map_while(Result::ok)
@@ -458,19 +458,19 @@ async fn coze_mock_in_memory_takes_the_usual_spellings_and_empty() {
 
 #[tokio::test]
 async fn stop_on_stdin_close_stops_gracefully_when_the_parent_s_pipe_closes() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--in-memory",
-            "--stop-on-stdin-close",
-        ])
-        .env("COZE_MOCK_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock");
+    let mut child = Reaped::spawn(
+        Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--in-memory",
+                "--stop-on-stdin-close",
+            ])
+            .env("COZE_MOCK_LOG", "off")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped()),
+    );
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let listening = lines.next().expect("a line").expect("stdout line");
     assert!(

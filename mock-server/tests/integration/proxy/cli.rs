@@ -13,6 +13,7 @@ use mock_server::proxy::{ProxyServer, ProxySettings};
 use super::disagreeing::{proxy, upstream, ENTERPRISE, TEAM};
 use super::report_after;
 use crate::support::api::Api;
+use crate::support::binary::Reaped;
 use crate::support::clone_form::CloneForm;
 
 fn coze_mock(args: &[&str]) -> Output {
@@ -117,23 +118,16 @@ async fn drift_exits_1_on_a_divergence_0_without_and_2_when_unreadable() {
 #[tokio::test]
 async fn the_binary_proxies_and_says_what_its_spend_costs() {
     let upstream = upstream().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coze-mock"))
-        .args(["proxy", "--addr", "127.0.0.1:0", "--spend", "all"])
-        .env("COZE_MOCK_UPSTREAM", upstream.uri())
-        .env("COZE_MOCK_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn coze-mock proxy");
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+    // Reaped: a failing assertion below must not leave the proxy running.
+    let mut child = Reaped::spawn(
+        Command::new(env!("CARGO_BIN_EXE_coze-mock"))
+            .args(["proxy", "--addr", "127.0.0.1:0", "--spend", "all"])
+            .env("COZE_MOCK_UPSTREAM", upstream.uri())
+            .env("COZE_MOCK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let stdout = child.stdout.take().unwrap();
-    let mut guard = Kill(child);
     let mut lines = BufReader::new(stdout).lines();
     let mut seen = Vec::new();
     let addr = loop {
@@ -157,9 +151,9 @@ async fn the_binary_proxies_and_says_what_its_spend_costs() {
         answer.body()["data"]["name"].is_string(),
         "the upstream's answer"
     );
-    let _ = guard.0.kill();
+    let _ = child.kill();
     let mut err = String::new();
-    std::io::Read::read_to_string(guard.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert!(err.contains("--spend all forwards every clone"), "{err}");
 }
 
