@@ -212,10 +212,15 @@ async fn seed(
             "a JSON object in the configuration file's shape (accounts, workspaces, tokens, voices)",
         ));
     }
-    if body.get("system_voices").is_some() {
-        return Err(invalid(
-            "system_voices come from the configuration file and cannot be seeded",
-        ));
+    let seedable = ["accounts", "workspaces", "tokens", "voices"];
+    if let Some(key) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !seedable.contains(&k.as_str())))
+    {
+        return Err(invalid(format!(
+            "{key:?} cannot be seeded: a seed adds {}; the rest comes from the configuration file",
+            seedable.join(", ")
+        )));
     }
     let seed: Config = serde_json::from_value(body).map_err(|e| invalid(e.to_string()))?;
     let _one_seed_at_a_time = app.admin.one_seed_at_a_time();

@@ -21,13 +21,14 @@ use serde_json::{json, Value};
 use crate::error::{every_audio_failure, ApiError};
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, CREATE_SPEECH_PERMISSION,
-    CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT, DEFAULT_VOICE_STATE, FILE_MAX_BYTES,
-    LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_DEFAULT_SPEED,
-    SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES, SPEECH_LOUDNESS_RANGE,
-    SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL, SPEECH_STREAM_CODECS,
-    SPEECH_STREAM_PERMISSION, SPEECH_STREAM_TEXT_MAX_BYTES, SPEECH_STREAM_TOKEN_QUERY,
-    TEXT_MAX_BYTES, VOICE_MODEL_TYPES, VOICE_NAME_MAX_BYTES, VOICE_STATES, VOICE_STATE_ALL,
+    AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, CLONES_PER_VOICE_ID,
+    CREATE_SPEECH_PERMISSION, CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT, DEFAULT_VOICE_STATE,
+    FILE_MAX_BYTES, LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE,
+    SPEECH_DEFAULT_SPEED, SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES,
+    SPEECH_LOUDNESS_RANGE, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG, SPEECH_SPEED_RANGE_SMALL,
+    SPEECH_STREAM_CODECS, SPEECH_STREAM_PERMISSION, SPEECH_STREAM_TEXT_MAX_BYTES,
+    SPEECH_STREAM_TOKEN_QUERY, TEXT_MAX_BYTES, VOICE_MODEL_TYPES, VOICE_NAME_MAX_BYTES,
+    VOICE_STATES, VOICE_STATE_ALL,
 };
 
 /// Where the admin API is served.
@@ -679,7 +680,7 @@ fn fault_spec_schema() -> Value {
         "additionalProperties": false,
         "properties": {
             "path": {"type": "string", "description": "This path, or every path starting with the part before a trailing `*`; every path if absent."},
-            "method": {"type": "string"},
+            "method": method_schema(),
             "times": {"type": "integer", "minimum": 1, "maximum": u32::MAX},
             "for_ms": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
             "action": {"oneOf": [
@@ -691,6 +692,12 @@ fn fault_spec_schema() -> Value {
                 }), &["code", "msg"]),
                 kind("http_status", json!({"status": {"type": "integer", "description": "429 or 500-599", "anyOf": [{"const": 429}, {"minimum": 500, "maximum": 599}]}}), &["status"]),
                 kind("drop", json!({}), &[]),
+                kind("speech_chunk_delay", json!({"ms": {"type": "integer", "minimum": 0, "maximum": u64::MAX}}), &["ms"]),
+                kind("speech_error_event", json!({
+                    "code": int_schema(i64::MIN.into(), i64::MAX.into()),
+                    "msg": {"type": "string"},
+                }), &["code", "msg"]),
+                kind("speech_drop", json!({"after_chunks": {"type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0}}), &[]),
             ]},
         },
     })
@@ -698,21 +705,76 @@ fn fault_spec_schema() -> Value {
 
 /// `POST /__admin/expect`'s body ([`crate::expect::ExpectSpec`]): unknown fields are refused.
 fn expect_spec_schema() -> Value {
-    let outcome = json!({"anyOf": [{"type": "integer"}, {"type": "string"}]});
+    // One outcome: `refusal` (any case), a code, or a rule name; the string form lists them with commas.
+    let item = "(?:[Rr][Ee][Ff][Uu][Ss][Aa][Ll]|[+-]?[0-9]{1,18}|[a-z0-9_]*\\.[a-z0-9_.]*)";
+    let outcome = json!({"anyOf": [
+        int_schema(i64::MIN.into(), i64::MAX.into()),
+        {"type": "string", "pattern": format!("^ *{item} *(?:, *{item} *)*$")},
+    ]});
     json!({
         "type": "object",
         "required": ["expect"],
         "additionalProperties": false,
         "properties": {
             "expect": {
-                "anyOf": [outcome.clone(), {"type": "array", "items": outcome}],
+                "anyOf": [outcome.clone(), {"type": "array", "minItems": 1, "items": outcome}],
                 "description": "The outcomes, as the X-Coze-Mock-Expect header writes them (`\"4000,4101\"`, `\"refusal\"`) or as a list.",
             },
             "path": {"type": "string", "description": "This path, or every path starting with the part before a trailing `*`; every path if absent."},
-            "method": {"type": "string"},
+            "method": method_schema(),
             "times": {"type": "integer", "minimum": 1, "maximum": u32::MAX},
             "for_ms": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
         },
+    })
+}
+
+/// `POST /__admin/seed`'s body: the configuration file's accounts, workspaces, tokens and voices (as
+/// [`crate::config::Config`] reads them); every reference must resolve, which a schema cannot say.
+fn seed_schema() -> Value {
+    let digits = json!({"type": "string", "pattern": "^[0-9]+$"});
+    let object = |required: &[&str], properties: Value| json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties});
+    let list = |item: Value| json!({"type": "array", "items": item});
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "accounts": list(object(&["id", "plan"], json!({
+                "id": {"type": "string"},
+                "plan": {"enum": ["personal", "team", "enterprise"]},
+                "bought_voice_slots": int_schema(0, u32::MAX.into()),
+                "in_arrears": {"type": "boolean"},
+            }))),
+            "workspaces": list(object(&["id", "account"], json!({
+                "id": digits,
+                "account": {"type": "string"},
+            }))),
+            "tokens": list(object(&["value", "account", "personal_workspace"], json!({
+                "value": {"type": "string"},
+                "account": {"type": "string"},
+                "personal_workspace": digits,
+                "workspaces": list(digits.clone()),
+                "permissions": list(json!({"type": "string"})),
+                "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            }))),
+            "voices": list(object(&["space_id", "name"], json!({
+                "voice_id": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
+                "space_id": digits,
+                "name": {"type": "string"},
+                "language": {"enum": Language::ALL.map(Language::code)},
+                "preview_text": {"type": ["string", "null"]},
+                "available_training_times": int_schema(0, (CLONES_PER_VOICE_ID - 1).into()),
+            }))),
+        },
+    })
+}
+
+/// An HTTP method (a token of RFC 9110's characters), as the admin API's faults and expectations match
+/// requests by it.
+fn method_schema() -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+        "description": "An HTTP method, matched case-insensitively; every method if absent.",
     })
 }
 
@@ -1051,8 +1113,8 @@ pub static ENDPOINTS: [Def; 21] = [
         summary: "Adds accounts, workspaces, tokens and voices",
         doc: ADMIN_DOC,
         inputs: Inputs::JsonBody {
-            doc: "The configuration file's shape, as JSON.",
-            schema: || json!({"type": "object"}),
+            doc: "Accounts, workspaces, tokens and voices, as the configuration file declares them.",
+            schema: seed_schema,
         },
         failures: || vec![admin_refused(), admin_invalid(), ApiError::Internal(String::new())],
     },

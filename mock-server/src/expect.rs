@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::Outcome;
 use crate::error::ApiError;
+use crate::json_integer::{given, given_integer, integer};
 
 /// The request header that declares the outcome a test expects.
 pub const EXPECT_HEADER: &str = "x-coze-mock-expect";
@@ -48,7 +49,7 @@ impl Expectation {
     /// Parses the header's syntax: `CODE[,CODE…]`, `refusal`, rule names, separated by commas.
     pub fn parse(text: &str) -> Result<Expectation, String> {
         let mut outcomes = Vec::new();
-        for item in text.split(',').map(str::trim) {
+        for item in text.split(',').map(|item| item.trim_matches(' ')) {
             outcomes.push(Expected::parse(item).ok_or_else(|| {
                 format!("{item:?} is neither a code, `refusal` nor a rule name (`voice_name.max_bytes`)")
             })?);
@@ -132,17 +133,17 @@ pub struct ExpectSpec {
     pub expect: OneOrMany,
     /// Matches this path exactly, or every path starting with the part before a trailing `*`; every
     /// path if absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given")]
     pub path: Option<String>,
     /// Matches this method (case-insensitive); every method if absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given")]
     pub method: Option<String>,
     /// The next `times` matching requests must each be answered so (successes included).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given_integer")]
     pub times: Option<u32>,
     /// A window of `for_ms` milliseconds from now; with neither `times` nor `for_ms`, a window until
     /// `DELETE /__admin/expect`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given_integer")]
     pub for_ms: Option<u64>,
 }
 
@@ -150,24 +151,36 @@ pub struct ExpectSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
+    /// One code or the header's syntax.
+    One(One),
+    /// Codes and words.
+    List(Vec<One>),
+}
+
+/// A code, or outcomes in the header's syntax.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum One {
     /// One code.
-    Code(i64),
+    Code(#[serde(deserialize_with = "integer")] i64),
     /// The header's syntax.
     Text(String),
-    /// Codes and words.
-    List(Vec<OneOrMany>),
+}
+
+impl One {
+    fn text(&self) -> String {
+        match self {
+            One::Code(c) => c.to_string(),
+            One::Text(t) => t.clone(),
+        }
+    }
 }
 
 impl OneOrMany {
     fn text(&self) -> String {
         match self {
-            OneOrMany::Code(c) => c.to_string(),
-            OneOrMany::Text(t) => t.clone(),
-            OneOrMany::List(items) => items
-                .iter()
-                .map(OneOrMany::text)
-                .collect::<Vec<_>>()
-                .join(","),
+            OneOrMany::One(one) => one.text(),
+            OneOrMany::List(items) => items.iter().map(One::text).collect::<Vec<_>>().join(","),
         }
     }
 }
@@ -235,6 +248,11 @@ impl Expectations {
         let invalid = |reason: String| ApiError::AdminInvalid { reason };
         let expectation =
             Expectation::parse(&spec.expect.text()).map_err(|r| invalid(format!("expect: {r}")))?;
+        if let Some(method) = &spec.method {
+            if http::Method::from_bytes(method.as_bytes()).is_err() {
+                return Err(invalid(format!("method {method:?} is not an HTTP method")));
+            }
+        }
         if spec.times == Some(0) {
             return Err(invalid("times must be at least 1".to_owned()));
         }
@@ -320,7 +338,7 @@ mod tests {
 
     fn spec(expect: &str, times: Option<u32>, path: Option<&str>) -> ExpectSpec {
         ExpectSpec {
-            expect: OneOrMany::Text(expect.to_owned()),
+            expect: OneOrMany::One(One::Text(expect.to_owned())),
             path: path.map(str::to_owned),
             method: None,
             times,

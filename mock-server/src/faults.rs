@@ -26,6 +26,7 @@ use unanswered::read_unanswered;
 
 use crate::capture::{FaultKind, Notes};
 use crate::error::ApiError;
+use crate::json_integer::{given, given_integer, integer};
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,36 +36,42 @@ pub enum FaultAction {
     /// out meanwhile leaves its effect behind, as with a slow real server).
     Latency {
         /// The delay.
+        #[serde(deserialize_with = "integer")]
         ms: u64,
     },
     /// Answers this envelope (with a fresh logid) instead of the handler's answer.
     Envelope {
         /// `code`.
+        #[serde(deserialize_with = "integer")]
         code: i64,
         /// `msg`.
         msg: String,
         /// The HTTP status; 200 if absent (Coze answers many errors on 200).
-        #[serde(default = "http_ok")]
+        #[serde(default = "http_ok", deserialize_with = "integer")]
         status: u16,
     },
     /// Answers a bare HTTP status with a plain-text body, as a gateway in front of the API would:
     /// 429 or 5xx. SDKs see a non-JSON body (cozepy raises `CozeAPIError` with the status as code).
     HttpStatus {
         /// 429 or 500-599.
+        #[serde(deserialize_with = "integer")]
         status: u16,
     },
     /// Closes the connection without a complete answer: the status line and headers go out, then the
     /// body fails, so the client reads a truncated response (an "incomplete message" / connection error).
-    Drop,
+    /// A struct variant, so that unknown fields are refused as in the other kinds.
+    Drop {},
     /// Streaming speech: every `speech.audio.update` of the session goes out `ms` milliseconds late.
     SpeechChunkDelay {
         /// The delay before each chunk.
+        #[serde(deserialize_with = "integer")]
         ms: u64,
     },
     /// Streaming speech: the session's first `input_text_buffer.complete` is answered by this `error`
     /// event instead of audio.
     SpeechErrorEvent {
         /// `data.code`.
+        #[serde(deserialize_with = "integer")]
         code: i64,
         /// `data.msg`.
         msg: String,
@@ -72,7 +79,7 @@ pub enum FaultAction {
     /// Streaming speech: the connection is cut (no close frame) after this many audio chunks.
     SpeechDrop {
         /// Chunks sent before the cut; 0 cuts right after `input_text_buffer.completed`.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "integer")]
         after_chunks: u32,
     },
 }
@@ -103,17 +110,17 @@ fn http_ok() -> u16 {
 pub struct FaultSpec {
     /// Matches this path exactly, or every path starting with the part before a trailing `*`; every
     /// path if absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given")]
     pub path: Option<String>,
     /// Matches this method (case-insensitive); every method if absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given")]
     pub method: Option<String>,
     /// Applies to the next `times` matching requests.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given_integer")]
     pub times: Option<u32>,
     /// Applies for `for_ms` milliseconds from now. With neither `times` nor `for_ms`, the fault applies
     /// once; with both, it ends at whichever comes first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "given_integer")]
     pub for_ms: Option<u64>,
     /// What to do.
     pub action: FaultAction,
@@ -183,6 +190,11 @@ impl Faults {
                 return Err(invalid(format!("{status} is not an HTTP status")));
             }
             _ => {}
+        }
+        if let Some(method) = &spec.method {
+            if http::Method::from_bytes(method.as_bytes()).is_err() {
+                return Err(invalid(format!("method {method:?} is not an HTTP method")));
+            }
         }
         if spec.times == Some(0) {
             return Err(invalid("times must be at least 1".to_owned()));
@@ -327,7 +339,7 @@ pub async fn fault_layer(
             request.extensions_mut().insert(SessionFault(action));
             (next.run(request).await, rule, kind)
         }
-        FaultAction::Drop => {
+        FaultAction::Drop {} => {
             read_unanswered(request).await;
             let failing = futures_util::stream::once(async {
                 Err::<bytes::Bytes, _>(std::io::Error::other(
@@ -386,6 +398,30 @@ mod tests {
             times,
             for_ms,
             action: FaultAction::HttpStatus { status: 503 },
+        }
+    }
+
+    #[test]
+    fn a_spec_is_read_as_its_description_says() {
+        let parse = |json: &str| serde_json::from_str::<FaultSpec>(json);
+        let spec = parse(r#"{"times": 375.0, "action": {"kind": "latency", "ms": 5.0}}"#).unwrap();
+        assert_eq!(spec.times, Some(375));
+        assert_eq!(spec.action, FaultAction::Latency { ms: 5 });
+        for json in [
+            r#"{"times": null, "action": {"kind": "drop"}}"#,
+            r#"{"method": null, "action": {"kind": "drop"}}"#,
+            r#"{"times": 1.5, "action": {"kind": "drop"}}"#,
+            r#"{"action": {"kind": "drop", "ms": 1}}"#,
+        ] {
+            assert!(parse(json).is_err(), "{json}");
+        }
+        let faults = Faults::default();
+        for method in ["", "GET POST", "get"] {
+            let spec = parse(&format!(
+                r#"{{"method": "{method}", "action": {{"kind": "drop"}}}}"#
+            ))
+            .unwrap();
+            assert_eq!(faults.add(spec, 0).is_ok(), method == "get", "{method:?}");
         }
     }
 

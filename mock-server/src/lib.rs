@@ -31,6 +31,7 @@
 //! - [`state`]: [`state::AppState`], what every handler shares.
 //! - [`startup`]: the directory and voices a server starts from (configuration plus stored seeds).
 //! - [`admin_client`]: the one client of a running fake's admin API, for `coze-mock wait` and `report`.
+//! - [`json_integer`]: JSON Schema's integers (`375.0` is one; `null` is not) for the admin API's bodies.
 //! - [`admin`]: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - [`openapi`]: the OpenAPI 3.1 description of the API and the admin API, built from [`catalogue`].
 //! - [`api`]: one module per endpoint, and the router that nests the admin API outside the API's layers.
@@ -59,6 +60,7 @@ pub mod fidelity;
 pub mod fnv;
 pub mod in_process;
 pub mod journal;
+pub mod json_integer;
 pub mod multipart;
 pub mod openapi;
 pub mod proxy;

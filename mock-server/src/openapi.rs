@@ -304,10 +304,14 @@ fn operation(def: &Def) -> Value {
                     )
                 })
                 .collect();
+            // Parts the form does not name are read and ignored; a part's name is a header parameter,
+            // so control characters (but a tab) make its headers malformed.
+            let mut schema = object_schema(params);
+            schema["propertyNames"] = json!({"pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"});
             op.insert(
                 "requestBody".into(),
                 json!({"required": true, "content": {"multipart/form-data": {
-                    "schema": object_schema(params), "encoding": binary,
+                    "schema": schema, "encoding": binary,
                 }}}),
             );
         }

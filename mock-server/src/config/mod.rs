@@ -20,6 +20,7 @@ pub use validate::{ConfigError, ItemPath, Problem};
 use crate::audio::AudioPolicy;
 use crate::directory::Directory;
 use crate::fidelity::{FidelitySettings, RuleSettings};
+use crate::json_integer::integer;
 use crate::rules::{Language, Plan, CLONES_PER_VOICE_ID, PERMISSIONS, SLOTS_INCLUDED_WITH_PLAN};
 
 /// The token a default server accepts.
@@ -80,7 +81,7 @@ pub struct VoiceConfig {
     #[serde(default)]
     pub preview_text: Option<String>,
     /// Clones it has left, 0 to 9 (a voice has been cloned at least once); 9 if absent.
-    #[serde(default = "nine")]
+    #[serde(default = "nine", deserialize_with = "integer")]
     pub available_training_times: u32,
 }
 
@@ -184,7 +185,7 @@ pub struct AccountConfig {
     /// personal, team or enterprise.
     pub plan: Plan,
     /// Slots bought as 音色复刻扩容包, on top of the one a team or enterprise plan includes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub bought_voice_slots: u32,
     /// An account in arrears is refused service.
     #[serde(default)]

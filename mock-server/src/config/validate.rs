@@ -188,7 +188,7 @@ fn accounts(config: &Config, problems: &mut Vec<Problem>) -> HashMap<String, Arc
             id: a.id.clone(),
             plan: a.plan,
             voice_slots: if config.rules.may_clone(a.plan) {
-                SLOTS_INCLUDED_WITH_PLAN + a.bought_voice_slots
+                SLOTS_INCLUDED_WITH_PLAN.saturating_add(a.bought_voice_slots)
             } else {
                 0
             },
@@ -422,6 +422,13 @@ mod tests {
     #[test]
     fn the_base_configuration_is_valid() {
         assert_eq!(problems(|_| {}), Vec::new());
+    }
+
+    #[test]
+    fn every_slot_a_u32_can_count_is_valid_and_saturates() {
+        let mut config = valid();
+        config.accounts[0].bought_voice_slots = u32::MAX;
+        assert!(config.validate().is_ok());
     }
 
     #[test]

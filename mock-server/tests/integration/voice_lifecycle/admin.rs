@@ -135,6 +135,54 @@ async fn a_seed_that_is_not_a_json_object_is_refused() {
     }
 }
 
+/// The description says a seed holds accounts, workspaces, tokens and voices, their integers written
+/// as JSON Schema's (`5.0` is one), and nothing else (found by Schemathesis with every check).
+#[tokio::test]
+async fn a_seed_is_read_as_its_description_says() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    for key in ["system_voices", "fidelity", "audio", "rules", "\u{10403}"] {
+        api.admin_post("/seed", json!({ key: {} }))
+            .await
+            .assert_refused(4000, "admin.invalid");
+    }
+    api.admin_post(
+        "/seed",
+        json!({"accounts": [{"id": "bought", "plan": "team", "bought_voice_slots": 5.0}]}),
+    )
+    .await
+    .data();
+    api.admin_post(
+        "/seed",
+        json!({"accounts": [{"id": "all", "plan": "team", "bought_voice_slots": u32::MAX}]}),
+    )
+    .await
+    .data();
+}
+
+/// A fault's `times` is an integer as JSON Schema counts one (`375.0`), never `null`; its `method` is a
+/// method, never "" (found by Schemathesis with every check).
+#[tokio::test]
+async fn a_fault_is_read_as_its_description_says() {
+    let server = MockServer::start().await;
+    let api = Api::new(server.uri());
+    api.admin_post(
+        "/faults",
+        json!({"path": "/nowhere", "times": 375.0, "action": {"kind": "drop"}}),
+    )
+    .await
+    .data();
+    for body in [
+        json!({"path": "/nowhere", "times": null, "action": {"kind": "drop"}}),
+        json!({"path": "/nowhere", "method": "", "action": {"kind": "drop"}}),
+        json!({"path": "/nowhere", "action": {"kind": "drop", "ms": 1}}),
+    ] {
+        api.admin_post("/faults", body.clone())
+            .await
+            .assert_refused(4000, "admin.invalid");
+    }
+}
+
 #[tokio::test]
 async fn an_envelope_fault_for_two_requests_answers_exactly_two() {
     let server = MockServer::start().await;
