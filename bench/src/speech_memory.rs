@@ -1,5 +1,5 @@
 //! `bench speech-memory`: the server's peak RSS while it answers the longest speech requests the rules
-//! allow, all at once. Speech is generated as a stream (`mock_server::synth::Speech`), so this stays
+//! allow, all at once. Speech is generated as a stream (`mock_server::__internals::synth::Speech`), so this stays
 //! near the idle figure however long the answers are.
 
 use std::net::SocketAddr;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
+use mock_server::__internals::proxy::answer::BodyNotes;
 use mock_server::config::Config;
-use mock_server::proxy::answer::BodyNotes;
 use mock_server::MockServer;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ mod chunks;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use mock_server::audio::{AudioSniffer, PcmHint};
+use mock_server::__internals::audio::{AudioSniffer, PcmHint};
 use mock_server::rules::AudioFormat;
 
 #[derive(Debug, Arbitrary)]

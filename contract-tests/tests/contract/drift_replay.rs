@@ -61,10 +61,10 @@ async fn replay_reports_each_field_where_the_fake_differs_and_nothing_where_it_a
 /// upload replayed by a stand-in of its format and size.
 #[tokio::test]
 async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
+    use mock_server::__internals::proxy::record::RecordSettings;
+    use mock_server::__internals::proxy::spend::Spend;
+    use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
     use mock_server::config::Config;
-    use mock_server::proxy::record::RecordSettings;
-    use mock_server::proxy::spend::Spend;
-    use mock_server::proxy::{ProxyServer, ProxySettings};
 
     let upstream = mock_server::MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use mock_server::proxy::drift::DriftReport;
-use mock_server::proxy::DRIFT_PATH;
-use mock_server::report::cli::{fetch_admin, EXIT_FINDINGS, EXIT_UNREADABLE};
+use mock_server::__internals::proxy::drift::DriftReport;
+use mock_server::__internals::proxy::DRIFT_PATH;
+use mock_server::__internals::report::{fetch_admin, EXIT_FINDINGS, EXIT_UNREADABLE};
 
 /// How to print the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,15 +1,15 @@
 //! `coze-mock proxy --upstream URL`: flags → shadow configuration → bind → start-up lines → serve until a
-//! signal ([`mock_server::proxy`]).
+//! signal (the library's `proxy`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use mock_server::__internals::proxy::record::RecordSettings;
+use mock_server::__internals::proxy::spend::Spend;
+use mock_server::__internals::proxy::{ProxySettings, DRIFT_PATH};
+use mock_server::__internals::server::{Options, Storage};
 use mock_server::config::Config;
-use mock_server::proxy::record::RecordSettings;
-use mock_server::proxy::spend::Spend;
-use mock_server::proxy::{ProxySettings, DRIFT_PATH};
-use mock_server::server::{Options, Storage};
 
 use super::addr;
 use super::serve::shutdown_signal;
@@ -82,7 +82,10 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         }),
     };
     // Checked before binding, so a bad --upstream is a one-line error and nothing listens.
-    mock_server::proxy::upstream::Upstream::new(&settings.upstream, settings.upstream_timeout)?;
+    mock_server::__internals::proxy::upstream::Upstream::new(
+        &settings.upstream,
+        settings.upstream_timeout,
+    )?;
     let shutdown = shutdown_signal(false).context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
     let listener = tokio::net::TcpListener::bind(bind_addr)
@@ -109,7 +112,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     println!("drift report: http://{addr}{DRIFT_PATH} (coze-mock drift --url http://{addr})");
     println!(
         "{}",
-        mock_server::admin::access_line(
+        mock_server::__internals::admin::access_line(
             &format!("http://{addr}"),
             args.admin_token.is_some(),
             addr.ip().is_loopback()
@@ -126,7 +129,8 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         shutdown.await;
         println!("coze-mock proxy shutting down: in-flight exchanges finish first");
     };
-    mock_server::proxy::serve_proxy(listener, &config, &options, settings, shutdown).await?;
+    mock_server::__internals::proxy::serve_proxy(listener, &config, &options, settings, shutdown)
+        .await?;
     println!("coze-mock proxy stopped");
     Ok(())
 }

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use mock_server::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
 use mock_server::config::{Config, DEFAULT_TOKEN};
 use mock_server::rules::Plan;
-use mock_server::server::{Options, Storage, DEFAULT_DB_PATH};
 
 use super::{addr, switch};
 
@@ -84,13 +84,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
     println!(
         "{}",
-        mock_server::admin::access_line(
+        mock_server::__internals::admin::access_line(
             &format!("http://{addr}"),
             args.admin_token.is_some(),
             addr.ip().is_loopback()
         )
     );
-    for notice in mock_server::fidelity::startup_notices(&config.fidelity) {
+    for notice in mock_server::__internals::fidelity::startup_notices(&config.fidelity) {
         println!("note: {notice}");
     }
     let options = Options {
@@ -105,7 +105,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown.await;
         println!("coze-mock shutting down: no new connections; in-flight requests finish first");
     };
-    mock_server::server::serve_with(listener, &config, &options, shutdown).await?;
+    mock_server::__internals::server::serve_with(listener, &config, &options, shutdown).await?;
     println!("coze-mock stopped");
     Ok(())
 }

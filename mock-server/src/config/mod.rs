@@ -15,11 +15,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use validate::{ConfigError, ItemPath, Problem};
+pub use crate::audio::AudioPolicy;
+pub use crate::fidelity::{FidelitySettings, RuleSettings};
+pub use validate::{ConfigError, ItemPath, Problem, Step};
 
-use crate::audio::AudioPolicy;
 use crate::directory::Directory;
-use crate::fidelity::{FidelitySettings, RuleSettings};
 use crate::json_integer::integer;
 use crate::rules::{Language, Plan, CLONES_PER_VOICE_ID, PERMISSIONS, SLOTS_INCLUDED_WITH_PLAN};
 
@@ -282,7 +282,7 @@ impl Config {
 
     /// Checks every reference and id, and builds the lookup tables the server uses; on failure, names
     /// every problem (by table and index, e.g. `tokens[2].account`).
-    pub fn validate(&self) -> Result<Directory, ConfigError> {
+    pub(crate) fn validate(&self) -> Result<Directory, ConfigError> {
         let (tokens, problems) = validate::check(self);
         if problems.is_empty() {
             Ok(Directory::new(tokens))

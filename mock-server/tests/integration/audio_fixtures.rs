@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use mock_server::audio::{AudioError, AudioInfo, AudioPolicy, AudioSniffer, PcmHint};
+use mock_server::__internals::audio::{AudioError, AudioInfo, AudioPolicy, AudioSniffer, PcmHint};
 use mock_server::rules::AudioFormat;
 use proptest::prelude::*;
 

@@ -1,6 +1,6 @@
 //! The catalogue's failures, derived from reality. [`cases`] is a table of requests, each meant to provoke
 //! one failure; every one is sent over HTTP to a real server on 127.0.0.1 port 0, and the catalogue
-//! (`mock_server::catalogue`) must agree with what the server answered:
+//! (the library's `catalogue`) must agree with what the server answered:
 //!
 //! - the catalogue finds each request's endpoint by its method and path;
 //! - every failure answered is one the catalogue lists for that endpoint, with the code and status of
@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mock_server::catalogue::{find, Endpoint, ENDPOINTS};
+use mock_server::__internals::catalogue::{find, Endpoint, ENDPOINTS};
+use mock_server::__internals::server::{serve_with, Options};
 use mock_server::config::Config;
-use mock_server::server::{serve_with, Options};
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;

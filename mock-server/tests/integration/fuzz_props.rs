@@ -12,13 +12,13 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::BodyExt;
-use mock_server::api::router;
-use mock_server::audio::{AudioSniffer, PcmHint};
+use mock_server::__internals::api::router;
+use mock_server::__internals::audio::{AudioSniffer, PcmHint};
+use mock_server::__internals::envelope::LogId;
+use mock_server::__internals::server::{build_state, Options};
+use mock_server::__internals::state::AppState;
 use mock_server::config::Config;
-use mock_server::envelope::LogId;
 use mock_server::rules::AudioFormat;
-use mock_server::server::{build_state, Options};
-use mock_server::state::AppState;
 use proptest::prelude::*;
 use tower::ServiceExt;
 
@@ -75,7 +75,7 @@ fn audio_head() -> impl Strategy<Value = Vec<u8>> {
 /// A well-formed 24 kHz mono 16-bit WAV of arbitrary samples.
 fn wav() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<i16>(), 0..1024)
-        .prop_map(|samples| mock_server::synth::wav(&samples, 24_000))
+        .prop_map(|samples| mock_server::__internals::synth::wav(&samples, 24_000))
 }
 
 /// Audio-looking bytes: a well-formed WAV, or a known head then arbitrary bytes.

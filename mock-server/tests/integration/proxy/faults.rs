@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use mock_server::__internals::proxy::drift::Outcome;
+use mock_server::__internals::proxy::spend::Spend;
+use mock_server::__internals::proxy::upstream::Failure;
+use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
 use mock_server::config::Config;
-use mock_server::proxy::drift::Outcome;
-use mock_server::proxy::spend::Spend;
-use mock_server::proxy::upstream::Failure;
-use mock_server::proxy::{ProxyServer, ProxySettings};
 use mock_server::MockServer;
 
 use super::scripted::{answer, Act, Scripted};

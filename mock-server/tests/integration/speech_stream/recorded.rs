@@ -1,4 +1,4 @@
-use mock_server::synth::Speech;
+use mock_server::__internals::synth::Speech;
 use mock_server::MockServer;
 use serde_json::Value;
 

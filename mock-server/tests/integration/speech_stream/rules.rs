@@ -1,6 +1,6 @@
 use futures_util::SinkExt;
+use mock_server::__internals::synth::Speech;
 use mock_server::rules::SpeechFormat;
-use mock_server::synth::Speech;
 use mock_server::MockServer;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
