@@ -8,7 +8,7 @@ use crate::error::ApiError;
 
 /// Finds the principal of the request's bearer token, refusing a missing, malformed, unknown or expired one.
 /// `now` is Unix time in seconds.
-pub fn authenticate(
+pub(crate) fn authenticate(
     headers: &HeaderMap,
     directory: &Directory,
     now: i64,
@@ -28,7 +28,7 @@ pub fn authenticate(
 }
 
 /// The token of a `Bearer <token>` header value; the scheme is case-insensitive (RFC 9110 §11.1).
-pub fn bearer_token(value: &str) -> Option<&str> {
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))

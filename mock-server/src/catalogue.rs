@@ -32,16 +32,16 @@ use crate::rules::{
 };
 
 /// Where the admin API is served.
-pub const ADMIN_PREFIX: &str = "/__admin";
+pub(crate) const ADMIN_PREFIX: &str = "/__admin";
 
 /// Where the OpenAPI description is served.
-pub const OPENAPI_PATH: &str = "/__mock/openapi.json";
+pub(crate) const OPENAPI_PATH: &str = "/__mock/openapi.json";
 
 /// The path the preview audio is served under (the `{file}` is `<voice_id>.wav`).
-pub const PREVIEW_AUDIO_ROUTE: &str = "/__mock/preview_audio/{file}";
+pub(crate) const PREVIEW_AUDIO_ROUTE: &str = "/__mock/preview_audio/{file}";
 
 /// Most journal records one read returns.
-pub const JOURNAL_PAGE_MAX: u32 = 1000;
+pub(crate) const JOURNAL_PAGE_MAX: u32 = 1000;
 
 /// An endpoint, or [`Endpoint::Other`] for a request that is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -330,7 +330,7 @@ fn path_matches(template: &str, path: &str) -> bool {
 /// The clone form's parts: the page's table (复刻音色, <https://www.coze.cn/open/docs/developer_guides/clone_voices>)
 /// plus `audio_format` and `description`, which the page's curl example and cozepy send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloneField {
+pub(crate) enum CloneField {
     /// `voice_name`.
     VoiceName,
     /// `file`: the audio.
@@ -353,7 +353,7 @@ pub enum CloneField {
 
 impl CloneField {
     /// Every field, in the form's order.
-    pub const ALL: [CloneField; 9] = [
+    pub(crate) const ALL: [CloneField; 9] = [
         CloneField::VoiceName,
         CloneField::File,
         CloneField::AudioFormat,
@@ -366,12 +366,12 @@ impl CloneField {
     ];
 
     /// Its name as sent.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         CLONE_FORM[self as usize].name
     }
 
     /// The field a part's name names.
-    pub fn of_name(name: &str) -> Option<CloneField> {
+    pub(crate) fn of_name(name: &str) -> Option<CloneField> {
         CloneField::ALL.into_iter().find(|f| f.name() == name)
     }
 }
@@ -903,7 +903,7 @@ fn speech_failures() -> Vec<ApiError> {
 /// The `error` events a streaming-speech session can send, one example of each: not HTTP answers, so
 /// not among [`Def::failures`]; the OpenAPI description lists them in `x-coze-websocket` and the report
 /// counts their codes as the stream's outcomes.
-pub fn stream_event_failures() -> Vec<ApiError> {
+pub(crate) fn stream_event_failures() -> Vec<ApiError> {
     vec![
         ApiError::StreamTextTooLong {
             bytes: SPEECH_STREAM_TEXT_MAX_BYTES + 1,

@@ -14,7 +14,7 @@ use crate::rules::{
 
 /// A clone request that passed every rule that needs no state.
 #[derive(Debug)]
-pub struct CloneRequest {
+pub(crate) struct CloneRequest {
     /// 「voice_name 必选」, at most [`VOICE_NAME_MAX_BYTES`].
     pub voice_name: String,
     /// The transcript of the audio, at most [`TEXT_MAX_BYTES`].
@@ -42,7 +42,7 @@ impl CloneRequest {
     /// Applies the documented rules to the form, in order.
     /// `audio_format_required` (`[fidelity]`): refuse a missing `audio_format` whatever the format, as
     /// the OpenAPI description does; otherwise only pcm and m4a need it (Coze's service types).
-    pub fn parse(
+    pub(crate) fn parse(
         form: RawCloneForm,
         policy: &AudioPolicy,
         audio_format_required: bool,
@@ -129,10 +129,7 @@ mod tests {
         ]);
         header.extend_from_slice(b"data\x00\x00\x00\x00");
         sniffer.feed(&header);
-        FilePart {
-            filename: Some("a.wav".into()),
-            sniffer,
-        }
+        FilePart { sniffer }
     }
 
     fn form() -> RawCloneForm {

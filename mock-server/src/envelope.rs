@@ -18,10 +18,10 @@ use serde::Serialize;
 use crate::error::{ApiError, Origin};
 
 /// The header the SDKs read the logid from: cozepy's `HTTPResponse.logid` reads `x-tt-logid`.
-pub const LOGID_HEADER: &str = "x-tt-logid";
+pub(crate) const LOGID_HEADER: &str = "x-tt-logid";
 
 /// The header naming the rule that decided an error answer (not sent by the real API; harmless to SDKs).
-pub const RULE_HEADER: &str = "x-coze-mock-rule";
+pub(crate) const RULE_HEADER: &str = "x-coze-mock-rule";
 
 /// A request's log id, in the real format: a 14-digit `YYYYMMDDhhmmss` timestamp in Beijing time followed
 /// by 20 upper-case hex digits, 34 characters in all, as in the real logids users quote
@@ -77,11 +77,11 @@ impl fmt::Display for LogId {
 
 /// A successful answer: `code` 0, `msg` "", and `data`.
 #[derive(Debug)]
-pub struct Envelope<T>(pub T);
+pub(crate) struct Envelope<T>(pub T);
 
 /// What an answer's envelope holds before the middleware adds the logid.
 #[derive(Debug, Clone)]
-pub struct EnvelopeParts {
+pub(crate) struct EnvelopeParts {
     /// `code`: 0 on success.
     pub code: i64,
     /// `msg`: empty on success.
@@ -94,7 +94,7 @@ pub struct EnvelopeParts {
 
 /// What decided an error answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// The rule, for the `x-coze-mock-rule` header and the journal.
     pub rule: &'static str,
     /// Who answered: the API, an injected fault or the admin API.
@@ -147,7 +147,7 @@ fn parts_response(status: StatusCode, parts: EnvelopeParts) -> Response {
 
 /// The JSON body of an envelope, keys in `serde_json`'s order. Takes `data` out of `parts` (the journal,
 /// which reads the parts later, needs only the code and the rule), so a voice list is not kept twice.
-pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> String {
+pub(crate) fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> String {
     let data = parts.data.take();
     let msg = serde_json::Value::from(parts.msg.as_str());
     let mut body =
@@ -167,7 +167,7 @@ pub fn render_body(parts: &mut EnvelopeParts, logid: &LogId) -> String {
 /// Middleware: gives the request its [`LogId`] (also as a request extension, for handlers and the
 /// journal), renders any envelope with it, and sets the `x-tt-logid` header on every answer that has
 /// none.
-pub async fn logid_layer(mut request: Request, next: Next) -> Response {
+pub(crate) async fn logid_layer(mut request: Request, next: Next) -> Response {
     let logid = LogId::generate();
     request.extensions_mut().insert(logid.clone());
     let mut response = next.run(request).await;

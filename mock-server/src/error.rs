@@ -23,30 +23,30 @@ use crate::store::StoreError;
 /// 4000: "invalid parameter" (@coze/api `APIError.generate`: 400 or 4000 → BadRequestError).
 pub const CODE_INVALID_PARAMETER: i64 = 4000;
 /// 4100: "authentication is invalid" (users quoting `CozeAPIError: code: 4100, msg: authentication is invalid`).
-pub const CODE_AUTHENTICATION_INVALID: i64 = 4100;
+pub(crate) const CODE_AUTHENTICATION_INVALID: i64 = 4100;
 /// 4101: the token lacks a permission (@coze/api: 403 or 4101 → PermissionDeniedError).
-pub const CODE_PERMISSION_DENIED: i64 = 4101;
+pub(crate) const CODE_PERMISSION_DENIED: i64 = 4101;
 /// 4200: resource not found (@coze/api: 404 or 4200 → NotFoundError).
-pub const CODE_NOT_FOUND: i64 = 4200;
+pub(crate) const CODE_NOT_FOUND: i64 = 4200;
 /// 4019: the account is in arrears (error-code page: 账号欠费).
-pub const CODE_ACCOUNT_IN_ARREARS: i64 = 4019;
+pub(crate) const CODE_ACCOUNT_IN_ARREARS: i64 = 4019;
 /// 4300: no file uploaded; also answered when the body is not multipart (error-code page).
-pub const CODE_FILE_MISSING: i64 = 4300;
+pub(crate) const CODE_FILE_MISSING: i64 = 4300;
 /// 4301: more than one file (error-code page).
-pub const CODE_TOO_MANY_FILES: i64 = 4301;
+pub(crate) const CODE_TOO_MANY_FILES: i64 = 4301;
 /// 4302: the file is too large (error-code page).
-pub const CODE_FILE_TOO_LARGE: i64 = 4302;
+pub(crate) const CODE_FILE_TOO_LARGE: i64 = 4302;
 /// 4303: the file's type is not supported (error-code page).
-pub const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
+pub(crate) const CODE_FILE_TYPE_UNSUPPORTED: i64 = 4303;
 /// 4304: the file is not valid (error-code page).
-pub const CODE_FILE_INVALID: i64 = 4304;
+pub(crate) const CODE_FILE_INVALID: i64 = 4304;
 /// 1109: 「若差异过大会报错 1109 WERError」 (the documentation page).
-pub const CODE_WER_ERROR: i64 = 1109;
+pub(crate) const CODE_WER_ERROR: i64 = 1109;
 /// 3010: the text of one streaming-speech request is over 1,024 bytes: 「超过上限时会提示 `3010` 错误」
 /// (coze-dev/coze-sdk-gen `docs/api-markdown/tts_api.md`).
-pub const CODE_STREAM_TEXT_TOO_LONG: i64 = 3010;
+pub(crate) const CODE_STREAM_TEXT_TOO_LONG: i64 = 3010;
 /// 5000: Coze's generic internal server error.
-pub const CODE_INTERNAL: i64 = 5000;
+pub(crate) const CODE_INTERNAL: i64 = 5000;
 
 /// The real message of every 4100 answer, whatever the cause (coze-dev/coze-py#78, coze-dev/coze-js#314).
 const MSG_AUTHENTICATION_INVALID: &str = "authentication is invalid";
@@ -666,7 +666,7 @@ fn invalid_field(field: &str, expected: &str) -> String {
 
 /// One example of every way audio is refused, for the error table's tests and the OpenAPI description's
 /// list of answers.
-pub fn every_audio_failure() -> [AudioError; 9] {
+pub(crate) fn every_audio_failure() -> [AudioError; 9] {
     [
         AudioError::Empty,
         AudioError::Unrecognised,

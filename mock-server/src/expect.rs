@@ -28,7 +28,7 @@ use crate::error::ApiError;
 use crate::json_integer::{given, given_integer, integer};
 
 /// The request header that declares the outcome a test expects.
-pub const EXPECT_HEADER: &str = "x-coze-mock-expect";
+pub(crate) const EXPECT_HEADER: &str = "x-coze-mock-expect";
 
 /// Outcomes one declaration accepts: any of them meets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct Expectation(Vec<Expected>);
 
 /// One accepted outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expected {
+pub(crate) enum Expected {
     /// An answer with this envelope code.
     Code(i64),
     /// An answer decided by this rule (`voice_name.max_bytes`, the `x-coze-mock-rule` header's value).
@@ -235,7 +235,7 @@ pub struct Expectations {
 }
 
 /// Admin expectations kept at once: each is a test's declaration, and tests delete theirs.
-pub const EXPECTATIONS_KEPT: usize = 1000;
+pub(crate) const EXPECTATIONS_KEPT: usize = 1000;
 
 impl Expectations {
     fn lock(&self) -> MutexGuard<'_, Vec<AdminExpectation>> {

@@ -18,26 +18,26 @@ use crate::error::ApiError;
 
 /// An axum extractor `X` whose rejection becomes route `R`'s error.
 #[derive(Debug)]
-pub struct Input<X, R>(pub X, pub PhantomData<R>);
+pub(crate) struct Input<X, R>(pub X, pub PhantomData<R>);
 
 /// A JSON body of the admin API.
-pub type AdminJson<T> = Input<Json<T>, Admin>;
+pub(crate) type AdminJson<T> = Input<Json<T>, Admin>;
 /// A query string of the admin API.
-pub type AdminQuery<T> = Input<Query<T>, Admin>;
+pub(crate) type AdminQuery<T> = Input<Query<T>, Admin>;
 /// The voice list's query string, as pairs.
-pub type VoiceListQuery = Input<Query<Vec<(String, String)>>, VoiceList>;
+pub(crate) type VoiceListQuery = Input<Query<Vec<(String, String)>>, VoiceList>;
 /// A speech request's body, as bytes (it is parsed by the handler, whatever its Content-Type).
-pub type SpeechBody = Input<Bytes, Speech>;
+pub(crate) type SpeechBody = Input<Bytes, Speech>;
 
 /// A route's answer to input it cannot read.
-pub trait Route {
+pub(crate) trait Route {
     /// The error for input that could not be read, `reason` saying why.
     fn unreadable(reason: String) -> ApiError;
 }
 
 /// The admin API, under `/__admin/`.
 #[derive(Debug)]
-pub enum Admin {}
+pub(crate) enum Admin {}
 
 impl Route for Admin {
     fn unreadable(reason: String) -> ApiError {
@@ -47,7 +47,7 @@ impl Route for Admin {
 
 /// `GET /v1/audio/voices`.
 #[derive(Debug)]
-pub enum VoiceList {}
+pub(crate) enum VoiceList {}
 
 impl Route for VoiceList {
     fn unreadable(reason: String) -> ApiError {
@@ -61,7 +61,7 @@ impl Route for VoiceList {
 
 /// `POST /v1/audio/speech`.
 #[derive(Debug)]
-pub enum Speech {}
+pub(crate) enum Speech {}
 
 impl Route for Speech {
     fn unreadable(reason: String) -> ApiError {
@@ -72,7 +72,7 @@ impl Route for Speech {
 }
 
 /// An axum rejection's reason, as axum words it for the client.
-pub trait Rejection {
+pub(crate) trait Rejection {
     /// The reason.
     fn reason(&self) -> String;
 }

@@ -10,7 +10,7 @@
 //! ([`unanswered`]). The layer wraps the API's routes only: the router nests the admin API outside it, so a
 //! fault never locks the tests out of the admin API.
 
-pub mod unanswered;
+pub(crate) mod unanswered;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -98,7 +98,7 @@ impl FaultAction {
 
 /// A session fault the layer let through, in the handshake's extensions, for the session to apply.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionFault(pub FaultAction);
+pub(crate) struct SessionFault(pub FaultAction);
 
 fn http_ok() -> u16 {
     200
@@ -267,7 +267,7 @@ impl Faults {
 
 /// Marks an answer a fault touched, for the journal: the fault's rule name and what it did.
 #[derive(Debug, Clone, Copy)]
-pub struct FaultApplied {
+pub(crate) struct FaultApplied {
     /// `fault.latency`, `fault.envelope`, `fault.http_status` or `fault.drop`.
     pub rule: &'static str,
     /// What the fault did.
@@ -275,7 +275,7 @@ pub struct FaultApplied {
 }
 
 /// Middleware: applies the first matching fault, if any.
-pub async fn fault_layer(
+pub(crate) async fn fault_layer(
     State(faults): State<Arc<Faults>>,
     request: Request,
     next: Next,
@@ -361,7 +361,7 @@ pub async fn fault_layer(
 
 /// The rule name and journal kind of a session fault: a chunk delay is latency, an error event an
 /// envelope, a cut connection a drop.
-pub fn session_fault_kind(action: &FaultAction) -> (&'static str, FaultKind) {
+pub(crate) fn session_fault_kind(action: &FaultAction) -> (&'static str, FaultKind) {
     match action {
         FaultAction::SpeechChunkDelay { ms } => {
             ("fault.speech_chunk_delay", FaultKind::Latency { ms: *ms })

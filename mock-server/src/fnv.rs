@@ -2,17 +2,17 @@
 //! voice's id and an upload's fingerprint all come from it, so they stay the same across runs and builds.
 
 /// The state before anything is taken.
-pub const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 /// The multiplier of each step.
 const PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// One step: `state` with `word` (a byte, or 8 bytes read as one little-endian word) taken.
-pub fn step(state: u64, word: u64) -> u64 {
+pub(crate) fn step(state: u64, word: u64) -> u64 {
     (state ^ word).wrapping_mul(PRIME)
 }
 
 /// The FNV-1a digest of `bytes`, one byte a step.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(OFFSET, |h, b| step(h, u64::from(*b)))
 }
 

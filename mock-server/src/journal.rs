@@ -16,7 +16,7 @@
 //! Voices, which are state, are kept whatever their number, and committed before the answer; a journal
 //! entry costs no write.
 
-pub mod ring;
+pub(crate) mod ring;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -35,11 +35,11 @@ use crate::envelope::{EnvelopeParts, LOGID_HEADER};
 use crate::expect::{Declared, Expectations, EXPECT_HEADER};
 use crate::faults::FaultApplied;
 
-pub use ring::{Numbered, Ring};
+pub(crate) use ring::{Numbered, Ring};
 
 /// The journal keeps the latest this many requests: a fake that CI hammers for days must not grow without
 /// bound (each entry is a summary of at most a few KiB: names and sizes, never values or audio).
-pub const JOURNAL_MAX_ENTRIES: usize = 10_000;
+pub(crate) const JOURNAL_MAX_ENTRIES: usize = 10_000;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,7 +86,7 @@ impl Verdict {
 }
 
 /// A journal entry with its number.
-pub type JournalRecord = Numbered<JournalEntry>;
+pub(crate) type JournalRecord = Numbered<JournalEntry>;
 
 /// Which records a read returns (`GET /__admin/journal?logid=…&path=…&code=…&client=…&since=…&until=…`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -186,7 +186,7 @@ impl Journal {
 
 /// What [`journal_layer`] needs: the journal, and the directory that names a token's account.
 #[derive(Debug, Clone)]
-pub struct JournalState {
+pub(crate) struct JournalState {
     /// Where requests are recorded.
     pub journal: Arc<Journal>,
     /// Tokens and their accounts.
@@ -195,7 +195,7 @@ pub struct JournalState {
 
 /// Middleware: records every request it wraps once its answer is ready, and logs it. A request whose
 /// client goes away before the answer (a client timeout) is recorded too, as abandoned.
-pub async fn journal_layer(
+pub(crate) async fn journal_layer(
     State(state): State<JournalState>,
     mut request: Request,
     next: Next,
@@ -270,11 +270,11 @@ pub async fn journal_layer(
 /// Left by a WebSocket handshake's handler on its `101` answer: the journal records the session once
 /// this fires (or its sender is dropped), with what the session noted in the request's [`Notes`].
 #[derive(Debug, Clone)]
-pub struct SessionWatch(Arc<Mutex<Option<tokio::sync::oneshot::Receiver<()>>>>);
+pub(crate) struct SessionWatch(Arc<Mutex<Option<tokio::sync::oneshot::Receiver<()>>>>);
 
 impl SessionWatch {
     /// Watches a session that sends on the other end of `ended` when it ends.
-    pub fn new(ended: tokio::sync::oneshot::Receiver<()>) -> SessionWatch {
+    pub(crate) fn new(ended: tokio::sync::oneshot::Receiver<()>) -> SessionWatch {
         SessionWatch(Arc::new(Mutex::new(Some(ended))))
     }
 

@@ -23,12 +23,12 @@ const PART_FRAMING_BYTES: u64 = 1024;
 
 /// The largest body worth reading: the file at its limit plus room for every part's framing and two text
 /// fields at their limit. A declared Content-Length above this is refused before the body is read.
-pub const BODY_MAX_BYTES: u64 =
+pub(crate) const BODY_MAX_BYTES: u64 =
     FILE_MAX_BYTES + MAX_PARTS as u64 * PART_FRAMING_BYTES + 2 * TEXT_FIELD_MAX_BYTES;
 
 /// The fields of a clone request as sent, before any rule is applied.
 #[derive(Debug, Default)]
-pub struct RawCloneForm {
+pub(crate) struct RawCloneForm {
     /// `voice_name`.
     pub voice_name: Option<String>,
     /// `text`.
@@ -53,26 +53,15 @@ pub struct RawCloneForm {
 
 /// The audio part of the form.
 #[derive(Debug)]
-pub struct FilePart {
-    /// The part's `filename`, if any (@coze/api sends a `Buffer` without one).
-    pub filename: Option<String>,
+pub(crate) struct FilePart {
     /// The sniffer that has seen every byte of the part.
     pub sniffer: AudioSniffer,
-}
-
-impl FilePart {
-    /// The format the file name's extension names, if it names one.
-    pub fn extension_format(&self) -> Option<AudioFormat> {
-        let name = self.filename.as_deref()?;
-        let (_, ext) = name.rsplit_once('.')?;
-        AudioFormat::from_name(ext)
-    }
 }
 
 /// The boundary of a multipart body. Any Content-Type carrying a `boundary` parameter is read as
 /// multipart: the page's own curl example sends `Content-Type: application/json; boundary=…` with a
 /// multipart body, and the real service evidently answers it (`docs/fidelity.md`).
-pub fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
     let content_type = headers
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
@@ -89,7 +78,7 @@ pub fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
 
 /// Reads the whole form from `body`, streaming the file through the sniffer, and notes each part's name
 /// and size (and the file's hash) in `inputs` as it goes, so a form refused half-way is still described.
-pub async fn read_clone_form(
+pub(crate) async fn read_clone_form(
     boundary: String,
     body: &mut BodyDataStream,
     inputs: &mut Inputs,
@@ -145,7 +134,7 @@ pub async fn read_clone_form(
                     file.feed(&chunk);
                 }
             }
-            form.file = Some(FilePart { filename, sniffer });
+            form.file = Some(FilePart { sniffer });
             continue;
         }
         let value = field.bytes().await.map_err(framing_error)?;
@@ -312,7 +301,7 @@ mod tests {
         assert_eq!(file.bytes, 12);
         assert_eq!(
             file.hash,
-            crate::capture::AudioHasher::digest(b"RIFF....WAVE")
+            crate::capture::fingerprint::AudioHasher::digest(b"RIFF....WAVE")
         );
     }
 

@@ -33,7 +33,7 @@ pub enum SlowBody {
 /// One alarm per body, not one timer per chunk: the alarm is set [`BODY_IDLE_TIMEOUT`] ahead, and when it
 /// rings while bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in
 /// dozens of chunks, and a timer each would cost more than the rest of the guard.
-pub fn guarded(
+pub(crate) fn guarded(
     body: &mut BodyDataStream,
 ) -> impl Stream<Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>> + Send + '_ {
     let started = Instant::now();
@@ -89,13 +89,13 @@ struct Guard<'b> {
 }
 
 /// The most bytes read and dropped after an error: enough for a 50 MB upload.
-pub const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The longest time spent reading and dropping after an error.
-pub const DRAIN_MAX_TIME: Duration = Duration::from_secs(5);
+pub(crate) const DRAIN_MAX_TIME: Duration = Duration::from_secs(5);
 
 /// Reads and drops the rest of `body`, within [`DRAIN_MAX_BYTES`] and [`DRAIN_MAX_TIME`].
-pub async fn drain(headers: &HeaderMap, body: &mut BodyDataStream) {
+pub(crate) async fn drain(headers: &HeaderMap, body: &mut BodyDataStream) {
     let expects_continue = headers
         .get(EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
@@ -115,7 +115,7 @@ pub async fn drain(headers: &HeaderMap, body: &mut BodyDataStream) {
 }
 
 /// The body's declared `Content-Length`, if it has a valid one.
-pub fn content_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(http::header::CONTENT_LENGTH)?
         .to_str()

@@ -72,16 +72,8 @@ pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow
     })
 }
 
-/// Serves the fake in memory on `listener` until `shutdown` completes; in-flight requests finish first.
-pub async fn serve(
-    listener: TcpListener,
-    config: &Config,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    serve_with(listener, config, &Options::default(), shutdown).await
-}
-
-/// Serves the fake with `options` (storage, admin token) on `listener` until `shutdown` completes.
+/// Serves the fake with `options` (storage, admin token) on `listener` until `shutdown` completes;
+/// in-flight requests finish first.
 pub async fn serve_with(
     listener: TcpListener,
     config: &Config,
@@ -97,7 +89,7 @@ pub async fn serve_with(
 /// disconnected instead of holding its connection for ever. hyper also applies it to an idle keep-alive
 /// connection waiting for its next request (Node's HTTP server closes those after 5 s). Bodies have their
 /// own bounds ([`crate::request_body`]).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest read buffer of a connection (hyper's default is about 400 KB). A 100 KiB upload still
 /// arrives in one read, and buffers this small stay in the allocator's heap instead of being mapped for

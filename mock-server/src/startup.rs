@@ -9,7 +9,7 @@ use crate::state::now;
 use crate::store::{SqliteStore, Voice, VoiceSample};
 
 /// The configuration plus every seed the store has recorded.
-pub fn effective_config(base: &Config, store: &SqliteStore) -> anyhow::Result<Config> {
+pub(crate) fn effective_config(base: &Config, store: &SqliteStore) -> anyhow::Result<Config> {
     let mut config = base.clone();
     for seed in store.seeds()? {
         config.extend(serde_json::from_str(&seed)?);
@@ -20,7 +20,7 @@ pub fn effective_config(base: &Config, store: &SqliteStore) -> anyhow::Result<Co
 /// Loads the state at start-up or after a reset: the configuration and the stored seeds give the
 /// directory, and every declared voice the store does not hold yet is written (a voice the store holds
 /// keeps its retrains).
-pub fn load(base: &Config, store: &SqliteStore) -> anyhow::Result<Directory> {
+pub(crate) fn load(base: &Config, store: &SqliteStore) -> anyhow::Result<Directory> {
     let config = effective_config(base, store)?;
     let directory = config.validate()?;
     let time = now();
@@ -36,7 +36,7 @@ pub fn load(base: &Config, store: &SqliteStore) -> anyhow::Result<Directory> {
 
 /// The id of a configured voice: its own, or one derived from its workspace and name (FNV-1a), so the
 /// same configuration names the same voice across restarts.
-pub fn configured_voice_id(v: &VoiceConfig) -> String {
+pub(crate) fn configured_voice_id(v: &VoiceConfig) -> String {
     if let Some(id) = &v.voice_id {
         return id.clone();
     }
@@ -45,7 +45,7 @@ pub fn configured_voice_id(v: &VoiceConfig) -> String {
 }
 
 /// The stored form of a configured voice owned by `account_id`.
-pub fn configured_voice(v: &VoiceConfig, account_id: &str, now: i64) -> Voice {
+pub(crate) fn configured_voice(v: &VoiceConfig, account_id: &str, now: i64) -> Voice {
     Voice {
         voice_id: configured_voice_id(v),
         space_id: v.space_id.clone(),

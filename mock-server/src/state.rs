@@ -62,12 +62,12 @@ impl AdminState {
 }
 
 /// Unix time in seconds.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// `http://host` as the client addressed the server, for URLs in answers.
-pub fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())

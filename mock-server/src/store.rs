@@ -27,7 +27,7 @@ use rand::Rng;
 
 use crate::rules::{AudioFormat, Language, CLONES_PER_VOICE_ID};
 
-pub use sqlite::SqliteStore;
+pub(crate) use sqlite::SqliteStore;
 
 /// A cloned voice.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +103,7 @@ pub enum StoreError {
 
 /// 「如需…复刻更多音色，请…购买音色复刻扩容包」: a new voice needs a free slot of its account, counted
 /// across all the account's workspaces.
-pub fn check_free_slot(used: u32, slots: u32) -> Result<(), StoreError> {
+pub(crate) fn check_free_slot(used: u32, slots: u32) -> Result<(), StoreError> {
     if used >= slots {
         return Err(StoreError::NoVoiceSlots { used, total: slots });
     }
@@ -111,7 +111,7 @@ pub fn check_free_slot(used: u32, slots: u32) -> Result<(), StoreError> {
 }
 
 /// 「同一个音色 ID 最多复刻 10 次」: a retrain is refused once the id has been cloned 10 times.
-pub fn check_retrain(voice: &Voice) -> Result<(), StoreError> {
+pub(crate) fn check_retrain(voice: &Voice) -> Result<(), StoreError> {
     if voice.clone_count >= CLONES_PER_VOICE_ID {
         return Err(StoreError::CloneLimitReached(voice.voice_id.clone()));
     }
@@ -119,7 +119,7 @@ pub fn check_retrain(voice: &Voice) -> Result<(), StoreError> {
 }
 
 /// A new voice id: 19 decimal digits starting with 7, like the ids on the page.
-pub fn new_voice_id() -> String {
+pub(crate) fn new_voice_id() -> String {
     let n: u64 = rand::rng().random_range(7_000_000_000_000_000_000..7_999_999_999_999_999_999);
     n.to_string()
 }

@@ -23,13 +23,13 @@ use crate::fnv::fnv1a;
 use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE};
 
 /// Seconds of audio each character of the input adds at speed 1.
-pub const SECONDS_PER_CHAR: f64 = 0.1;
+pub(crate) const SECONDS_PER_CHAR: f64 = 0.1;
 /// Silence before the first character, so even a one-character input is audible.
-pub const LEAD_IN_SECS: f64 = 0.2;
+pub(crate) const LEAD_IN_SECS: f64 = 0.2;
 /// Peak amplitude of the tone, a quarter of full scale.
 const AMPLITUDE: f64 = 0.25 * i16::MAX as f64;
 /// The largest chunk [`Speech::into_chunks`] yields.
-pub const CHUNK_BYTES: usize = 64 * 1024;
+pub(crate) const CHUNK_BYTES: usize = 64 * 1024;
 
 /// How each speech format is encoded here: WAV is 16-bit mono, PCM raw signed 16-bit little-endian mono
 /// samples, MP3 and Ogg Opus silence of the speech's duration.

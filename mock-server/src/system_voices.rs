@@ -9,10 +9,10 @@ use crate::store::{SqliteStore, Voice};
 
 /// `create_time` and `update_time` of every system voice (2024-10-15, when Coze's voice API appeared in
 /// the SDKs): the real values are not known and only need to be stable.
-pub const SYSTEM_VOICE_TIME: i64 = 1_728_950_400;
+pub(crate) const SYSTEM_VOICE_TIME: i64 = 1_728_950_400;
 
 /// The preview text of a system voice: its own, or the documented default.
-pub fn system_preview_text(v: &SystemVoiceConfig) -> &str {
+pub(crate) fn system_preview_text(v: &SystemVoiceConfig) -> &str {
     v.preview_text.as_deref().unwrap_or(DEFAULT_PREVIEW_TEXT)
 }
 
@@ -53,7 +53,7 @@ impl SpeakingVoice<'_> {
 
 /// Finds `voice_id` among the system voices, then the cloned ones; with a `principal`, a cloned voice of
 /// a workspace it is not a member of is refused: 「不允许跨空间使用」.
-pub fn find_voice<'a>(
+pub(crate) fn find_voice<'a>(
     system: &'a [SystemVoiceConfig],
     store: &SqliteStore,
     voice_id: &str,

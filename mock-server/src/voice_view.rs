@@ -13,10 +13,10 @@ use crate::store::Voice;
 use crate::system_voices::{system_preview_text, SYSTEM_VOICE_TIME};
 
 /// The `model_type` of every cloned voice: clones are large-model voices.
-pub const CLONED_MODEL_TYPE: &str = VOICE_MODEL_TYPES[0];
+pub(crate) const CLONED_MODEL_TYPE: &str = VOICE_MODEL_TYPES[0];
 
 /// The `state` of every voice listed: a voice is listed once its clone succeeded.
-pub const CLONED_STATE: &str = VOICE_STATES[1];
+pub(crate) const CLONED_STATE: &str = VOICE_STATES[1];
 
 /// The JSON of one voice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,7 +51,7 @@ pub struct VoiceView {
 }
 
 /// The path the preview audio of a voice is served at.
-pub fn preview_audio_path(voice_id: &str) -> String {
+pub(crate) fn preview_audio_path(voice_id: &str) -> String {
     format!("/__mock/preview_audio/{voice_id}.wav")
 }
 

@@ -22,7 +22,7 @@ use crate::state::AppState;
 
 /// The inspector: one self-contained page (no build step, nothing fetched from elsewhere) that polls the
 /// admin API.
-pub const INSPECTOR_HTML: &str = include_str!("inspector.html");
+pub(crate) const INSPECTOR_HTML: &str = include_str!("inspector.html");
 
 /// `GET /__admin/report` query.
 #[derive(Debug, Deserialize)]
@@ -94,7 +94,7 @@ pub(super) async fn accounts(
 /// `GET /__admin/`: the page. It holds no data, so it is served wherever the admin API can be reached
 /// (the page asks for the admin token when the API answers 401); a server whose admin API is closed
 /// refuses it too.
-pub async fn page(State(app): State<AppState>) -> Response {
+pub(crate) async fn page(State(app): State<AppState>) -> Response {
     let open_without_token = || check_access(&app.admin, &HeaderMap::new());
     match app.admin.token {
         Some(_) => Html(INSPECTOR_HTML).into_response(),

@@ -14,7 +14,7 @@ use crate::synth::{Chunks, Speech};
 
 /// Answers with the audio of a [`Speech`] and its format's `Content-Type`.
 #[derive(Debug)]
-pub struct AudioAnswer(pub Speech);
+pub(crate) struct AudioAnswer(pub Speech);
 
 impl IntoResponse for AudioAnswer {
     fn into_response(self) -> Response {

@@ -21,7 +21,7 @@ use crate::voice_view::VoiceView;
 
 /// Clones a voice, or retrains one when `voice_id` is given. Whatever the outcome, the body has been read
 /// (within bounds) before the answer goes out; what the form held is noted for the journal.
-pub async fn clone_voice(
+pub(crate) async fn clone_voice(
     State(app): State<AppState>,
     request: Request,
 ) -> Result<Envelope<CloneData>, ApiError> {
@@ -46,7 +46,7 @@ pub async fn clone_voice(
 /// "voice"` the whole voice, which cozepy 0.20.0 parses into its `Voice`.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum CloneData {
+pub(crate) enum CloneData {
     /// The documented answer.
     Documented {
         /// The new or retrained voice.
@@ -58,7 +58,7 @@ pub enum CloneData {
 
 impl CloneData {
     /// The answer `setting` asks for.
-    pub fn new(voice: VoiceView, setting: CloneAnswer) -> CloneData {
+    pub(crate) fn new(voice: VoiceView, setting: CloneAnswer) -> CloneData {
         match setting {
             CloneAnswer::Documented => CloneData::Documented {
                 voice_id: voice.voice_id,

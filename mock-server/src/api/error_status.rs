@@ -13,7 +13,7 @@ use crate::fidelity::ErrorStatus;
 /// Middleware: with `[fidelity] error_status = "always_200"`, every error envelope of the API goes out on
 /// HTTP 200, its body unchanged. Injected faults keep the status they were given, and the admin API its
 /// own statuses ([`Origin`]). Sits inside [`crate::envelope::logid_layer`], which renders the envelope.
-pub async fn error_status_layer(
+pub(crate) async fn error_status_layer(
     State(error_status): State<ErrorStatus>,
     request: Request,
     next: Next,

@@ -7,7 +7,7 @@ use crate::envelope::Envelope;
 
 /// What `/` answers.
 #[derive(Debug, Serialize)]
-pub struct Landing {
+pub(crate) struct Landing {
     /// `coze-mock`.
     pub name: &'static str,
     /// The binary's version.
@@ -23,7 +23,7 @@ pub struct Landing {
 }
 
 /// Answers the landing envelope.
-pub async fn landing() -> Envelope<Landing> {
+pub(crate) async fn landing() -> Envelope<Landing> {
     Envelope(Landing {
         name: "coze-mock",
         version: env!("CARGO_PKG_VERSION"),

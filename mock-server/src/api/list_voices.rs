@@ -167,7 +167,7 @@ impl ListQuery {
 }
 
 /// Lists the voices the token may use.
-pub async fn list_voices(
+pub(crate) async fn list_voices(
     State(app): State<AppState>,
     headers: HeaderMap,
     query: Result<VoiceListQuery, ApiError>,

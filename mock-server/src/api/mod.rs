@@ -1,13 +1,13 @@
 //! The HTTP surface: one module per endpoint, and the router that joins them with the admin API.
 
-pub mod audio_answer;
-pub mod clone_voice;
-pub mod error_status;
-pub mod landing;
-pub mod list_voices;
-pub mod preview_audio;
-pub mod speech;
-pub mod speech_ws;
+pub(crate) mod audio_answer;
+pub(crate) mod clone_voice;
+pub(crate) mod error_status;
+pub(crate) mod landing;
+pub(crate) mod list_voices;
+pub(crate) mod preview_audio;
+pub(crate) mod speech;
+pub(crate) mod speech_ws;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};

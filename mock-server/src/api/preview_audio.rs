@@ -15,7 +15,7 @@ use crate::synth::Speech;
 use crate::system_voices::find_voice;
 
 /// Serves the preview of a system or cloned voice.
-pub async fn preview_audio(
+pub(crate) async fn preview_audio(
     State(app): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {

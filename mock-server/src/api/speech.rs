@@ -182,7 +182,7 @@ impl SpeechRequest {
 }
 
 /// Synthesises `input` with the voice.
-pub async fn speech(
+pub(crate) async fn speech(
     State(app): State<AppState>,
     extensions: Extensions,
     headers: HeaderMap,

@@ -38,7 +38,7 @@ mod policy;
 mod stream;
 mod transcript;
 mod wav;
-pub mod wer;
+pub(crate) mod wer;
 
 pub use pcm::PcmHint;
 pub use policy::AudioPolicy;

@@ -5,7 +5,7 @@
 //! other scripts are split into words at anything that is not a letter or digit.
 
 /// The comparable tokens of a text: lower-cased words, and single CJK characters.
-pub fn tokens(text: &str) -> Vec<String> {
+pub(crate) fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     for c in text.chars() {
@@ -40,7 +40,7 @@ fn is_cjk(c: char) -> bool {
 
 /// Edits (substitutions, deletions, insertions) turning `reference` into `hypothesis`, over the
 /// reference's token count. 0 for two empty texts; 1 when only the reference is empty.
-pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
+pub(crate) fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
     let r = tokens(reference);
     let h = tokens(hypothesis);
     if r.is_empty() {

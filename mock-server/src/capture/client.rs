@@ -103,7 +103,7 @@ impl Client {
 
 /// A token as the report shows it: whole when short (like the default `pat_mock`), else its first and last
 /// four characters, so a real token never appears on a page or in a CI log.
-pub fn shorten_token(token: &str) -> String {
+pub(crate) fn shorten_token(token: &str) -> String {
     let chars: Vec<char> = token.chars().collect();
     if chars.len() <= 12 {
         return token.to_owned();
@@ -192,7 +192,7 @@ impl TokenPlacement {
 
 /// What the request's head tells before any handler runs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestHead {
+pub(crate) struct RequestHead {
     /// Who sent it.
     pub client: Client,
     /// Where the token was.
@@ -205,7 +205,7 @@ pub struct RequestHead {
 
 impl RequestHead {
     /// Reads the client, the token's placement and the Content-Type from the headers.
-    pub fn of_headers(headers: &HeaderMap) -> RequestHead {
+    pub(crate) fn of_headers(headers: &HeaderMap) -> RequestHead {
         let (family, version) = headers
             .get(USER_AGENT)
             .map(|v| ClientFamily::of_user_agent(&String::from_utf8_lossy(v.as_bytes())))

@@ -11,7 +11,7 @@ use crate::fnv;
 /// fingerprint, which real recordings of different takes never do (the first window holds the header and
 /// the first samples). How the upload was cut into chunks does not change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AudioHasher {
+pub(crate) struct AudioHasher {
     lanes: FnvLanes,
     /// Bytes taken so far: the position of the next byte.
     len: u64,
@@ -21,9 +21,9 @@ pub struct AudioHasher {
 }
 
 /// A window is hashed at the start of every this many bytes.
-pub const SAMPLE_STRIDE: u64 = 64 * 1024;
+pub(crate) const SAMPLE_STRIDE: u64 = 64 * 1024;
 /// The size of each sampled window, and of the tail that is always hashed.
-pub const SAMPLE_WINDOW: usize = 4 * 1024;
+pub(crate) const SAMPLE_WINDOW: usize = 4 * 1024;
 
 impl Default for AudioHasher {
     fn default() -> Self {
@@ -38,14 +38,15 @@ impl Default for AudioHasher {
 
 impl AudioHasher {
     /// The digest of `bytes` in one piece.
-    pub fn digest(bytes: &[u8]) -> String {
+    #[cfg(test)]
+    pub(crate) fn digest(bytes: &[u8]) -> String {
         let mut h = AudioHasher::default();
         h.update(bytes);
         h.hex()
     }
 
     /// Takes the next bytes.
-    pub fn update(&mut self, bytes: &[u8]) {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
         let mut at = 0;
         while at < bytes.len() {
             let pos = self.len + at as u64;
@@ -83,7 +84,7 @@ impl AudioHasher {
     }
 
     /// The digest of everything taken so far, as 16 hex digits.
-    pub fn hex(&self) -> String {
+    pub(crate) fn hex(&self) -> String {
         let mut tail = FnvLanes::default();
         tail.update(&self.tail[..self.tail_len]);
         let state = fnv::step(fnv::step(self.lanes.finish(), tail.finish()), self.len);

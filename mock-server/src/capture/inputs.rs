@@ -106,10 +106,10 @@ fn is_zero(n: &usize) -> bool {
 
 /// The most fields a summary keeps: a form has at most 64 parts, and a JSON body or query with thousands
 /// of keys must not make the journal grow.
-pub const FIELDS_KEPT: usize = 64;
+pub(crate) const FIELDS_KEPT: usize = 64;
 
 /// The most of a `voice_name` the journal keeps: enough to compare names, bounded for hostile ones.
-pub const NAME_KEPT_BYTES: usize = 256;
+pub(crate) const NAME_KEPT_BYTES: usize = 256;
 
 impl Inputs {
     /// Ends the reading of the file part, if any ([`FileSummary::seal`]).
@@ -176,7 +176,7 @@ fn serde_urlencoded_pairs(query: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// At most `max` bytes of `s`, cut at a character boundary.
-pub fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
     }

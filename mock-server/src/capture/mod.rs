@@ -9,23 +9,22 @@
 //! - [`notes`]: how the handlers and the fault layer hand what they saw to the journal.
 //! - [`session`]: what is kept of a streaming-speech WebSocket session (events by type, rounds, its end).
 
-pub mod client;
-pub mod fingerprint;
-pub mod inputs;
-pub mod notes;
-pub mod outcome;
-pub mod session;
+pub(crate) mod client;
+pub(crate) mod fingerprint;
+pub(crate) mod inputs;
+pub(crate) mod notes;
+pub(crate) mod outcome;
+pub(crate) mod session;
 
 use serde::{Deserialize, Serialize};
 
-pub use client::{Client, ClientFamily, RequestHead, TokenPlacement};
-pub use fingerprint::AudioHasher;
-pub use inputs::{FieldSize, FileSummary, Inputs};
-pub use notes::Notes;
-pub use outcome::{FaultKind, Outcome, SWITCHING_PROTOCOLS};
-pub use session::SessionSummary;
+pub(crate) use client::{Client, RequestHead, TokenPlacement};
+pub(crate) use inputs::{FileSummary, Inputs};
+pub(crate) use notes::Notes;
+pub(crate) use outcome::{FaultKind, Outcome, SWITCHING_PROTOCOLS};
+pub(crate) use session::SessionSummary;
 
-pub use crate::catalogue::Endpoint;
+pub(crate) use crate::catalogue::Endpoint;
 
 /// One request as the report reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +60,7 @@ pub struct RequestSummary {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::capture::client::ClientFamily;
     use crate::rules::AudioFormat;
 
     /// A clean cozepy clone of a WAV file, answered with success.

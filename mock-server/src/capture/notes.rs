@@ -12,7 +12,7 @@ use super::{FaultKind, Inputs};
 /// shared with the journal layer: the journal can describe a request even when its client went away
 /// before the answer.
 #[derive(Debug, Clone, Default)]
-pub struct Notes(Arc<Mutex<Noted>>);
+pub(crate) struct Notes(Arc<Mutex<Noted>>);
 
 #[derive(Debug, Default)]
 struct Noted {
@@ -23,7 +23,7 @@ struct Noted {
 impl Notes {
     /// The notes of the request with these extensions; detached notes (nobody reads them) when no
     /// journal wraps the route.
-    pub fn of(extensions: &Extensions) -> Notes {
+    pub(crate) fn of(extensions: &Extensions) -> Notes {
         extensions.get::<Notes>().cloned().unwrap_or_default()
     }
 
@@ -33,34 +33,34 @@ impl Notes {
     }
 
     /// Replaces what the body held.
-    pub fn set(&self, inputs: Inputs) {
+    pub(crate) fn set(&self, inputs: Inputs) {
         self.lock().inputs = inputs;
     }
 
     /// Changes what the body held in place.
-    pub fn update(&self, change: impl FnOnce(&mut Inputs)) {
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Inputs)) {
         change(&mut self.lock().inputs);
     }
 
     /// Reads what the body held.
-    pub fn read<T>(&self, read: impl FnOnce(&Inputs) -> T) -> T {
+    pub(crate) fn read<T>(&self, read: impl FnOnce(&Inputs) -> T) -> T {
         read(&self.lock().inputs)
     }
 
     /// Takes what the body held, leaving it empty; the file part's reading is over.
-    pub fn take(&self) -> Inputs {
+    pub(crate) fn take(&self) -> Inputs {
         let mut inputs = std::mem::take(&mut self.lock().inputs);
         inputs.seal();
         inputs
     }
 
     /// Notes the fault applied to the request.
-    pub fn fault(&self, kind: FaultKind) {
+    pub(crate) fn fault(&self, kind: FaultKind) {
         self.lock().fault = Some(kind);
     }
 
     /// The fault applied to the request, if any.
-    pub fn applied_fault(&self) -> Option<FaultKind> {
+    pub(crate) fn applied_fault(&self) -> Option<FaultKind> {
         self.lock().fault
     }
 }
@@ -85,7 +85,7 @@ mod tests {
             i.file = Some(file);
         });
         let file = notes.take().file.unwrap();
-        assert_eq!(file.hash, super::super::AudioHasher::digest(b"RIFF"));
+        assert_eq!(file.hash, crate::capture::fingerprint::AudioHasher::digest(b"RIFF"));
         let mut sealed = file.clone();
         sealed.seal();
         assert_eq!(sealed, file, "already sealed: nothing left to drop");

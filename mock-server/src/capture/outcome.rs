@@ -38,7 +38,7 @@ pub struct Outcome {
 }
 
 /// HTTP 101: a WebSocket handshake accepted; a streaming-speech session without errors succeeded.
-pub const SWITCHING_PROTOCOLS: u16 = 101;
+pub(crate) const SWITCHING_PROTOCOLS: u16 = 101;
 
 impl Outcome {
     /// Whether the client was told plainly that the request worked.

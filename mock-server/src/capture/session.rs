@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The most distinct event types, errors or voices a summary keeps: a hostile client sending thousands
 /// of invented event types must not make the journal grow.
-pub const SESSION_KEPT: usize = 16;
+pub(crate) const SESSION_KEPT: usize = 16;
 
 /// How many events of one type a side sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,13 +7,13 @@ use crate::capture::{Endpoint, Inputs, Notes};
 use crate::multipart::{boundary, read_clone_form};
 
 /// The largest speech body read for its keys when a fault answers it.
-pub const UNANSWERED_JSON_MAX_BYTES: usize = 1024 * 1024;
+pub(crate) const UNANSWERED_JSON_MAX_BYTES: usize = 1024 * 1024;
 
 /// Reads the body of a request that a fault answers instead of its handler, as the handler would have,
 /// and notes what it held: a clone retried after a fault can then be matched to the one the fault
 /// answered. The body is read to its end (within the endpoint's bounds) before the fault's answer goes
 /// out, as every handler does before an error.
-pub async fn read_unanswered(request: Request) {
+pub(crate) async fn read_unanswered(request: Request) {
     let notes = Notes::of(request.extensions());
     let endpoint = Endpoint::of_path(request.uri().path());
     let (head, body) = request.into_parts();

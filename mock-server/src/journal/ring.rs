@@ -19,7 +19,7 @@ pub struct Numbered<T> {
 /// The latest `capacity` items pushed, each numbered: once full, a push forgets the oldest item, and the
 /// numbers go on, so a reader paging with `after` sees a gap, never a number reused.
 #[derive(Debug)]
-pub struct Ring<T> {
+pub(crate) struct Ring<T> {
     capacity: usize,
     inner: Mutex<Inner<T>>,
 }
@@ -39,7 +39,7 @@ impl<T> Inner<T> {
 
 impl<T> Ring<T> {
     /// An empty ring keeping the latest `capacity` items (at least one).
-    pub fn new(capacity: usize) -> Ring<T> {
+    pub(crate) fn new(capacity: usize) -> Ring<T> {
         let capacity = capacity.max(1);
         Ring {
             capacity,
@@ -56,7 +56,7 @@ impl<T> Ring<T> {
     }
 
     /// Appends `item`, forgetting the oldest if the ring is full; the item's number.
-    pub fn push(&self, item: T) -> u64 {
+    pub(crate) fn push(&self, item: T) -> u64 {
         let mut inner = self.lock();
         if inner.items.len() == self.capacity {
             inner.items.pop_front();
@@ -68,7 +68,7 @@ impl<T> Ring<T> {
     }
 
     /// Forgets every item; numbering starts again from 1.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut inner = self.lock();
         inner.items.clear();
         inner.next_id = 1;
@@ -77,7 +77,7 @@ impl<T> Ring<T> {
 
 impl<T> Ring<T> {
     /// Calls `read` with every item kept and its number, oldest first, under the ring's lock (no copy).
-    pub fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&T>>) -> R) -> R {
+    pub(crate) fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&T>>) -> R) -> R {
         let inner = self.lock();
         let first = inner.first_id();
         read(
@@ -92,12 +92,12 @@ impl<T> Ring<T> {
 
 impl<T: Clone> Ring<T> {
     /// The items numbered above `after` that are still kept, oldest first, at most `limit`.
-    pub fn after(&self, after: u64, limit: usize) -> Vec<Numbered<T>> {
+    pub(crate) fn after(&self, after: u64, limit: usize) -> Vec<Numbered<T>> {
         self.after_where(after, limit, |_| true)
     }
 
     /// Like [`Ring::after`], counting only the items `keep` accepts towards `limit`.
-    pub fn after_where(
+    pub(crate) fn after_where(
         &self,
         after: u64,
         limit: usize,

@@ -46,13 +46,13 @@ pub struct ExpectRecord {
 
 /// Findings over a sequence of requests, fed in the order they were answered.
 #[derive(Debug, Default)]
-pub struct Conclusions {
+pub(crate) struct Conclusions {
     money: MoneyWatch,
 }
 
 impl Conclusions {
     /// The findings about `request`: its own, and those it makes with the requests fed before it.
-    pub fn findings(&mut self, request: &RequestSummary) -> Vec<Finding> {
+    pub(crate) fn findings(&mut self, request: &RequestSummary) -> Vec<Finding> {
         let mut found = request_findings(request);
         if let Some(session) = &request.inputs.session {
             found.extend(session_findings(session));
@@ -62,7 +62,7 @@ impl Conclusions {
     }
 
     /// The findings about `entry`'s request, judged against the outcome its test declared.
-    pub fn conclude(&mut self, entry: &JournalEntry) -> (Vec<Finding>, Option<ExpectRecord>) {
+    pub(crate) fn conclude(&mut self, entry: &JournalEntry) -> (Vec<Finding>, Option<ExpectRecord>) {
         let findings = self.findings(&entry.request);
         match &entry.expect {
             Some(declared) if declared.judges(&entry.request.outcome) => {
@@ -117,7 +117,7 @@ fn judge(
 }
 
 /// Per admin expectation id, the requests the journal keeps that met it and that did not.
-pub fn expectation_counts(journal: &Journal) -> HashMap<u64, (u64, u64)> {
+pub(crate) fn expectation_counts(journal: &Journal) -> HashMap<u64, (u64, u64)> {
     journal.scan(|records| {
         let mut conclusions = Conclusions::default();
         let mut counts: HashMap<u64, (u64, u64)> = HashMap::new();
@@ -138,7 +138,7 @@ pub fn expectation_counts(journal: &Journal) -> HashMap<u64, (u64, u64)> {
 }
 
 /// The records numbered above `after` that `filter` matches, at most `limit`, each with its findings.
-pub fn records(
+pub(crate) fn records(
     journal: &Journal,
     after: u64,
     limit: usize,

@@ -129,7 +129,7 @@ const TRANSPORT: [Served; 4] = [
 /// The outcomes the fake can serve on `endpoint`: success, the code of every failure the catalogue lists
 /// for it (in ascending order), 5000 (an injected envelope, or the fake's own failure), and the
 /// transport faults; nothing for a request that is no endpoint.
-pub fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
+pub(crate) fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
     let Some(def) = endpoint.def() else {
         return Vec::new();
     };

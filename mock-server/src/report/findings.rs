@@ -247,7 +247,7 @@ impl Finding {
 }
 
 /// Every finding about `s` alone.
-pub fn request_findings(s: &RequestSummary) -> Vec<Finding> {
+pub(crate) fn request_findings(s: &RequestSummary) -> Vec<Finding> {
     let mut found = Vec::new();
     token_placement(s, &mut found);
     if s.endpoint == Endpoint::Clone {

@@ -90,7 +90,7 @@ fn cases(client: &ClientReport) -> Vec<Case> {
 }
 
 /// Renders `report` as JUnit XML.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let suites: Vec<(&ClientReport, Vec<Case>)> =
         report.clients.iter().map(|c| (c, cases(c))).collect();
     let count = |pred: &dyn Fn(&Case) -> bool| -> usize {

@@ -15,16 +15,16 @@
 //! - [`cli`]: `coze-mock report`. The admin routes that serve the report and the inspector page are
 //!   [`crate::admin::report`]'s.
 
-pub mod archive;
-pub mod cli;
-pub mod concluded;
-pub mod coverage;
-pub mod findings;
-pub mod junit;
-pub mod money;
-pub mod session;
-pub mod text;
-pub mod vocabulary;
+pub(crate) mod archive;
+pub(crate) mod cli;
+pub(crate) mod concluded;
+pub(crate) mod coverage;
+pub(crate) mod findings;
+pub(crate) mod junit;
+pub(crate) mod money;
+pub(crate) mod session;
+pub(crate) mod text;
+pub(crate) mod vocabulary;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,12 +34,12 @@ use coverage::EndpointCoverage;
 use findings::{Finding, FindingId, Severity};
 
 /// Distinct evidence lines and logids a finding group keeps as examples.
-pub const EXAMPLES_KEPT: usize = 5;
+pub(crate) const EXAMPLES_KEPT: usize = 5;
 
 /// Clients the report keeps apart: a fake that CI hammers with ever new tokens or User-Agents must not
 /// grow without bound. The requests of clients past this many count in the totals and in
 /// [`Report::requests_of_clients_not_kept`].
-pub const CLIENTS_KEPT: usize = 1000;
+pub(crate) const CLIENTS_KEPT: usize = 1000;
 
 /// The report over every request since the fake started or the report was last emptied
 /// (`DELETE /__admin/report`): a reset of the fake's state leaves it. Reports add up: [`Report::merge`]
@@ -405,7 +405,8 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{ClientFamily, TokenPlacement};
+    use crate::capture::client::ClientFamily;
+    use crate::capture::TokenPlacement;
     use crate::report::findings::request_findings;
     use crate::report::findings::tests::clean_clone;
 

@@ -12,10 +12,10 @@ use crate::capture::{Client, Endpoint, FaultKind, Outcome, RequestSummary};
 use crate::error::ApiError;
 
 /// Distinct (workspace, name, audio) clones the watch remembers.
-pub const CLONES_REMEMBERED: usize = 10_000;
+pub(crate) const CLONES_REMEMBERED: usize = 10_000;
 
 /// New voices a client must have created before a refusal for want of a slot counts as a clone loop.
-pub const LOOP_MIN_VOICES: u32 = 2;
+pub(crate) const LOOP_MIN_VOICES: u32 = 2;
 
 /// What the watch knows of one (workspace, name, audio).
 #[derive(Debug, Clone, Default)]
@@ -29,7 +29,7 @@ struct CloneHistory {
 
 /// The sequence state behind the money findings.
 #[derive(Debug, Default)]
-pub struct MoneyWatch {
+pub(crate) struct MoneyWatch {
     clones: HashMap<(String, String, String), CloneHistory>,
     order: VecDeque<(String, String, String)>,
     created_by_client: HashMap<Client, u32>,
@@ -48,7 +48,7 @@ fn clone_limit_rule() -> &'static str {
 }
 
 /// How the report describes an answer that left the client in doubt.
-pub fn describe_doubt(outcome: &Outcome) -> String {
+pub(crate) fn describe_doubt(outcome: &Outcome) -> String {
     if outcome.abandoned {
         return match outcome.fault {
             Some(FaultKind::Latency { ms }) => {
@@ -71,7 +71,7 @@ pub fn describe_doubt(outcome: &Outcome) -> String {
 
 impl MoneyWatch {
     /// Takes the next request and returns the findings it makes with the ones before it.
-    pub fn observe(&mut self, s: &RequestSummary) -> Vec<Finding> {
+    pub(crate) fn observe(&mut self, s: &RequestSummary) -> Vec<Finding> {
         if s.endpoint != Endpoint::Clone {
             return Vec::new();
         }
@@ -274,7 +274,7 @@ mod tests {
         assert!(watch.observe(&other_space).is_empty(), "another workspace");
         let mut other_audio = clean_clone();
         other_audio.inputs.file.as_mut().unwrap().hash =
-            crate::capture::AudioHasher::digest(b"more");
+            crate::capture::fingerprint::AudioHasher::digest(b"more");
         assert!(watch.observe(&other_audio).is_empty(), "other audio");
     }
 

@@ -4,7 +4,7 @@ use crate::capture::session::{SessionEnd, SessionSummary};
 use crate::report::findings::{Finding, FindingId};
 
 /// The client's mistakes in a session.
-pub fn session_findings(s: &SessionSummary) -> Vec<Finding> {
+pub(crate) fn session_findings(s: &SessionSummary) -> Vec<Finding> {
     let mut found = Vec::new();
     if s.uncompleted_text_bytes > 0 {
         found.push(Finding::new(

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::Report;
 
 /// Renders `report` for people: totals, then per client its coverage gaps and findings.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let t = report.totals;
     // Writing to a `String` cannot fail.

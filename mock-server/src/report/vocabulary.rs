@@ -20,7 +20,7 @@ const ALIASES: [(Endpoint, &str, &str); 12] = [
 ];
 
 /// The names of the inputs `endpoint` documents, as the catalogue lists them (none for unknown paths).
-pub fn documented(endpoint: Endpoint) -> Vec<&'static str> {
+pub(crate) fn documented(endpoint: Endpoint) -> Vec<&'static str> {
     endpoint
         .def()
         .map(|d| d.input_names().collect())
@@ -38,7 +38,7 @@ fn folded(name: &str) -> String {
 
 /// The documented name `sent` most likely stands for: same letters in another case or separator style,
 /// a known alias, or a misspelling at most two edits away (for names of four or more characters).
-pub fn did_you_mean(endpoint: Endpoint, sent: &str) -> Option<&'static str> {
+pub(crate) fn did_you_mean(endpoint: Endpoint, sent: &str) -> Option<&'static str> {
     let names = documented(endpoint);
     let f = folded(sent);
     if let Some(name) = names.iter().find(|n| folded(n) == f) {

@@ -12,14 +12,14 @@ use crate::synth::{Chunks, Speech};
 
 /// The chunk duration when `pcm_config.frame_size_ms` is not set: 250 ms, the size of most chunks in
 /// the recorded session (12,000 bytes of 24 kHz pcm).
-pub const DEFAULT_FRAME_MS: f64 = 250.0;
+pub(crate) const DEFAULT_FRAME_MS: f64 = 250.0;
 
 /// The bytes of one `opus` chunk (Ogg pages cut as they come).
-pub const OPUS_CHUNK_BYTES: usize = 4096;
+pub(crate) const OPUS_CHUNK_BYTES: usize = 4096;
 
 /// The audio settings in force in a session.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OutputConfig {
+pub(crate) struct OutputConfig {
     /// One of [`crate::rules::SPEECH_STREAM_CODECS`].
     pub codec: &'static str,
     /// Samples per second.
@@ -34,7 +34,7 @@ pub struct OutputConfig {
 
 impl OutputConfig {
     /// The defaults (`pcm`, 24 kHz, rate 0) with `voice_id`.
-    pub fn new(voice_id: String) -> OutputConfig {
+    pub(crate) fn new(voice_id: String) -> OutputConfig {
         OutputConfig {
             codec: "pcm",
             sample_rate: SPEECH_DEFAULT_SAMPLE_RATE,
@@ -45,17 +45,17 @@ impl OutputConfig {
     }
 
     /// The speed factor: 1 + rate / 100 (−50 → 0.5, 100 → 2).
-    pub fn speed(&self) -> f64 {
+    pub(crate) fn speed(&self) -> f64 {
         1.0 + self.speech_rate as f64 / 100.0
     }
 
     /// The duration of each chunk.
-    pub fn frame_ms(&self) -> f64 {
+    pub(crate) fn frame_ms(&self) -> f64 {
         self.frame_size_ms.unwrap_or(DEFAULT_FRAME_MS)
     }
 
     /// How `speech.updated` shows the configuration.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let mut pcm = serde_json::json!({"sample_rate": self.sample_rate});
         if let Some(ms) = self.frame_size_ms {
             pcm["frame_size_ms"] = serde_json::json!(ms);
@@ -80,7 +80,7 @@ impl OutputConfig {
 }
 
 /// The audio of `text` in the configuration's codec, chunk by chunk.
-pub fn sentence_audio(text: &str, config: &OutputConfig) -> AudioChunks {
+pub(crate) fn sentence_audio(text: &str, config: &OutputConfig) -> AudioChunks {
     let format = if config.codec == "opus" {
         SpeechFormat::OggOpus
     } else {
@@ -107,7 +107,7 @@ pub fn sentence_audio(text: &str, config: &OutputConfig) -> AudioChunks {
 
 /// [`sentence_audio`]'s chunks: each [`OutputConfig::frame_ms`] of audio (opus: [`OPUS_CHUNK_BYTES`]) but the last.
 #[derive(Debug)]
-pub struct AudioChunks {
+pub(crate) struct AudioChunks {
     source: Chunks,
     pending: BytesMut,
     chunk: usize,
@@ -154,7 +154,7 @@ impl Iterator for AudioChunks {
 }
 
 /// G.711 A-law (ITU-T G.711, the usual segment search).
-pub fn linear_to_alaw(sample: i16) -> u8 {
+pub(crate) fn linear_to_alaw(sample: i16) -> u8 {
     let sign = if sample >= 0 { 0xd5 } else { 0x55 };
     let magnitude = (i32::from(sample).abs().min(32767) >> 3) as u16;
     let byte = if magnitude < 32 {
@@ -167,7 +167,7 @@ pub fn linear_to_alaw(sample: i16) -> u8 {
 }
 
 /// G.711 μ-law (ITU-T G.711, bias 132).
-pub fn linear_to_ulaw(sample: i16) -> u8 {
+pub(crate) fn linear_to_ulaw(sample: i16) -> u8 {
     const BIAS: i32 = 0x84;
     let sign: u8 = if sample < 0 { 0x80 } else { 0 };
     let magnitude = (i32::from(sample).abs().min(32635) + BIAS) as u16;
@@ -179,7 +179,7 @@ pub fn linear_to_ulaw(sample: i16) -> u8 {
 /// Splits text into the sentences the fake announces with `conversation.audio.sentence_start`: each ends
 /// at 。！？；!?; or a line break; one without final punctuation gets 「。」, as the recorded session's
 /// 「今天天气不错」 came back as 「今天天气不错。」. Sentences of only whitespace are dropped.
-pub fn sentences(text: &str) -> Vec<String> {
+pub(crate) fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for c in text.chars() {

@@ -23,7 +23,7 @@ use crate::rules::{
 
 /// What the loop reads from its socket.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
+pub(crate) enum Incoming {
     /// A text frame.
     Text(String),
     /// A binary frame of this many bytes.
@@ -37,7 +37,7 @@ pub enum Incoming {
 }
 
 /// The socket as the loop sees it: [`super::AxumChannel`] in the server, a scripted one in tests.
-pub trait Channel: Send {
+pub(crate) trait Channel: Send {
     /// The next frame that matters (pings are answered below this).
     fn recv(&mut self) -> impl Future<Output = Incoming> + Send;
     /// Sends a text frame; `Err` when the connection is gone.
@@ -48,7 +48,7 @@ pub trait Channel: Send {
 
 /// The session's time bounds.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// The longest wait for the client's next frame.
     pub idle: Duration,
     /// The longest one frame to the client may take to send.
@@ -79,7 +79,7 @@ impl<C: Channel> Channel for &mut C {
 }
 
 /// A session in progress.
-pub struct Conversation<C> {
+pub(crate) struct Conversation<C> {
     channel: C,
     session: Session,
     logid: String,
@@ -94,7 +94,7 @@ fn now_ms() -> i64 {
 
 impl<C: Channel> Conversation<C> {
     /// A session over `channel` whose events carry `logid`, with the fault injected into its handshake.
-    pub fn new(
+    pub(crate) fn new(
         channel: C,
         session: Session,
         logid: String,
@@ -112,7 +112,7 @@ impl<C: Channel> Conversation<C> {
     }
 
     /// Runs the session to its end; what the journal keeps of it.
-    pub async fn run(mut self) -> SessionSummary {
+    pub(crate) async fn run(mut self) -> SessionSummary {
         let end = match self.exchange().await {
             Ok(end) | Err(end) => end,
         };

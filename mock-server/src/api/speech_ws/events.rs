@@ -13,18 +13,18 @@ use crate::rules::{
 };
 
 /// `speech.update`: sets the voice, codec, sample rate and speech rate.
-pub const SPEECH_UPDATE: &str = SPEECH_STREAM_CLIENT_EVENTS[0];
+pub(crate) const SPEECH_UPDATE: &str = SPEECH_STREAM_CLIENT_EVENTS[0];
 /// `input_text_buffer.append`: adds text to the buffer.
-pub const TEXT_APPEND: &str = SPEECH_STREAM_CLIENT_EVENTS[1];
+pub(crate) const TEXT_APPEND: &str = SPEECH_STREAM_CLIENT_EVENTS[1];
 /// `input_text_buffer.complete`: speaks the buffer.
-pub const TEXT_COMPLETE: &str = SPEECH_STREAM_CLIENT_EVENTS[2];
+pub(crate) const TEXT_COMPLETE: &str = SPEECH_STREAM_CLIENT_EVENTS[2];
 
 /// The most of a refused frame an `error` event quotes in `detail.origin_message`.
-pub const ORIGIN_MESSAGE_MAX_BYTES: usize = 1024;
+pub(crate) const ORIGIN_MESSAGE_MAX_BYTES: usize = 1024;
 
 /// What `speech.update` asks to change; `None` leaves a setting as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputAudioUpdate {
+pub(crate) struct OutputAudioUpdate {
     /// `output_audio.codec`, one of [`SPEECH_STREAM_CODECS`].
     pub codec: Option<&'static str>,
     /// `output_audio.pcm_config.sample_rate`, one of [`SPEECH_SAMPLE_RATES`].
@@ -39,7 +39,7 @@ pub struct OutputAudioUpdate {
 
 /// An event a client sent, judged.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ClientEvent {
+pub(crate) enum ClientEvent {
     /// `speech.update`.
     Update(OutputAudioUpdate),
     /// `input_text_buffer.append` with its `data.delta`.
@@ -63,7 +63,7 @@ fn param(param: &'static str, expected: &str, value: &Value) -> ApiError {
 }
 
 /// `s` cut to at most `max` bytes, on a character boundary.
-pub fn clip(s: &str, max: usize) -> &str {
+pub(crate) fn clip(s: &str, max: usize) -> &str {
     let mut end = s.len().min(max);
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -72,13 +72,13 @@ pub fn clip(s: &str, max: usize) -> &str {
 }
 
 /// The `event_type` of a frame, if it has a string one: for the journal, before the event is judged.
-pub fn event_type_of(value: &Value) -> Option<&str> {
+pub(crate) fn event_type_of(value: &Value) -> Option<&str> {
     value.get("event_type").and_then(Value::as_str)
 }
 
 impl ClientEvent {
     /// Judges a parsed text frame: an object with a known string `event_type` and the `data` it needs.
-    pub fn parse(value: &Value) -> Result<ClientEvent, ApiError> {
+    pub(crate) fn parse(value: &Value) -> Result<ClientEvent, ApiError> {
         let object = value
             .as_object()
             .ok_or_else(|| invalid("a JSON object with a string event_type"))?;
@@ -189,7 +189,7 @@ fn parse_update(data: Option<&Value>) -> Result<OutputAudioUpdate, ApiError> {
 
 /// An event the fake sends.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ServerEvent {
+pub(crate) enum ServerEvent {
     /// `speech.created`: the session is open.
     Created,
     /// `speech.updated`, with the whole configuration now in force.
@@ -215,7 +215,7 @@ pub enum ServerEvent {
 
 impl ServerEvent {
     /// Its `event_type`.
-    pub fn event_type(&self) -> &'static str {
+    pub(crate) fn event_type(&self) -> &'static str {
         match self {
             ServerEvent::Created => "speech.created",
             ServerEvent::Updated(_) => "speech.updated",
@@ -228,7 +228,7 @@ impl ServerEvent {
     }
 
     /// The event as sent: a JSON text frame for the session with `logid`, at `respond_at_ms`.
-    pub fn render(&self, logid: &str, respond_at_ms: i64) -> String {
+    pub(crate) fn render(&self, logid: &str, respond_at_ms: i64) -> String {
         use base64::Engine;
         let mut detail = json!({"logid": logid, "respond_at": respond_at_ms.to_string()});
         let data = match self {
@@ -272,7 +272,7 @@ fn event_id() -> String {
 /// A logid in this channel's format, for a session opened at `now_ms`: `02`, the 13-digit Unix
 /// milliseconds, 32 lower-case hex digits (the serving host's IPv6 address in the recorded one) and 6
 /// more: 53 characters, like the recorded `021752378236593fdbddc020024081600000000000000169f8683`.
-pub fn session_logid(now_ms: i64) -> String {
+pub(crate) fn session_logid(now_ms: i64) -> String {
     let host: u128 = rand::random();
     let tail: u32 = rand::random::<u32>() & 0x00ff_ffff;
     format!("02{now_ms:013}{host:032x}{tail:06x}")

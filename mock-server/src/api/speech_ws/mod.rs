@@ -14,10 +14,10 @@
 //! - [`codec`]: the audio of each sentence in the session's codec, chunk by chunk.
 //! - [`conversation`]: the loop over the socket, bounded in memory and time, and the session faults.
 
-pub mod codec;
-pub mod conversation;
-pub mod events;
-pub mod session;
+pub(crate) mod codec;
+pub(crate) mod conversation;
+pub(crate) mod events;
+pub(crate) mod session;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -62,7 +62,7 @@ fn credentials(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, bool) {
 }
 
 /// Accepts the handshake and runs the session.
-pub async fn speech_stream(
+pub(crate) async fn speech_stream(
     State(app): State<AppState>,
     extensions: Extensions,
     headers: HeaderMap,
@@ -106,7 +106,7 @@ pub async fn speech_stream(
 }
 
 /// An axum WebSocket as the conversation's [`Channel`].
-pub struct AxumChannel(pub WebSocket);
+pub(crate) struct AxumChannel(pub WebSocket);
 
 impl Channel for AxumChannel {
     async fn recv(&mut self) -> Incoming {

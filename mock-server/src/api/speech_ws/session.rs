@@ -19,7 +19,7 @@ use crate::system_voices::find_voice;
 
 /// What to do after a frame.
 #[derive(Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// Send `speech.updated` with this configuration.
     Updated(Value),
     /// Nothing to send (an append that fits).
@@ -41,7 +41,7 @@ pub enum Reply {
 }
 
 /// A session's state.
-pub struct Session {
+pub(crate) struct Session {
     app: AppState,
     principal: Principal,
     config: Option<OutputConfig>,
@@ -53,7 +53,7 @@ pub struct Session {
 
 impl Session {
     /// A session for `principal`.
-    pub fn new(app: AppState, principal: Principal, token_in_query: bool) -> Session {
+    pub(crate) fn new(app: AppState, principal: Principal, token_in_query: bool) -> Session {
         let config = app
             .settings
             .system_voices
@@ -78,12 +78,12 @@ impl Session {
     }
 
     /// Bytes of text appended and not yet completed.
-    pub fn buffered_bytes(&self) -> usize {
+    pub(crate) fn buffered_bytes(&self) -> usize {
         self.buffer.len()
     }
 
     /// Judges a text frame.
-    pub fn handle(&mut self, text: &str) -> Reply {
+    pub(crate) fn handle(&mut self, text: &str) -> Reply {
         let value: Result<Value, _> = serde_json::from_str(text);
         let event_type = match &value {
             Ok(v) => event_type_of(v).unwrap_or("(no event_type)"),
@@ -103,7 +103,7 @@ impl Session {
     }
 
     /// Notes a binary frame, which the channel does not use.
-    pub fn binary(&mut self, bytes: usize) -> Reply {
+    pub(crate) fn binary(&mut self, bytes: usize) -> Reply {
         self.summary.received("(binary frame)");
         Reply::Refuse {
             error: ApiError::StreamEventInvalid {
