@@ -341,7 +341,7 @@ pub enum ApiError {
         /// The HTTP status.
         status: StatusCode,
     },
-    /// Occurs when the body stalls or trickles (see [`crate::request_body::guarded`]).
+    /// Occurs when the body stalls or trickles (see `request_body::guarded`).
     #[error("{0}")]
     BodyTooSlow(SlowBody),
     /// Occurs when the fake itself fails (storage); the cause goes to the log, never to the client.

@@ -44,7 +44,7 @@ pub enum Storage {
 pub struct Options {
     /// Where the state lives.
     pub storage: Storage,
-    /// The token the admin API requires; see [`crate::admin`] for the rule without one.
+    /// The token the admin API requires; see the `admin` module for the rule without one.
     pub admin_token: Option<String>,
 }
 

@@ -23,7 +23,7 @@ use crate::faults::fault_layer;
 use crate::journal::{journal_layer, JournalState};
 use crate::state::AppState;
 
-/// The whole API as a router, for [`crate::serve`] and for `oneshot` tests.
+/// The whole API as a router, for the server and for `oneshot` tests.
 ///
 /// The API's routes sit in layers, outermost first: the journal (sees the final answer), the logid
 /// (renders envelopes), the faults (so an injected envelope gets a logid too), the error status

@@ -85,7 +85,10 @@ mod tests {
             i.file = Some(file);
         });
         let file = notes.take().file.unwrap();
-        assert_eq!(file.hash, crate::capture::fingerprint::AudioHasher::digest(b"RIFF"));
+        assert_eq!(
+            file.hash,
+            crate::capture::fingerprint::AudioHasher::digest(b"RIFF")
+        );
         let mut sealed = file.clone();
         sealed.seal();
         assert_eq!(sealed, file, "already sealed: nothing left to drop");

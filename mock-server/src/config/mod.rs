@@ -3,9 +3,10 @@
 //! Read from TOML ([`Config::from_file`], `coze-mock serve --config FILE`) or JSON (admin seeds); with no
 //! file, [`Config::default`] gives a working setup: the token `pat_mock`, with every permission, on an
 //! enterprise account with 100 voice slots and one personal workspace. A file that declares no account,
-//! workspace or token (only `[fidelity]`, say) keeps that setup. [`Config::validate`] checks every
-//! reference and id, reports every problem at once, and builds the runtime [`Directory`]. The
-//! `[fidelity]` and `[rules]` tables are [`crate::fidelity`]'s settings.
+//! workspace or token (only `[fidelity]`, say) keeps that setup. Validation checks every reference and
+//! id, reports every problem at once, and builds the runtime table of tokens; [`Config::from_file`]
+//! validates, and so does a server starting from a configuration. The `[fidelity]` and `[rules]` tables
+//! are [`FidelitySettings`] and [`RuleSettings`].
 
 mod file;
 mod reach;
@@ -55,7 +56,7 @@ pub struct Config {
     /// How uploaded audio is judged beyond its format: duration bounds and the `text` check (`[audio]`).
     #[serde(default)]
     pub audio: AudioPolicy,
-    /// Which source the fake follows where they disagree (`[fidelity]`; see [`crate::fidelity`]).
+    /// Which source the fake follows where they disagree (`[fidelity]`; `coze-mock fidelity` lists each choice).
     #[serde(default)]
     pub fidelity: FidelitySettings,
     /// Documented rules that changed between versions of the page (`[rules]`).
@@ -295,7 +296,7 @@ impl Config {
     }
 
     /// Whether it declares no account, workspace or token (a file holding only settings).
-    pub fn declares_no_principals(&self) -> bool {
+    pub(crate) fn declares_no_principals(&self) -> bool {
         self.accounts.is_empty() && self.workspaces.is_empty() && self.tokens.is_empty()
     }
 
@@ -328,7 +329,7 @@ impl Config {
     }
 
     /// The account owning workspace `space_id`.
-    pub fn workspace_owner(&self, space_id: &str) -> Option<&str> {
+    pub(crate) fn workspace_owner(&self, space_id: &str) -> Option<&str> {
         self.workspaces
             .iter()
             .find(|w| w.id == space_id)
@@ -337,7 +338,7 @@ impl Config {
 
     /// Adds the accounts, workspaces, tokens and voices of `other` (its system voices and audio policy
     /// are ignored: those come from the configuration file only).
-    pub fn extend(&mut self, other: Config) {
+    pub(crate) fn extend(&mut self, other: Config) {
         self.accounts.extend(other.accounts);
         self.workspaces.extend(other.workspaces);
         self.tokens.extend(other.tokens);
@@ -346,7 +347,7 @@ impl Config {
 }
 
 /// Whether `s` is a non-empty run of decimal digits, the shape of Coze's ids.
-pub fn is_decimal_id(s: &str) -> bool {
+pub(crate) fn is_decimal_id(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -5,7 +5,7 @@ use crate::rules::CREATE_VOICE_PERMISSION;
 
 impl Config {
     /// Why no token can clone a voice at Unix time `now`, or `None` when one can. For a configuration
-    /// that passed [`Config::validate`].
+    /// that passed validation.
     ///
     /// A token can clone when it has not expired, holds `createVoice`, and its account is on a team or
     /// enterprise plan and not in arrears. (Its workspaces are its account's: validation refuses any

@@ -77,7 +77,10 @@ impl<T> Ring<T> {
 
 impl<T> Ring<T> {
     /// Calls `read` with every item kept and its number, oldest first, under the ring's lock (no copy).
-    pub(crate) fn scan<R>(&self, read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&T>>) -> R) -> R {
+    pub(crate) fn scan<R>(
+        &self,
+        read: impl FnOnce(&mut dyn Iterator<Item = Numbered<&T>>) -> R,
+    ) -> R {
         let inner = self.lock();
         let first = inner.first_id();
         read(

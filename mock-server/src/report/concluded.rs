@@ -62,7 +62,10 @@ impl Conclusions {
     }
 
     /// The findings about `entry`'s request, judged against the outcome its test declared.
-    pub(crate) fn conclude(&mut self, entry: &JournalEntry) -> (Vec<Finding>, Option<ExpectRecord>) {
+    pub(crate) fn conclude(
+        &mut self,
+        entry: &JournalEntry,
+    ) -> (Vec<Finding>, Option<ExpectRecord>) {
         let findings = self.findings(&entry.request);
         match &entry.expect {
             Some(declared) if declared.judges(&entry.request.outcome) => {
