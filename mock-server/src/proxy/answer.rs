@@ -9,7 +9,7 @@ use crate::capture::fingerprint::AudioHasher;
 use crate::envelope::{LOGID_HEADER, RULE_HEADER};
 
 /// The largest JSON body kept for the comparison and the record; a larger one is kept as its length.
-pub const JSON_KEPT_MAX_BYTES: usize = 1024 * 1024;
+pub(crate) const JSON_KEPT_MAX_BYTES: usize = 1024 * 1024;
 
 /// Bytes kept to tell an audio format by its first bytes.
 const MAGIC_BYTES: usize = 16;
@@ -83,7 +83,7 @@ impl BodyNotes {
 }
 
 /// The format an audio answer's first bytes show.
-pub fn audio_format(head: &[u8]) -> &'static str {
+pub(crate) fn audio_format(head: &[u8]) -> &'static str {
     match head {
         [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] => "wav",
         [b'I', b'D', b'3', ..] => "mp3",
@@ -94,7 +94,7 @@ pub fn audio_format(head: &[u8]) -> &'static str {
 }
 
 /// The media type without parameters, lower case (`application/json`).
-pub fn essence(content_type: &str) -> String {
+pub(crate) fn essence(content_type: &str) -> String {
     content_type
         .split(';')
         .next()
@@ -105,7 +105,7 @@ pub fn essence(content_type: &str) -> String {
 
 /// One whole answer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// HTTP status.
     pub status: u16,
     /// The media type.
@@ -120,7 +120,7 @@ pub struct Answer {
 
 impl Answer {
     /// An answer with this status and headers, and its noted body.
-    pub fn new(status: u16, headers: &HeaderMap, body: Value) -> Answer {
+    pub(crate) fn new(status: u16, headers: &HeaderMap, body: Value) -> Answer {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -137,17 +137,17 @@ impl Answer {
     }
 
     /// The envelope's `code`, if the body is one.
-    pub fn code(&self) -> Option<i64> {
+    pub(crate) fn code(&self) -> Option<i64> {
         self.body.get("code").and_then(Value::as_i64)
     }
 
     /// Whether the answer refuses the request: an error envelope or an error status.
-    pub fn refuses(&self) -> bool {
+    pub(crate) fn refuses(&self) -> bool {
         self.status >= 400 || self.code().is_some_and(|c| c != 0)
     }
 
     /// `{status, headers, body}` for [`crate::compare`]; the content type by its media type.
-    pub fn as_value(&self) -> Value {
+    pub(crate) fn as_value(&self) -> Value {
         let mut headers = serde_json::Map::new();
         if let Some(t) = &self.content_type {
             headers.insert("content-type".into(), Value::String(t.clone()));

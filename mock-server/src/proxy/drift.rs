@@ -12,7 +12,7 @@ use super::verdict::Divergence;
 use crate::report::junit::escape;
 
 /// Exchanges kept (the latest); the totals count every one.
-pub const KEPT_EXCHANGES: usize = 10_000;
+pub(crate) const KEPT_EXCHANGES: usize = 10_000;
 
 /// What became of one exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ pub struct LedgerEvidence {
 }
 
 /// Logids kept per ledger row.
-pub const LOGIDS_PER_ROW: usize = 20;
+pub(crate) const LOGIDS_PER_ROW: usize = 20;
 
 /// What `GET /__admin/drift` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ pub struct DriftReport {
 
 /// The log, shared by every exchange.
 #[derive(Debug)]
-pub struct DriftLog {
+pub(crate) struct DriftLog {
     upstream: String,
     spend: String,
     inner: Mutex<Inner>,
@@ -132,7 +132,7 @@ struct Inner {
 
 impl DriftLog {
     /// An empty log of a proxy to `upstream` under `spend`.
-    pub fn new(upstream: String, spend: &str) -> DriftLog {
+    pub(crate) fn new(upstream: String, spend: &str) -> DriftLog {
         DriftLog {
             upstream,
             spend: spend.to_owned(),
@@ -146,14 +146,14 @@ impl DriftLog {
     }
 
     /// The number of the next exchange.
-    pub fn next_seq(&self) -> u64 {
+    pub(crate) fn next_seq(&self) -> u64 {
         let mut inner = self.lock();
         inner.next_seq += 1;
         inner.next_seq
     }
 
     /// Adds a finished exchange.
-    pub fn add(&self, exchange: DriftExchange) {
+    pub(crate) fn add(&self, exchange: DriftExchange) {
         let mut inner = self.lock();
         let t = &mut inner.totals;
         t.exchanges += 1;
@@ -188,7 +188,7 @@ impl DriftLog {
     }
 
     /// The report as it stands.
-    pub fn report(&self) -> DriftReport {
+    pub(crate) fn report(&self) -> DriftReport {
         let inner = self.lock();
         let mut exchanges: Vec<DriftExchange> = inner.exchanges.iter().cloned().collect();
         exchanges.sort_by_key(|e| e.seq);

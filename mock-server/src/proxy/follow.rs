@@ -19,7 +19,7 @@ const LEARNED_VOICE_SLOTS: u32 = 10_000;
 
 /// The accounts, workspaces and tokens learned from the traffic (without `--config`).
 #[derive(Debug, Default)]
-pub struct Learner {
+pub(crate) struct Learner {
     learned: Mutex<Config>,
 }
 
@@ -33,7 +33,7 @@ fn digits(token: &str) -> String {
 
 impl Learner {
     /// An empty learner.
-    pub fn new() -> Learner {
+    pub(crate) fn new() -> Learner {
         Learner {
             learned: Mutex::new(Config {
                 accounts: Vec::new(),
@@ -47,7 +47,7 @@ impl Learner {
 
     /// Makes `token` an account that may clone, if the shadow does not know it: the upstream decides
     /// authentication.
-    pub fn token(&self, shadow: &AppState, token: &str) {
+    pub(crate) fn token(&self, shadow: &AppState, token: &str) {
         if token.is_empty() || shadow.directory.principal(token).is_some() {
             return;
         }
@@ -80,7 +80,7 @@ impl Learner {
     }
 
     /// Makes `space_id` a workspace of `token`, which a clone names.
-    pub fn space(&self, shadow: &AppState, token: &str, space_id: &str) {
+    pub(crate) fn space(&self, shadow: &AppState, token: &str, space_id: &str) {
         if !crate::config::is_decimal_id(space_id)
             || shadow
                 .directory
@@ -122,7 +122,7 @@ fn apply(shadow: &AppState, learned: &Config) {
 }
 
 /// After a clone both answered: the shadow's new voice takes the id the upstream gave.
-pub fn adopt_clone(shadow: &AppState, real: &Answer, fake: &Answer) {
+pub(crate) fn adopt_clone(shadow: &AppState, real: &Answer, fake: &Answer) {
     let id = |a: &Answer| {
         a.body
             .pointer("/data/voice_id")
@@ -140,7 +140,7 @@ pub fn adopt_clone(shadow: &AppState, real: &Answer, fake: &Answer) {
 
 /// After a list the upstream answered: its cloned voices, with their remaining trainings, become the
 /// shadow's (in the token's personal workspace).
-pub fn adopt_list(shadow: &AppState, token: &str, real: &Answer) {
+pub(crate) fn adopt_list(shadow: &AppState, token: &str, real: &Answer) {
     let Some(principal) = shadow.directory.principal(token) else {
         return;
     };
@@ -209,7 +209,7 @@ pub fn adopt_list(shadow: &AppState, token: &str, real: &Answer) {
 
 /// The `space_id` field of a multipart body's first bytes, if it comes before the file (as every
 /// official SDK sends it).
-pub fn space_id_in(head: &[u8]) -> Option<String> {
+pub(crate) fn space_id_in(head: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(head);
     let at = text.find("name=\"space_id\"")?;
     let rest = &text[at..];

@@ -10,14 +10,14 @@
 //! the client's connection without an answer (as the real API would leave it), recorded as an upstream
 //! failure, never as a divergence.
 
-pub mod answer;
-pub mod drift;
-pub mod follow;
-pub mod record;
-pub mod spend;
-pub mod tee;
-pub mod upstream;
-pub mod verdict;
+pub(crate) mod answer;
+pub(crate) mod drift;
+pub(crate) mod follow;
+pub(crate) mod record;
+pub(crate) mod spend;
+pub(crate) mod tee;
+pub(crate) mod upstream;
+pub(crate) mod verdict;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,11 +65,11 @@ use upstream::{strip_hop_by_hop, Failure, Upstream};
 pub const DRIFT_PATH: &str = "/__admin/drift";
 
 /// The default of `--upstream-timeout`.
-pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The largest body held under `--spend refusals` while the shadow judges it: the clone limit and room
 /// for the form's fields. A larger body is answered by the shadow alone.
-pub const HOLD_MAX_BYTES: usize = crate::rules::FILE_MAX_BYTES as usize + 1024 * 1024;
+pub(crate) const HOLD_MAX_BYTES: usize = crate::rules::FILE_MAX_BYTES as usize + 1024 * 1024;
 
 /// How long the shadow may take to judge a request (it runs in memory).
 const SHADOW_TIMEOUT: Duration = Duration::from_secs(120);
@@ -112,10 +112,10 @@ impl ProxySettings {
 /// The connection was closed without an answer: the upstream gave none.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct Dropped(String);
+pub(crate) struct Dropped(String);
 
 /// One proxy: the shadow, the upstream, the guard, the log.
-pub struct Proxy {
+pub(crate) struct Proxy {
     shadow: AppState,
     shadow_router: Router,
     drift_router: Router,
@@ -213,7 +213,7 @@ impl Head {
 
 impl Proxy {
     /// A proxy with a shadow started from `config` and `options`, listening on a loopback address or not.
-    pub fn new(
+    pub(crate) fn new(
         config: &Config,
         options: &Options,
         loopback: bool,
@@ -246,12 +246,15 @@ impl Proxy {
     }
 
     /// The drift report as it stands.
-    pub fn drift_report(&self) -> DriftReport {
+    pub(crate) fn drift_report(&self) -> DriftReport {
         self.drift.report()
     }
 
     /// Answers one request: the drift report, the shadow's admin API, or an exchange.
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response, Dropped> {
+    pub(crate) async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Result<Response, Dropped> {
         let request = request.map(Body::new);
         let path = request.uri().path();
         if path == DRIFT_PATH {

@@ -31,10 +31,10 @@ use crate::envelope::LOGID_HEADER;
 use crate::error::CODE_AUTHENTICATION_INVALID;
 
 /// The largest text field or JSON body kept in a record.
-pub const KEPT_MAX_BYTES: usize = 1024 * 1024;
+pub(crate) const KEPT_MAX_BYTES: usize = 1024 * 1024;
 
 /// What replaces a token.
-pub const TOKEN_PLACEHOLDER: &str = "[token]";
+pub(crate) const TOKEN_PLACEHOLDER: &str = "[token]";
 
 /// JSON keys whose values are replaced by [`TOKEN_PLACEHOLDER`] wherever they appear.
 const TOKEN_KEYS: [&str; 5] = [
@@ -58,14 +58,14 @@ pub struct RecordSettings {
 
 /// What a request's body held, noted as it streamed to the upstream.
 #[derive(Debug, Default)]
-pub struct RequestNotes {
+pub(crate) struct RequestNotes {
     multipart: bool,
     parts: Vec<Value>,
     json: Option<Value>,
 }
 
 /// Writes the exchanges.
-pub struct Recorder {
+pub(crate) struct Recorder {
     settings: RecordSettings,
     base: String,
     ids: Mutex<HashMap<String, String>>,
@@ -73,7 +73,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder writing to `settings.dir` (created now) what went to `base`.
-    pub fn new(settings: RecordSettings, base: String) -> anyhow::Result<Recorder> {
+    pub(crate) fn new(settings: RecordSettings, base: String) -> anyhow::Result<Recorder> {
         std::fs::create_dir_all(&settings.dir)
             .with_context(|| format!("--record {}: cannot create it", settings.dir.display()))?;
         Ok(Recorder {
@@ -84,7 +84,12 @@ impl Recorder {
     }
 
     /// Notes what `body` holds as it streams (a task that reads one branch of the request's body).
-    pub fn observe(&self, headers: &HeaderMap, body: Body, seq: u64) -> JoinHandle<RequestNotes> {
+    pub(crate) fn observe(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+        seq: u64,
+    ) -> JoinHandle<RequestNotes> {
         let content_type = headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -104,7 +109,7 @@ impl Recorder {
 
     /// Writes one exchange; a failure to write is logged, never the client's problem.
     #[allow(clippy::too_many_arguments)]
-    pub fn save(
+    pub(crate) fn save(
         &self,
         endpoint: &Endpoint,
         seq: u64,

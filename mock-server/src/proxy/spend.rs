@@ -4,7 +4,7 @@
 use crate::catalogue::Endpoint;
 
 /// The response header marking an answer the shadow fake gave alone.
-pub const NOT_FORWARDED_HEADER: &str = "x-coze-mock-proxy";
+pub(crate) const NOT_FORWARDED_HEADER: &str = "x-coze-mock-proxy";
 
 /// What may be forwarded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

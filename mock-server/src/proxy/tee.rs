@@ -19,7 +19,7 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 /// Splits `body` into `n` bodies with the same bytes, to be read at once (each waits for the slowest:
 /// a branch nobody reads holds the others after a few chunks). A branch whose reader
 /// went away is dropped; the others go on. A failing body fails every branch.
-pub fn tee(body: Body, n: usize) -> Vec<Body> {
+pub(crate) fn tee(body: Body, n: usize) -> Vec<Body> {
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
         .map(|_| mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT))
         .unzip();
@@ -57,7 +57,7 @@ pub fn tee(body: Body, n: usize) -> Vec<Body> {
 
 /// How a watched body ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// Every byte passed.
     Complete,
     /// The body failed (the upstream dropped the connection, or went quiet too long).
@@ -136,7 +136,7 @@ impl<S> Drop for Watched<S> {
 
 /// Streams `body` on, noting it in `notes`, failing it if no chunk comes for `idle`; the receiver gets
 /// the notes and the ending once the body ends (or its `expected` length passed), fails, or is dropped.
-pub fn watch<S, E>(
+pub(crate) fn watch<S, E>(
     body: S,
     notes: BodyNotes,
     idle: std::time::Duration,

@@ -166,7 +166,7 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 ];
 
 /// Removes the hop-by-hop headers (`Transfer-Encoding` stays: hyper frames the body by it).
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in &HOP_BY_HOP {
         headers.remove(name);
     }

@@ -49,7 +49,7 @@ impl Divergence {
 
 /// The verdict on one exchange.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// Where the answers differ; empty when they agree.
     pub divergences: Vec<Divergence>,
     /// Ledger rows the exchange touched and the real answer agreed with.
@@ -57,7 +57,7 @@ pub struct Verdict {
 }
 
 /// Compares the real answer to a request with the shadow fake's.
-pub fn judge(endpoint: Endpoint, real: &Answer, fake: &Answer) -> Verdict {
+pub(crate) fn judge(endpoint: Endpoint, real: &Answer, fake: &Answer) -> Verdict {
     let real_text = fake
         .rule
         .as_deref()

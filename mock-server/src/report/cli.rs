@@ -107,7 +107,7 @@ pub async fn run(args: &ReportArgs) -> ExitCode {
 
 /// The sum of the reports saved in `paths` (as `--format json` prints them, or as the admin API's
 /// envelope).
-pub fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
+pub(crate) fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
     let mut merged = Report::default();
     for path in paths {
         let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -124,7 +124,7 @@ pub fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
 }
 
 /// Reads the report of the fake at `base_url` ([`crate::admin_client`]).
-pub async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
+pub(crate) async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
     let data = fetch_admin(base_url, "/__admin/report", admin_token).await?;
     serde_json::from_value(data).context("the report's shape")
 }
