@@ -23,7 +23,7 @@
 //! it then. A server on any other address without a token refuses every admin request but `health`,
 //! which tells nothing but that the server is up and its version.
 
-pub mod report;
+pub(crate) mod report;
 
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ use crate::voice_view::VoiceView;
 /// anyone ([`Access::Open`]) sit outside the access check described in the module doc. The report across
 /// resets ([`ReportArchive`]) is the admin API's alone: it lives in these routes, not in [`AppState`],
 /// so nothing the API's handlers share reaches the report.
-pub fn routes(state: AppState) -> Router<AppState> {
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     use AdminEndpoint::*;
     let routes = [
         Endpoint::Admin(Reset).route(reset),

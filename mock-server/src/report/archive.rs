@@ -12,7 +12,7 @@ use crate::journal::Journal;
 /// The report of the requests the journal has forgotten through resets, and where the journal's own
 /// records start to count.
 #[derive(Debug, Default)]
-pub struct ReportArchive(Mutex<Archived>);
+pub(crate) struct ReportArchive(Mutex<Archived>);
 
 #[derive(Debug, Default)]
 struct Archived {
@@ -29,7 +29,7 @@ impl ReportArchive {
     }
 
     /// The report since it was last emptied: the archive's and the journal's records.
-    pub fn report(&self, journal: &Journal) -> Report {
+    pub(crate) fn report(&self, journal: &Journal) -> Report {
         let archived = self.lock();
         let mut report = archived.before.clone();
         report.merge(Report::of_journal_after(journal, archived.counted_after));
@@ -37,7 +37,7 @@ impl ReportArchive {
     }
 
     /// Keeps the report of the journal's records, then clears the journal (the admin API's reset).
-    pub fn clear_journal(&self, journal: &Journal) {
+    pub(crate) fn clear_journal(&self, journal: &Journal) {
         let mut archived = self.lock();
         let current = Report::of_journal_after(journal, archived.counted_after);
         archived.before.merge(current);
@@ -46,7 +46,7 @@ impl ReportArchive {
     }
 
     /// Empties the report and returns it as it was; the journal keeps its records, which no longer count.
-    pub fn take(&self, journal: &Journal) -> Report {
+    pub(crate) fn take(&self, journal: &Journal) -> Report {
         let mut archived = self.lock();
         let mut report = std::mem::take(&mut archived.before);
         report.merge(Report::of_journal_after(journal, archived.counted_after));

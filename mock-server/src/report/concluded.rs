@@ -172,13 +172,14 @@ pub(crate) fn records(
 
 impl Report {
     /// The report over every request the journal keeps.
-    pub fn of_journal(journal: &Journal) -> Report {
+    #[cfg(test)]
+    pub(crate) fn of_journal(journal: &Journal) -> Report {
         Report::of_journal_after(journal, 0)
     }
 
     /// The report over the requests the journal keeps numbered above `after`; those before are read
     /// too, for the findings a request makes with the ones before it.
-    pub fn of_journal_after(journal: &Journal, after: u64) -> Report {
+    pub(crate) fn of_journal_after(journal: &Journal, after: u64) -> Report {
         journal.scan(|records| {
             let mut conclusions = Conclusions::default();
             let mut report = Report::default();

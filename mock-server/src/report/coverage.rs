@@ -11,7 +11,7 @@ use crate::error::CODE_INTERNAL;
 
 /// One outcome a client can be served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Served {
+pub(crate) enum Served {
     /// A plain success.
     Success,
     /// An error envelope with this code.
@@ -28,7 +28,7 @@ pub enum Served {
 
 impl Served {
     /// The outcome's name: `success`, `4302`, `429`, `5xx`, `latency`, `dropped`.
-    pub fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Served::Success => "success".to_owned(),
             Served::Code(c) => c.to_string(),
@@ -40,7 +40,7 @@ impl Served {
     }
 
     /// Parses a name.
-    pub fn from_name(name: &str) -> Option<Served> {
+    pub(crate) fn from_name(name: &str) -> Option<Served> {
         Some(match name {
             "success" => Served::Success,
             "429" => Served::TooManyRequests,
@@ -52,7 +52,7 @@ impl Served {
     }
 
     /// How a sentence names it: `4302`, `a 5xx`, `a dropped connection`.
-    pub fn phrase(self) -> String {
+    pub(crate) fn phrase(self) -> String {
         match self {
             Served::Success => "a success".to_owned(),
             Served::Code(c) => c.to_string(),
@@ -65,7 +65,7 @@ impl Served {
 
     /// Every outcome one answer served: a delayed success is both `latency` and `success`; a client that
     /// gave up was served only the delay, if any.
-    pub fn of(outcome: &Outcome) -> Vec<Served> {
+    pub(crate) fn of(outcome: &Outcome) -> Vec<Served> {
         let mut served = Vec::new();
         if outcome.abandoned {
             if let Some(FaultKind::Latency { .. }) = outcome.fault {
@@ -148,7 +148,7 @@ pub(crate) fn documented_outcomes(endpoint: Endpoint) -> Vec<Served> {
 
 /// One cell of the coverage grid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// The outcome.
     pub outcome: Served,
     /// How many answers served it.
@@ -157,7 +157,7 @@ pub struct Cell {
 
 /// One endpoint's row of the grid for one client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EndpointCoverage {
+pub(crate) struct EndpointCoverage {
     /// The endpoint.
     pub endpoint: Endpoint,
     /// Requests the client sent to it.
@@ -170,7 +170,7 @@ pub struct EndpointCoverage {
 
 impl EndpointCoverage {
     /// An empty row.
-    pub fn new(endpoint: Endpoint) -> EndpointCoverage {
+    pub(crate) fn new(endpoint: Endpoint) -> EndpointCoverage {
         EndpointCoverage {
             endpoint,
             requests: 0,
@@ -183,7 +183,7 @@ impl EndpointCoverage {
     }
 
     /// Counts one answer.
-    pub fn count(&mut self, outcome: &Outcome) {
+    pub(crate) fn count(&mut self, outcome: &Outcome) {
         self.requests += 1;
         for served in Served::of(outcome) {
             self.add(served, 1);
@@ -191,7 +191,7 @@ impl EndpointCoverage {
     }
 
     /// Adds `other`'s counts (the same endpoint, for another client or another run) to this row's.
-    pub fn absorb(&mut self, other: &EndpointCoverage) {
+    pub(crate) fn absorb(&mut self, other: &EndpointCoverage) {
         self.requests += other.requests;
         for cell in other.outcomes.iter().chain(&other.other) {
             if cell.seen > 0 {
@@ -216,7 +216,7 @@ impl EndpointCoverage {
     }
 
     /// The documented outcomes never served.
-    pub fn never_seen(&self) -> Vec<Served> {
+    pub(crate) fn never_seen(&self) -> Vec<Served> {
         self.outcomes
             .iter()
             .filter(|c| c.seen == 0)
@@ -225,7 +225,7 @@ impl EndpointCoverage {
     }
 
     /// "clone never saw 4302, 1109, a 5xx or a dropped connection", or `None` when everything was seen.
-    pub fn sentence(&self) -> Option<String> {
+    pub(crate) fn sentence(&self) -> Option<String> {
         let missing = self.never_seen();
         if self.requests == 0 {
             return Some(format!("never called {}", self.endpoint.name()));

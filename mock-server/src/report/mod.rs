@@ -45,7 +45,7 @@ pub(crate) const CLIENTS_KEPT: usize = 1000;
 /// (`DELETE /__admin/report`): a reset of the fake's state leaves it. Reports add up: [`Report::merge`]
 /// (`coze-mock report --merge`) gives the report of the requests of both.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub(crate) struct Report {
     /// Requests read.
     pub requests: u64,
     /// Findings by severity.
@@ -63,7 +63,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// Findings by severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Totals {
+pub(crate) struct Totals {
     /// Findings the real API would refuse.
     pub error: u64,
     /// Risky or costly findings.
@@ -88,7 +88,7 @@ impl Totals {
     }
 
     /// Findings at `severity` or above.
-    pub fn at_least(&self, severity: Severity) -> u64 {
+    pub(crate) fn at_least(&self, severity: Severity) -> u64 {
         match severity {
             Severity::Error => self.error,
             Severity::Warning => self.error + self.warning,
@@ -99,7 +99,7 @@ impl Totals {
 
 /// What one client (User-Agent family and token) did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClientReport {
+pub(crate) struct ClientReport {
     /// Who.
     pub client: Client,
     /// `cozepy/0.20.0 · pat_mock`.
@@ -217,7 +217,7 @@ fn failed_authentication(outcome: &Outcome) -> bool {
 
 /// The findings of one id for one client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FindingGroup {
+pub(crate) struct FindingGroup {
     /// The finding's id.
     pub id: FindingId,
     /// Its severity (`info` when expected).
@@ -285,7 +285,8 @@ impl FindingGroup {
 
 impl Report {
     /// The report over `requests`, oldest first, each with its findings.
-    pub fn build<'a>(
+    #[cfg(test)]
+    pub(crate) fn build<'a>(
         requests: impl IntoIterator<Item = (&'a RequestSummary, &'a [Finding])>,
     ) -> Report {
         let mut report = Report::default();
@@ -297,7 +298,8 @@ impl Report {
     }
 
     /// Takes one more request with its findings.
-    pub fn add(&mut self, summary: &RequestSummary, findings: &[Finding]) {
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, summary: &RequestSummary, findings: &[Finding]) {
         self.add_unsettled(summary, findings);
         self.settle();
     }
@@ -329,7 +331,7 @@ impl Report {
 
     /// Adds `other`'s requests to this report: the report of both sets of requests (the xdist workers
     /// of one pytest run, the shards of one CI run). Clients are matched as requests are.
-    pub fn merge(&mut self, other: Report) {
+    pub(crate) fn merge(&mut self, other: Report) {
         self.requests += other.requests;
         self.totals.merge(other.totals);
         self.requests_of_clients_not_kept += other.requests_of_clients_not_kept;
@@ -397,7 +399,7 @@ impl Report {
 
     /// Whether any finding is at `severity` or above: what `coze-mock report --fail-on` gates on.
     /// Expected findings are `info`, so `--fail-on error` and `--fail-on warning` pass over them.
-    pub fn fails_at(&self, severity: Severity) -> bool {
+    pub(crate) fn fails_at(&self, severity: Severity) -> bool {
         self.totals.at_least(severity) > 0
     }
 }
