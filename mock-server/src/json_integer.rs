@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
 /// An integer of type `T`, written `375` or `375.0`; refuses fractions, `null` and values out of range.
-pub fn integer<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn integer<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: TryFrom<i128>,
@@ -32,7 +32,7 @@ where
 }
 
 /// An optional integer: absent is `None` (with `#[serde(default)]`), `null` is refused.
-pub fn given_integer<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn given_integer<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: TryFrom<i128>,
@@ -41,7 +41,7 @@ where
 }
 
 /// An optional value: absent is `None` (with `#[serde(default)]`), `null` is refused.
-pub fn given<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn given<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
