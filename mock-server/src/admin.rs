@@ -32,7 +32,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::{Extension, Json, Router};
-use http::HeaderMap;
+use http::{HeaderMap, Uri};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::bearer_token;
@@ -47,7 +47,7 @@ use crate::journal::JournalFilter;
 use crate::report::archive::ReportArchive;
 use crate::report::concluded::{self, ConcludedRecord};
 use crate::startup::{configured_voice, effective_config, load};
-use crate::state::{base_url, now, AdminState, AppState};
+use crate::state::{now, AdminState, AppState};
 use crate::voice_view::VoiceView;
 
 /// The admin routes, each on the method and path the catalogue gives it; those the catalogue opens to
@@ -203,6 +203,7 @@ fn invalid(reason: impl Into<String>) -> ApiError {
 /// survive restarts, and dropped by `reset`.
 async fn seed(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Input(Json(body), _): AdminJson<serde_json::Value>,
 ) -> Result<Envelope<SeededVoices>, ApiError> {
@@ -230,7 +231,7 @@ async fn seed(
     let directory = config.validate().map_err(|e| invalid(format!("{e:#}")))?;
     let json = serde_json::to_string(&seed).map_err(|e| ApiError::Internal(e.to_string()))?;
     app.store.add_seed(&json)?;
-    let base = base_url(&headers);
+    let base = app.scheme.base_url(&headers, &uri);
     let time = now();
     let mut views = Vec::new();
     for v in &seed.voices {
@@ -261,9 +262,10 @@ struct AdminVoice {
 
 async fn voices(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Envelope<Vec<AdminVoice>>, ApiError> {
-    let base = base_url(&headers);
+    let base = app.scheme.base_url(&headers, &uri);
     let voices = app.store.all_voices()?;
     Ok(Envelope(
         voices

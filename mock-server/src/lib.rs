@@ -44,6 +44,7 @@
 //! - `admin`: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - `openapi`: the OpenAPI 3.1 description of the API and the admin API, built from `catalogue`.
 //! - `api`: one module per endpoint, and the router that nests the admin API outside the API's layers.
+//! - `tls`: HTTPS: a certificate generated at start-up for loopback, or the user's own.
 //! - `server`: binding and serving, as the binary runs the fake.
 //! - `in_process`: [`MockServer`], a fake inside a test's own process, and its builder.
 //! - `proxy`: `coze-mock proxy`: forwards a client's traffic to the real API and judges each exchange
@@ -83,6 +84,7 @@ mod state;
 mod store;
 mod synth;
 mod system_voices;
+mod tls;
 mod voice_view;
 
 pub use in_process::{MockServer, MockServerBuilder};
@@ -176,5 +178,9 @@ pub mod __internals {
     /// Deterministic audio.
     pub mod synth {
         pub use crate::synth::{wav, Speech};
+    }
+    /// HTTPS.
+    pub mod tls {
+        pub use crate::tls::{Tls, GENERATED_NAMES};
     }
 }

@@ -14,6 +14,7 @@ use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::api::router;
@@ -22,8 +23,9 @@ use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::settings::Settings;
 use crate::startup::load;
-use crate::state::{AdminState, AppState};
+use crate::state::{AdminState, AppState, Scheme};
 use crate::store::SqliteStore;
+use crate::tls::Tls;
 
 /// The database the binary uses without `--db` or `--in-memory`: `coze-mock.db` in the working
 /// directory, so each project that runs the fake keeps its own state beside its configuration.
@@ -46,6 +48,8 @@ pub struct Options {
     pub storage: Storage,
     /// The token the admin API requires; see the `admin` module for the rule without one.
     pub admin_token: Option<String>,
+    /// HTTPS with this certificate instead of plain HTTP.
+    pub tls: Option<Tls>,
 }
 
 /// Builds the state of a server with `config`, listening on a loopback address or not.
@@ -62,6 +66,11 @@ pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow
         directory: Arc::new(directory),
         store,
         settings: Arc::new(Settings::of(config)),
+        scheme: if options.tls.is_some() {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        },
         faults: Arc::new(Faults::default()),
         journal: Arc::new(Journal::default()),
         admin: Arc::new(AdminState::new(
@@ -72,7 +81,7 @@ pub fn build_state(config: &Config, options: &Options, loopback: bool) -> anyhow
     })
 }
 
-/// Serves the fake with `options` (storage, admin token) on `listener` until `shutdown` completes;
+/// Serves the fake with `options` (storage, admin token, TLS) on `listener` until `shutdown` completes;
 /// in-flight requests finish first.
 pub async fn serve_with(
     listener: TcpListener,
@@ -82,7 +91,8 @@ pub async fn serve_with(
 ) -> anyhow::Result<()> {
     let loopback = listener.local_addr()?.ip().is_loopback();
     let state = build_state(config, options, loopback)?;
-    serve_state(listener, state, shutdown).await
+    let tls = options.tls.as_ref().map(Tls::acceptor);
+    serve_state(listener, state, tls, shutdown).await
 }
 
 /// The longest a client may take to send a request's headers; a client that never finishes them is
@@ -97,25 +107,29 @@ pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const READ_BUFFER_MAX_BYTES: usize = 128 * 1024;
 
 /// Accepts connections until `shutdown`, then lets in-flight requests finish. A hand-written loop rather
-/// than `axum::serve`, which sets no header read timeout.
+/// than `axum::serve`, which sets no header read timeout. With `tls`, HTTPS.
 pub(crate) async fn serve_state(
     listener: TcpListener,
     state: AppState,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(state);
     let service = TowerToHyperService::new(
         app.map_request(|request: http::Request<Incoming>| request.map(axum::body::Body::new)),
     );
-    serve_connections(listener, service, shutdown).await
+    serve_connections(listener, service, tls, shutdown).await
 }
 
 /// Serves `service` on every connection `listener` accepts until `shutdown`, with the fake's connection
 /// settings ([`HEADER_READ_TIMEOUT`], [`READ_BUFFER_MAX_BYTES`]); in-flight requests finish first. A
 /// service error closes its connection without an answer (what the proxy does when its upstream drops).
+/// With `tls`, each connection's handshake runs in its own task, bounded by [`HEADER_READ_TIMEOUT`] like
+/// the headers that follow it.
 pub(crate) async fn serve_connections<S, B>(
     listener: TcpListener,
     service: S,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()>
 where
@@ -155,15 +169,37 @@ where
             },
             () = &mut shutdown => break,
         };
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("connection ended: {e}");
+        let service = service.clone();
+        match &tls {
+            None => {
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                let handshake = acceptor.accept(stream);
+                let (builder, watcher) = (builder.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let stream = match tokio::time::timeout(HEADER_READ_TIMEOUT, handshake).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => return tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => return tracing::debug!("TLS handshake timed out"),
+                    };
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    if let Err(e) = watcher.watch(connection).await {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                });
+            }
+        }
     }
     graceful.shutdown().await;
     Ok(())

@@ -1,9 +1,10 @@
-//! What every handler shares: [`AppState`], and the two helpers every answer needs ([`now`], [`base_url`]).
+//! What every handler shares: [`AppState`], and the two helpers every answer needs ([`now`],
+//! [`Scheme::base_url`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::header::HOST;
-use http::HeaderMap;
+use http::{HeaderMap, Uri};
 
 use crate::config::Config;
 use crate::directory::Directory;
@@ -28,6 +29,34 @@ pub struct AppState {
     pub journal: Arc<Journal>,
     /// The admin API's configuration and access rule.
     pub admin: Arc<AdminState>,
+    /// Whether clients reach the server over HTTP or HTTPS.
+    pub scheme: Scheme,
+}
+
+/// Whether clients reach the server over HTTP or HTTPS: what URLs in answers start with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP.
+    #[default]
+    Http,
+    /// HTTPS (`serve --tls`).
+    Https,
+}
+
+impl Scheme {
+    /// `http://host` or `https://host` as the client addressed the server, for URLs in answers: the
+    /// `Host` header (HTTP/1.1), or the request's authority (HTTP/2 sends `:authority` instead).
+    pub fn base_url(self, headers: &HeaderMap, uri: &Uri) -> String {
+        let host = headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or(uri.authority().map(|a| a.as_str()))
+            .unwrap_or("127.0.0.1");
+        match self {
+            Scheme::Http => format!("http://{host}"),
+            Scheme::Https => format!("https://{host}"),
+        }
+    }
 }
 
 /// What the admin API needs besides the API's state.
@@ -66,11 +95,27 @@ pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// `http://host` as the client addressed the server, for URLs in answers.
-pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_names_the_host_the_client_addressed_over_either_http_version() {
+        let mut headers = HeaderMap::new();
+        let h2: Uri = "https://127.0.0.1:8443/v1/audio/voices".parse().unwrap();
+        assert_eq!(
+            Scheme::Https.base_url(&headers, &h2),
+            "https://127.0.0.1:8443"
+        );
+        headers.insert(HOST, "localhost:8080".parse().unwrap());
+        let h1: Uri = "/v1/audio/voices".parse().unwrap();
+        assert_eq!(
+            Scheme::Http.base_url(&headers, &h1),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            Scheme::Http.base_url(&HeaderMap::new(), &h1),
+            "http://127.0.0.1"
+        );
+    }
 }

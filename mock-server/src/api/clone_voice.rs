@@ -15,7 +15,7 @@ use crate::fidelity::CloneAnswer;
 use crate::multipart::{boundary, read_clone_form, BODY_MAX_BYTES};
 use crate::request_body::{content_length, drain};
 use crate::rules::{AudioFormat, CREATE_VOICE_PERMISSION};
-use crate::state::{base_url, now, AppState};
+use crate::state::{now, AppState};
 use crate::store::VoiceSample;
 use crate::voice_view::VoiceView;
 
@@ -140,7 +140,10 @@ async fn clone(
                 .await
         }
     }?;
-    Ok(VoiceView::of(&voice, &base_url(&head.headers)))
+    Ok(VoiceView::of(
+        &voice,
+        &app.scheme.base_url(&head.headers, &head.uri),
+    ))
 }
 
 /// The format the bytes showed, when the audio was refused after the format was recognised.

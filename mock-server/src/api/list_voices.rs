@@ -12,7 +12,7 @@
 //! takes no `space_id`. The token needs `listVoice` (the current list page: 「权限: listVoice」).
 
 use axum::extract::{Query, State};
-use http::HeaderMap;
+use http::{HeaderMap, Uri};
 use serde::Serialize;
 
 use crate::auth::authenticate;
@@ -23,7 +23,7 @@ use crate::rules::{
     DEFAULT_VOICE_STATE, LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, VOICE_MODEL_TYPES, VOICE_STATES,
     VOICE_STATE_ALL,
 };
-use crate::state::{base_url, now, AppState};
+use crate::state::{now, AppState};
 use crate::voice_view::{VoiceView, CLONED_MODEL_TYPE, CLONED_STATE};
 
 /// The answer's `data`.
@@ -169,6 +169,7 @@ impl ListQuery {
 /// Lists the voices the token may use.
 pub(crate) async fn list_voices(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     query: Result<VoiceListQuery, ApiError>,
 ) -> Result<Envelope<VoiceList>, ApiError> {
@@ -180,7 +181,7 @@ pub(crate) async fn list_voices(
     }
     let Input(Query(pairs), _) = query?;
     let query = ListQuery::parse(&pairs)?;
-    let base = base_url(&headers);
+    let base = app.scheme.base_url(&headers, &uri);
     let spaces = &principal.spaces;
     let cloned = if query.keeps_cloned() {
         let page = app

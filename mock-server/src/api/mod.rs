@@ -126,6 +126,7 @@ mod tests {
             faults: Arc::new(Faults::default()),
             journal: Arc::new(Journal::default()),
             admin: Arc::new(AdminState::new(config, token.map(str::to_owned), true)),
+            scheme: crate::state::Scheme::Http,
         }
     }
 

@@ -124,6 +124,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let options = Options {
         storage: Storage::InMemory,
         admin_token: args.admin_token,
+        tls: None,
     };
     let shutdown = async move {
         shutdown.await;

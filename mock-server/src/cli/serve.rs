@@ -1,9 +1,11 @@
 //! `coze-mock serve`: flags → configuration → bind → start-up lines → serve until a signal.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use mock_server::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
+use mock_server::__internals::tls::{Tls, GENERATED_NAMES};
 use mock_server::config::{Config, DEFAULT_TOKEN};
 use mock_server::rules::Plan;
 
@@ -32,11 +34,41 @@ pub(crate) struct ServeArgs {
     /// fake a pipe as its stdin ends it by dying, even by SIGKILL (startCozeMock does this).
     #[arg(long)]
     stop_on_stdin_close: bool,
+    /// Serve HTTPS instead of HTTP, with a certificate made at start-up for 127.0.0.1, ::1 and
+    /// localhost (or the one of --tls-cert). The variable takes true/false, 1/0, yes/no, on/off.
+    #[arg(long, env = "COZE_MOCK_TLS", num_args = 0..=1, default_missing_value = "true",
+          value_parser = switch::parse, default_value = "false")]
+    tls: bool,
+    /// Where --tls writes the PEM of the certificate authority clients trust [default:
+    /// coze-mock-ca.pem beside the database; with --in-memory, coze-mock-ca-PORT.pem in the temporary
+    /// directory].
+    #[arg(long, env = "COZE_MOCK_TLS_CA_OUT", value_name = "FILE")]
+    tls_ca_out: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first) instead of a
+    /// generated one; needs --tls-key.
+    #[arg(
+        long,
+        env = "COZE_MOCK_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        env = "COZE_MOCK_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
     /// Token the admin API (`/__admin/`) requires. Without it, the admin API answers only when the
     /// server listens on a loopback address.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
     admin_token: Option<String>,
 }
+
+/// The name of the generated certificate authority's PEM beside the database.
+const CA_FILE_NAME: &str = "coze-mock-ca.pem";
 
 /// Serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -57,6 +89,20 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("{warning}");
         eprintln!("coze-mock: warning: {warning}");
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            if let Some(out) = &args.tls_ca_out {
+                bail!(
+                    "--tls-ca-out {} writes the generated certificate authority: with --tls-cert, \
+                     clients trust the authority of your own certificate",
+                    out.display()
+                );
+            }
+            Some(Tls::from_files(cert, key)?)
+        }
+        _ if args.tls => Some(Tls::generate()?),
+        _ => None,
+    };
     let shutdown = shutdown_signal(args.stop_on_stdin_close)
         .context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
@@ -66,7 +112,18 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             format!("cannot listen on {bind_addr} (--addr {}); another server may hold the port: choose another, or port 0 for a free one", args.addr)
         })?;
     let addr = listener.local_addr()?;
-    println!("coze-mock listening on http://{addr}");
+    let trust = match &tls {
+        Some(tls) => Some(trust_lines(tls, &args, &storage, addr)?),
+        None => None,
+    };
+    let base = match tls {
+        Some(_) => format!("https://{addr}"),
+        None => format!("http://{addr}"),
+    };
+    println!("coze-mock listening on {base}");
+    for line in trust.into_iter().flatten() {
+        println!("{line}");
+    }
     match &args.config {
         Some(path) => {
             println!("configuration: {}", path.display());
@@ -81,11 +138,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => println!("default configuration: use the token `{DEFAULT_TOKEN}` (Authorization: Bearer {DEFAULT_TOKEN})"),
     }
-    println!("clone a voice: POST http://{addr}/v1/audio/voices/clone");
+    println!("clone a voice: POST {base}/v1/audio/voices/clone");
     println!(
         "{}",
         mock_server::__internals::admin::access_line(
-            &format!("http://{addr}"),
+            &base,
             args.admin_token.is_some(),
             addr.ip().is_loopback()
         )
@@ -96,6 +153,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let options = Options {
         storage,
         admin_token: args.admin_token,
+        tls,
     };
     match &options.storage {
         Storage::InMemory => println!("state: in memory"),
@@ -108,6 +166,39 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     mock_server::__internals::server::serve_with(listener, &config, &options, shutdown).await?;
     println!("coze-mock stopped");
     Ok(())
+}
+
+/// The start-up lines of HTTPS: where the generated CA's PEM was written (at `--tls-ca-out`, or beside
+/// the state) and how clients trust it; or which certificate of the user's own is served.
+fn trust_lines(
+    tls: &Tls,
+    args: &ServeArgs,
+    storage: &Storage,
+    addr: SocketAddr,
+) -> anyhow::Result<Vec<String>> {
+    let Some(pem) = tls.ca_pem() else {
+        let cert = args.tls_cert.as_deref().unwrap_or(Path::new(""));
+        return Ok(vec![format!("TLS: the certificate of {}", cert.display())]);
+    };
+    let path = match (&args.tls_ca_out, storage) {
+        (Some(path), _) => path.clone(),
+        (None, Storage::File(db)) => db.with_file_name(CA_FILE_NAME),
+        (None, Storage::InMemory) => {
+            std::env::temp_dir().join(format!("coze-mock-ca-{}.pem", addr.port()))
+        }
+    };
+    std::fs::write(&path, pem).with_context(|| {
+        format!(
+            "writing the TLS certificate authority to {}",
+            path.display()
+        )
+    })?;
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = path.display();
+    Ok(vec![
+        format!("TLS: a certificate for {GENERATED_NAMES}, signed by the certificate authority in {path} (made at this start)"),
+        format!("trust it: SSL_CERT_FILE={path} (Python: cozepy, httpx, websockets) or NODE_EXTRA_CA_CERTS={path} (Node: @coze/api)"),
+    ])
 }
 
 /// One start-up line per token of a configuration file: its value, account and plan, and personal

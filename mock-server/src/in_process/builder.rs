@@ -4,6 +4,8 @@ use crate::config::{
     all_permissions, AccountConfig, Config, TokenConfig, VoiceConfig, WorkspaceConfig,
 };
 use crate::rules::Plan;
+use crate::server::Options;
+use crate::tls::Tls;
 
 use super::MockServer;
 
@@ -11,6 +13,7 @@ use super::MockServer;
 #[derive(Debug, Clone)]
 pub struct MockServerBuilder {
     config: Config,
+    tls: bool,
 }
 
 impl MockServerBuilder {
@@ -18,6 +21,7 @@ impl MockServerBuilder {
     pub(super) fn from_default_config() -> Self {
         MockServerBuilder {
             config: Config::default(),
+            tls: false,
         }
     }
 
@@ -72,8 +76,25 @@ impl MockServerBuilder {
         self
     }
 
+    /// Serves HTTPS with a certificate generated at start-up for `127.0.0.1`, `::1` and `localhost`
+    /// ([`crate::tls`]); the client trusts [`MockServer::ca_pem`].
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
     /// Starts the server; panics if the configuration is invalid (see [`MockServer::start_with`]).
     pub async fn start(self) -> MockServer {
-        MockServer::start_with(self.config).await
+        let tls = self
+            .tls
+            .then(|| Tls::generate().expect("a generated TLS certificate"));
+        MockServer::launch(
+            self.config,
+            Options {
+                tls,
+                ..Options::default()
+            },
+        )
+        .await
     }
 }

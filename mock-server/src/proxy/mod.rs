@@ -629,7 +629,7 @@ async fn serve_arc(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let service = hyper::service::service_fn(move |request| proxy.clone().handle(request));
-    serve_connections(listener, service, shutdown).await
+    serve_connections(listener, service, None, shutdown).await
 }
 
 /// A proxy on 127.0.0.1 on a free port, its shadow in memory, stopped when dropped (tests).

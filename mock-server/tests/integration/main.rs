@@ -34,5 +34,7 @@ mod shutdown;
 /// `GET /v1/audio/speech` as a WebSocket: streaming speech, its rules, the recorded session, hostile
 /// clients, sessions in the journal.
 mod speech_stream;
+/// HTTPS: `serve --tls` with a generated certificate or the user's own, and `MockServer` over TLS.
+mod tls;
 /// A cloned voice afterwards: listed, spoken, previewed, persisted, steered by the admin API.
 mod voice_lifecycle;

@@ -289,6 +289,7 @@ mod tests {
             faults: Arc::new(Faults::default()),
             journal: Arc::new(Journal::default()),
             admin: Arc::new(AdminState::new(config, None, true)),
+            scheme: crate::state::Scheme::Http,
         };
         let principal = app
             .directory

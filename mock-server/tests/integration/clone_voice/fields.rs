@@ -32,10 +32,11 @@ async fn with_clone_answer_voice_a_clone_answers_the_whole_voice() {
     assert_eq!(data["is_system_voice"], false);
     assert_eq!(data["available_training_times"], 9);
     assert_eq!(data["state"], "cloned");
-    assert!(data["preview_audio"]
-        .as_str()
-        .unwrap()
-        .starts_with("http://"));
+    let preview = data["preview_audio"].as_str().unwrap();
+    assert!(
+        preview.starts_with(&format!("{}/", app.server.uri())),
+        "{preview}"
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,27 @@ impl Api {
         }
     }
 
+    /// A client of `server`, trusting its certificate authority when it serves HTTPS.
+    pub(crate) fn for_server(server: &mock_server::MockServer) -> Api {
+        match server.ca_pem() {
+            Some(pem) => Api::trusting(server.uri(), pem.as_bytes()),
+            None => Api::new(server.uri()),
+        }
+    }
+
+    /// A client of the HTTPS server at `base` that trusts the certificate (authority) in `pem` alone.
+    pub(crate) fn trusting(base: impl Into<String>, pem: &[u8]) -> Api {
+        let ca = reqwest::Certificate::from_pem(pem).expect("a PEM certificate");
+        Api {
+            base: base.into(),
+            http: reqwest::Client::builder()
+                .tls_built_in_root_certs(false)
+                .add_root_certificate(ca)
+                .build()
+                .expect("a reqwest client"),
+        }
+    }
+
     /// The URL of `path` on this server.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

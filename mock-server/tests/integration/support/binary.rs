@@ -72,21 +72,46 @@ impl Binary {
                 .stdout(Stdio::piped()),
         );
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr: SocketAddr = loop {
-            let line = lines
+        let mut next_line = || {
+            lines
                 .next()
                 .expect("coze-mock exited before listening")
-                .expect("stdout line");
+                .expect("stdout line")
+        };
+        let (scheme, addr): (&str, SocketAddr) = loop {
+            let line = next_line();
             if let Some(addr) = line.strip_prefix("coze-mock listening on http://") {
-                break addr.parse().expect("an address");
+                break ("http", addr.parse().expect("an address"));
+            }
+            if let Some(addr) = line.strip_prefix("coze-mock listening on https://") {
+                break ("https", addr.parse().expect("an address"));
             }
         };
+        let base = format!("{scheme}://{addr}");
+        let api = if scheme == "https" {
+            let line = next_line();
+            let line = if line.starts_with("TLS: the certificate of ") {
+                None
+            } else {
+                Some(next_line())
+            };
+            match line
+                .as_deref()
+                .and_then(|l| l.strip_prefix("trust it: SSL_CERT_FILE="))
+            {
+                Some(rest) => {
+                    let path = rest.split(' ').next().expect("a path");
+                    let pem = std::fs::read(path).expect("the CA file the server names");
+                    Api::trusting(base, &pem)
+                }
+                // A certificate of the test's own: the test makes its client.
+                None => Api::new(base),
+            }
+        } else {
+            Api::new(base)
+        };
         std::thread::spawn(move || lines.for_each(drop));
-        Binary {
-            child,
-            addr,
-            api: Api::new(format!("http://{addr}")),
-        }
+        Binary { child, addr, api }
     }
 
     /// Starts the binary in memory.

@@ -13,6 +13,8 @@ pub(crate) mod clone_form;
 pub(crate) mod defaults;
 /// Reading an answer off a raw TCP connection, for requests no HTTP client would send.
 pub(crate) mod raw;
+/// In-process servers, over HTTPS when the run asks for it (`COZE_MOCK_TEST_TLS=1`).
+pub(crate) mod server;
 /// A team configuration with two workspaces and a token for each situation, and a server with it.
 pub(crate) mod team;
 /// WAV files to upload, and reading a WAV's length.

@@ -120,8 +120,8 @@ pub(crate) async fn spawn_app() -> TestApp {
 /// Starts the server with [`TEST_CONFIG`] followed by `extra` TOML.
 pub(crate) async fn spawn_app_with(extra: &str) -> TestApp {
     let config = Config::from_toml(&format!("{TEST_CONFIG}\n{extra}")).expect("test config parses");
-    let server = MockServer::start_with(config).await;
-    let api = Api::new(server.uri());
+    let server = super::server::builder().config(config).start().await;
+    let api = Api::for_server(&server);
     TestApp { server, api }
 }
 

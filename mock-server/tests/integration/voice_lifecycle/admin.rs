@@ -1,6 +1,5 @@
 use mock_server::config::VoiceConfig;
 use mock_server::rules::Plan;
-use mock_server::MockServer;
 use serde_json::json;
 
 use crate::support::api::Api;
@@ -9,8 +8,8 @@ use crate::support::defaults::{SPACE, SYSTEM_VOICE, TOKEN};
 
 #[tokio::test]
 async fn the_journal_records_each_request_with_its_verdict_and_rule() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.new_voice(TOKEN, "journaled").await;
     let refused = api.list("pat_nobody", "").await;
 
@@ -38,11 +37,11 @@ async fn the_journal_records_each_request_with_its_verdict_and_rule() {
 
 #[tokio::test]
 async fn reset_returns_to_the_configured_state() {
-    let server = MockServer::builder()
+    let server = crate::support::server::builder()
         .voice(VoiceConfig::new(SPACE, "configured"))
         .start()
         .await;
-    let api = Api::new(server.uri());
+    let api = Api::for_server(&server);
     let configured = api.cloned_voices(TOKEN).await[0]["voice_id"].clone();
     api.clone_voice(TOKEN, "retrained", configured.as_str(), None)
         .await
@@ -69,8 +68,8 @@ async fn reset_returns_to_the_configured_state() {
 
 #[tokio::test]
 async fn seeded_accounts_tokens_and_voices_are_usable_at_once() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
 
     let seeded = api
         .admin_post(
@@ -107,8 +106,8 @@ async fn seeded_accounts_tokens_and_voices_are_usable_at_once() {
 
 #[tokio::test]
 async fn a_seed_that_breaks_the_configuration_is_refused_and_changes_nothing() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let answer = api
         .admin_post("/seed", json!({"tokens": [{"value": "pat_x", "account": "nobody", "personal_workspace": SPACE, "permissions": []}]}))
         .await;
@@ -121,8 +120,8 @@ async fn a_seed_that_breaks_the_configuration_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_seed_that_is_not_a_json_object_is_refused() {
     // Found by Schemathesis: serde reads a struct from an array, so `[]` used to seed nothing and answer 0.
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     for body in [
         json!([]),
         json!([[], [], [], []]),
@@ -185,8 +184,8 @@ async fn a_fault_is_read_as_its_description_says() {
 
 #[tokio::test]
 async fn an_envelope_fault_for_two_requests_answers_exactly_two() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.admin_post(
         "/faults",
         json!({"path": "/v1/audio/voices", "method": "GET", "times": 2,
@@ -220,8 +219,8 @@ async fn an_envelope_fault_for_two_requests_answers_exactly_two() {
 
 #[tokio::test]
 async fn an_http_503_fault_reaches_the_client_as_a_bare_status() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.admin_post(
         "/faults",
         json!({"path": "/v1/audio/*", "action": {"kind": "http_status", "status": 503}}),
@@ -238,8 +237,8 @@ async fn an_http_503_fault_reaches_the_client_as_a_bare_status() {
 
 #[tokio::test]
 async fn a_dropped_connection_fault_leaves_the_client_without_an_answer() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.admin_post(
         "/faults",
         json!({"path": "/v1/audio/voices", "action": {"kind": "drop"}}),
@@ -260,8 +259,8 @@ async fn a_dropped_connection_fault_leaves_the_client_without_an_answer() {
 
 #[tokio::test]
 async fn a_windowed_latency_fault_delays_but_does_not_change_answers() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let fault = api
         .admin_post(
             "/faults",
@@ -292,14 +291,14 @@ async fn a_windowed_latency_fault_delays_but_does_not_change_answers() {
 
 #[tokio::test]
 async fn the_builder_serves_its_accounts_tokens_and_voices() {
-    let server = MockServer::builder()
+    let server = crate::support::server::builder()
         .account("acme", Plan::Team, 0)
         .workspace("7400000000000000001", "acme")
         .token("pat_acme", "acme", "7400000000000000001")
         .voice(VoiceConfig::new("7400000000000000001", "narrator"))
         .start()
         .await;
-    let api = Api::new(server.uri());
+    let api = Api::for_server(&server);
 
     let voices = api.cloned_voices("pat_acme").await;
 

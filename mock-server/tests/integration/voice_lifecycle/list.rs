@@ -9,7 +9,7 @@ const ACME_OTHER_SPACE: &str = "7100000000000000002";
 
 /// The default server plus team `acme` with two workspaces and a token in each.
 async fn two_workspaces() -> (MockServer, Api) {
-    let server = MockServer::builder()
+    let server = crate::support::server::builder()
         .account("acme", Plan::Team, 4)
         .workspace(ACME_SPACE, "acme")
         .workspace(ACME_OTHER_SPACE, "acme")
@@ -17,14 +17,14 @@ async fn two_workspaces() -> (MockServer, Api) {
         .token("pat_acme_other", "acme", ACME_OTHER_SPACE)
         .start()
         .await;
-    let api = Api::new(server.uri());
+    let api = Api::for_server(&server);
     (server, api)
 }
 
 #[tokio::test]
 async fn a_cloned_voice_is_listed_at_once_with_every_field_the_sdks_parse() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let voice_id = api.new_voice(TOKEN, "narrator").await;
 
     let voices = api.cloned_voices(TOKEN).await;
@@ -51,8 +51,8 @@ async fn a_cloned_voice_is_listed_at_once_with_every_field_the_sdks_parse() {
 
 #[tokio::test]
 async fn retraining_updates_the_listed_voice_and_its_remaining_training_times() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let voice_id = api.new_voice(TOKEN, "before").await;
 
     api.clone_voice(TOKEN, "after", Some(&voice_id), None)
@@ -67,8 +67,8 @@ async fn retraining_updates_the_listed_voice_and_its_remaining_training_times() 
 
 #[tokio::test]
 async fn system_voices_are_listed_unless_filtered_out() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.new_voice(TOKEN, "mine").await;
 
     let all = api.list(TOKEN, "").await.data();
@@ -89,8 +89,8 @@ async fn system_voices_are_listed_unless_filtered_out() {
 
 #[tokio::test]
 async fn pages_follow_page_num_and_page_size_and_has_more_ends_on_the_last() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
 
     let mut seen = Vec::new();
     let mut page = 1;
@@ -114,8 +114,8 @@ async fn pages_follow_page_num_and_page_size_and_has_more_ends_on_the_last() {
 
 #[tokio::test]
 async fn page_parameters_outside_the_sdks_ranges_are_refused() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     for query in [
         "page_size=101",
         "page_size=0",
@@ -143,8 +143,8 @@ async fn a_voice_is_listed_only_in_its_own_workspace() {
 
 #[tokio::test]
 async fn listing_needs_a_valid_token() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.list("pat_nobody", "")
         .await
         .assert_refused(4100, "auth.token_unknown");
@@ -152,11 +152,11 @@ async fn listing_needs_a_valid_token() {
 
 #[tokio::test]
 async fn the_default_token_lists_its_personal_workspace() {
-    let server = MockServer::builder()
+    let server = crate::support::server::builder()
         .voice(mock_server::config::VoiceConfig::new(SPACE, "configured"))
         .start()
         .await;
-    let api = Api::new(server.uri());
+    let api = Api::for_server(&server);
     let voices = api.cloned_voices(TOKEN).await;
     assert_eq!(voices.len(), 1);
     assert_eq!(voices[0]["name"], "configured");

@@ -1,13 +1,11 @@
-use mock_server::MockServer;
-
 use crate::support::api::Api;
 use crate::support::defaults::TOKEN;
 use crate::support::wav::wav_secs;
 
 #[tokio::test]
 async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let short_voice = api
         .clone_voice(TOKEN, "short preview", None, Some("你好"))
         .await
@@ -25,8 +23,9 @@ async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {
         .find(|v| v["voice_id"] == default_voice.as_str())
         .map(|v| v["preview_audio"].as_str().unwrap().to_owned())
         .unwrap();
+    let http = &api.http;
     let fetch = |url: String| async move {
-        let response = reqwest::get(url).await.unwrap();
+        let response = http.get(url).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "audio/wav");
         let announced = response.headers()["content-length"]
@@ -52,8 +51,8 @@ async fn the_listed_preview_url_serves_a_wav_of_the_preview_text() {
 
 #[tokio::test]
 async fn system_voices_have_previews_too_and_unknown_ids_do_not() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let data = api.list(TOKEN, "").await.data();
     let url = data["voice_list"][0]["preview_audio"].as_str().unwrap();
 

@@ -1,5 +1,4 @@
 use mock_server::rules::Plan;
-use mock_server::MockServer;
 use serde_json::json;
 
 use crate::support::api::Api;
@@ -8,8 +7,8 @@ use crate::support::wav::wav_secs;
 
 #[tokio::test]
 async fn each_sdk_format_answers_audio_of_that_format_and_content_type() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let cases: [(&str, &str, &[u8]); 5] = [
         ("mp3", "audio/mpeg", &[0xFF]),
         ("wav", "audio/wav", b"RIFF"),
@@ -43,8 +42,8 @@ async fn each_sdk_format_answers_audio_of_that_format_and_content_type() {
 
 #[tokio::test]
 async fn longer_input_gives_longer_audio() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
 
     let short = api.speak_wav(TOKEN, SYSTEM_VOICE, "你好").await;
     let long = api
@@ -56,13 +55,13 @@ async fn longer_input_gives_longer_audio() {
 
 #[tokio::test]
 async fn a_cloned_voice_speaks_for_its_workspace_and_is_refused_to_another() {
-    let server = MockServer::builder()
+    let server = crate::support::server::builder()
         .account("other", Plan::Team, 0)
         .workspace("7200000000000000001", "other")
         .token("pat_other", "other", "7200000000000000001")
         .start()
         .await;
-    let api = Api::new(server.uri());
+    let api = Api::for_server(&server);
     let voice_id = api.new_voice(TOKEN, "mine").await;
 
     let mine = api.speak_wav(TOKEN, &voice_id, "hello").await;
@@ -76,8 +75,8 @@ async fn a_cloned_voice_speaks_for_its_workspace_and_is_refused_to_another() {
 
 #[tokio::test]
 async fn an_unknown_voice_is_refused_with_4200() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let answer = api.speak_wav(TOKEN, "7000000000000000000", "hello").await;
     answer.assert_refused(4200, "voice.unknown");
     assert_eq!(answer.status, 404);
@@ -85,8 +84,8 @@ async fn an_unknown_voice_is_refused_with_4200() {
 
 #[tokio::test]
 async fn bad_formats_rates_speeds_and_over_long_input_are_refused_with_4000() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let cases = [
         (
             json!({"input": "hi", "voice_id": SYSTEM_VOICE, "response_format": "flac"}),
@@ -115,8 +114,8 @@ async fn bad_formats_rates_speeds_and_over_long_input_are_refused_with_4000() {
 
 #[tokio::test]
 async fn the_same_request_gives_the_same_audio() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     let body = json!({"input": "你好", "voice_id": SYSTEM_VOICE, "response_format": "mp3"});
     let a = api.speech(TOKEN, body.clone()).await;
     let b = api.speech(TOKEN, body).await;
