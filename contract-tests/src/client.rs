@@ -71,10 +71,14 @@ impl Api {
     /// The target `settings` name.
     pub async fn with_settings(settings: Settings) -> Api {
         let (base, fake) = match &settings.target {
-            Target::Fake => {
+            Target::Fake | Target::FakeTls => {
                 let config =
                     Config::from_toml(CONTRACT_TOML).expect("fixtures/contract.toml parses");
-                let server = MockServer::start_with(config).await;
+                let mut server = MockServer::builder().config(config);
+                if settings.target == Target::FakeTls {
+                    server = server.tls();
+                }
+                let server = server.start().await;
                 (server.uri(), Some(server))
             }
             Target::Url(url) | Target::Real(url) => (url.clone(), None),
@@ -85,10 +89,12 @@ impl Api {
         if let (true, Some(spend)) = (settings.is_real(), &settings.spend) {
             REAL_BUDGET.get_or_init(|| SpendBudget::new(spend.budget));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .build()
-            .expect("an HTTP client");
+        let mut http = reqwest::Client::builder().timeout(Duration::from_secs(120));
+        if let Some(pem) = fake.as_ref().and_then(MockServer::ca_pem) {
+            let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the fake's CA");
+            http = http.tls_built_in_root_certs(false).add_root_certificate(ca);
+        }
+        let http = http.build().expect("an HTTP client");
         if matches!(settings.target, Target::Url(_)) {
             URL_TOKENS_CHECKED
                 .get_or_init(|| async {

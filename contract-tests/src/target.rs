@@ -3,6 +3,7 @@
 //! | target | how | what it costs |
 //! | --- | --- | --- |
 //! | [`Target::Fake`] (default) | nothing set: a fake in-process on 127.0.0.1:0, `fixtures/contract.toml` | nothing |
+//! | [`Target::FakeTls`] | `COZE_CONTRACT_TARGET=fake-tls`: the same fake over HTTPS | nothing |
 //! | [`Target::Url`] | `COZE_CONTRACT_BASE_URL=http://…` (a fake or proxy already running) | nothing |
 //! | [`Target::Real`] | `COZE_CONTRACT_TARGET=real` + `COZE_API_TOKEN` (+ `COZE_API_BASE`) | only with the spend opt-in |
 //!
@@ -37,6 +38,8 @@ pub const FAKE_FOREIGN_VOICE_ID: &str = "7000000000000000201";
 pub enum Target {
     /// A fake started in-process for each test.
     Fake,
+    /// The same fake over HTTPS, its generated certificate authority the only one the client trusts.
+    FakeTls,
     /// A server already running at this base URL, assumed to be a fake started with
     /// `fixtures/contract.toml` (so its tokens default to that file's).
     Url(String),
@@ -105,7 +108,7 @@ pub enum SettingsError {
     RealWithoutToken,
     /// Occurs when the real target is asked for inside CI (`CI` set): it never runs there.
     RealInCi,
-    /// Occurs when `COZE_CONTRACT_TARGET` is not `fake`, `url` or `real`.
+    /// Occurs when `COZE_CONTRACT_TARGET` is not `fake`, `fake-tls`, `url` or `real`.
     UnknownTarget(String),
     /// Occurs when both `COZE_CONTRACT_TARGET=real` and `COZE_CONTRACT_BASE_URL` are set.
     RealWithBaseUrl,
@@ -131,7 +134,7 @@ impl fmt::Display for SettingsError {
                 "COZE_CONTRACT_TARGET=real never runs in CI (CI is set); run it by hand",
             ),
             SettingsError::UnknownTarget(t) => {
-                write!(f, "COZE_CONTRACT_TARGET={t:?}: use fake (default), url or real")
+                write!(f, "COZE_CONTRACT_TARGET={t:?}: use fake (default), fake-tls, url or real")
             }
             SettingsError::RealWithBaseUrl => f.write_str(
                 "COZE_CONTRACT_BASE_URL is for a fake or proxy; for the real target set COZE_API_BASE",
@@ -191,8 +194,12 @@ impl Settings {
                 .collect()
         };
         match kind.as_str() {
-            "fake" => Ok(Settings {
-                target: Target::Fake,
+            "fake" | "fake-tls" => Ok(Settings {
+                target: if kind == "fake" {
+                    Target::Fake
+                } else {
+                    Target::FakeTls
+                },
                 main_token: FAKE_MAIN_TOKEN.to_owned(),
                 role_tokens: Role::ALL
                     .into_iter()
@@ -405,6 +412,14 @@ mod tests {
     fn with_nothing_set_the_target_is_the_in_process_fake() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.target, Target::Fake);
+        assert_eq!(s.main_token, FAKE_MAIN_TOKEN);
+        assert_eq!(s.role_tokens.len(), Role::ALL.len());
+    }
+
+    #[test]
+    fn fake_tls_is_the_same_fake_over_https() {
+        let s = settings(&[("COZE_CONTRACT_TARGET", "fake-tls")]).unwrap();
+        assert_eq!(s.target, Target::FakeTls);
         assert_eq!(s.main_token, FAKE_MAIN_TOKEN);
         assert_eq!(s.role_tokens.len(), Role::ALL.len());
     }
