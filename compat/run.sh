@@ -7,6 +7,9 @@
 #                                          it listens, run the checks, stop CMD (its process group)
 #   compat/run.sh --install-only           only install the pinned SDKs
 #   options: --only py|js   run one SDK only;  --token TOKEN (default pat_mock)
+#            --ca FILE      the server speaks HTTPS with the certificate authority in FILE (serve --tls
+#                           --tls-ca-out FILE): the SDKs trust it through SSL_CERT_FILE (cozepy's httpx)
+#                           and NODE_EXTRA_CA_CERTS (@coze/api), and BASE_URL defaults to https://
 #            --clone-answer documented|voice   the server's [fidelity] clone_answer (default documented):
 #                                          cozepy's clone() raises on the documented answer, parses "voice"
 #
@@ -30,6 +33,7 @@ INSTALL_ONLY=0
 BASE_URL=""
 TOKEN="${COZE_MOCK_TOKEN:-pat_mock}"
 CLONE_ANSWER="documented"
+CA_FILE=""
 SPAWN_TIMEOUT="${SPAWN_TIMEOUT:-300}"
 
 die() { echo "compat/run.sh: $*" >&2; exit 2; }
@@ -40,8 +44,9 @@ while [ $# -gt 0 ]; do
     --only) [ $# -ge 2 ] || die "--only needs py or js"; ONLY="$2"; shift 2 ;;
     --token) [ $# -ge 2 ] || die "--token needs a value"; TOKEN="$2"; shift 2 ;;
     --clone-answer) [ $# -ge 2 ] || die "--clone-answer needs documented or voice"; CLONE_ANSWER="$2"; shift 2 ;;
+    --ca) [ $# -ge 2 ] || die "--ca needs a file"; CA_FILE="$2"; shift 2 ;;
     --install-only) INSTALL_ONLY=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$BASE_URL" ] || die "more than one BASE_URL"; BASE_URL="$1"; shift ;;
   esac
@@ -97,7 +102,8 @@ if [ -n "$SPAWN" ]; then
   PORT="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
           || "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   CMD="${SPAWN//\{PORT\}/$PORT}"
-  [ -n "$BASE_URL" ] || BASE_URL="http://127.0.0.1:$PORT"
+  if [ -n "$CA_FILE" ]; then SCHEME=https; else SCHEME=http; fi
+  [ -n "$BASE_URL" ] || BASE_URL="$SCHEME://127.0.0.1:$PORT"
   echo "compat: spawning: $CMD"
   setsid bash -c "exec $CMD" &
   SPAWN_PID=$!
@@ -109,6 +115,16 @@ if [ -n "$SPAWN" ]; then
     [ "$(date +%s)" -lt "$deadline" ] || { echo "compat: FAIL spawned server not listening on $H:$P after ${SPAWN_TIMEOUT}s"; exit 1; }
     sleep 0.2
   done
+fi
+if [ -n "$CA_FILE" ]; then
+  # The server writes its CA as it starts listening: wait for the file, then trust it.
+  deadline=$(( $(date +%s) + 10 ))
+  until [ -s "$CA_FILE" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "compat: FAIL no certificate authority at $CA_FILE"; exit 1; }
+    sleep 0.1
+  done
+  export SSL_CERT_FILE="$CA_FILE" NODE_EXTRA_CA_CERTS="$CA_FILE"
+  echo "compat: trusting $CA_FILE (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)"
 fi
 
 echo "compat: checking $BASE_URL with token $TOKEN (clone answer: $CLONE_ANSWER)"

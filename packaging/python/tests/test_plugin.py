@@ -150,3 +150,29 @@ def test_a_config_of_settings_alone_keeps_pat_mock(tmp_path: Path) -> None:
 
         answer = httpx.get(f"{mock.base_url}/v1/audio/voices", headers={"Authorization": "Bearer pat_mock"})
         assert answer.json()["code"] == 0
+
+
+USES_COZEPY_OVER_HTTPS = """
+import os
+from cozepy import Coze, TokenAuth
+
+def test_cozepy_reaches_the_fake_over_https(coze_mock):
+    assert coze_mock.base_url.startswith("https://127.0.0.1:")
+    assert os.environ["SSL_CERT_FILE"] == coze_mock.ca_file
+    coze = Coze(auth=TokenAuth(coze_mock.token), base_url=coze_mock.base_url)
+    voices = list(coze.audio.voices.list())
+    assert voices, "the system voices"
+"""
+
+
+def test_the_tls_option_serves_https_that_cozepy_trusts_through_ssl_cert_file(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(USES_COZEPY_OVER_HTTPS)
+    pytester.runpytest_subprocess("--coze-mock-tls").assert_outcomes(passed=1)
+
+
+def test_without_tls_the_fake_serves_http_and_names_no_ca() -> None:
+    with CozeMock() as mock:
+        assert mock.base_url.startswith("http://127.0.0.1:")
+        assert mock.ca_file is None

@@ -9,9 +9,11 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 import urllib.error
@@ -27,7 +29,7 @@ __all__ = ["CozeMock", "CozeMockError", "DEFAULT_TOKEN", "find_binary"]
 #: The token the fake accepts when it runs without a config file.
 DEFAULT_TOKEN = "pat_mock"
 
-_LISTENING = re.compile(r"listening on (http://\S+)")
+_LISTENING = re.compile(r"listening on (https?://\S+)")
 _PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -133,13 +135,16 @@ class CozeMock:
         args: Sequence[str] = (),
         env: Optional[Mapping[str, str]] = None,
         start_timeout: float = 30.0,
+        tls: bool = False,
     ) -> None:
         """`config`: a TOML file of accounts, workspaces and tokens (see the coze-mock README); without
         it, or if it declares none, the fake accepts `pat_mock`. `token`: what `self.token` offers
         (default: `pat_mock`, or the config's first token). `binary`: the executable (default:
         `find_binary()`). `port`: listen on 127.0.0.1:`port` (default: a free port, unless `args` has
         `--addr` or `COZE_MOCK_ADDR` is set). `args`: extra `coze-mock serve` flags. `env`: extra
-        environment variables for the process."""
+        environment variables for the process. `tls`: serve HTTPS with a certificate made at start-up;
+        its certificate authority is `self.ca_file`, which clients trust through `SSL_CERT_FILE` (the
+        pytest plugin's `--coze-mock-tls` sets it for the session)."""
         self.config = Path(config).resolve() if config is not None else None
         self.token: str = token or (_first_token(self.config) if self.config else DEFAULT_TOKEN)
         self._binary = os.fspath(binary) if binary is not None else None
@@ -150,6 +155,9 @@ class CozeMock:
         self._env = dict(env or {})
         self._admin_token: Optional[str] = self._env.get("COZE_MOCK_ADMIN_TOKEN")
         self._start_timeout = start_timeout
+        self._tls = tls
+        self._ca_dir: Optional["tempfile.TemporaryDirectory[str]"] = None
+        self._ssl: Optional[ssl.SSLContext] = None
         self._process: Optional["subprocess.Popen[bytes]"] = None
         self._output: Deque[str] = collections.deque(maxlen=200)
         self._base_url: Optional[str] = None
@@ -162,7 +170,7 @@ class CozeMock:
         if self._process is not None:
             raise CozeMockError("this CozeMock is already started")
         env = {**os.environ, **self._env}
-        for inherited in ("COZE_MOCK_DB", "COZE_MOCK_ADMIN_TOKEN"):
+        for inherited in ("COZE_MOCK_DB", "COZE_MOCK_ADMIN_TOKEN", "COZE_MOCK_TLS"):
             if inherited not in self._env:
                 env.pop(inherited, None)
         command = [self._binary or find_binary(), "serve", "--in-memory"]
@@ -172,6 +180,9 @@ class CozeMock:
             command += ["--addr", "127.0.0.1:0"]
         if self.config is not None:
             command += ["--config", os.fspath(self.config)]
+        if self._tls:
+            self._ca_dir = tempfile.TemporaryDirectory(prefix="coze-mock-")
+            command += ["--tls", "--tls-ca-out", os.path.join(self._ca_dir.name, "ca.pem")]
         command += self._args
         process = subprocess.Popen(
             command,
@@ -220,6 +231,10 @@ class CozeMock:
             self._finalizer()
             self._finalizer = None
         self._process = None
+        if self._ca_dir is not None:
+            self._ca_dir.cleanup()
+            self._ca_dir = None
+        self._ssl = None
 
     def __enter__(self) -> "CozeMock":
         return self.start()
@@ -229,10 +244,17 @@ class CozeMock:
 
     @property
     def base_url(self) -> str:
-        """`http://127.0.0.1:PORT`: give it to the SDK as its base URL."""
+        """`http://127.0.0.1:PORT` (`https://…` with `tls=True`): give it to the SDK as its base URL."""
         if self._base_url is None:
             raise CozeMockError("the fake is not started")
         return self._base_url
+
+    @property
+    def ca_file(self) -> Optional[str]:
+        """With `tls=True`, the PEM of the certificate authority to trust (`SSL_CERT_FILE`); else `None`."""
+        if self._ca_dir is None:
+            return None
+        return os.path.join(self._ca_dir.name, "ca.pem")
 
     @property
     def pid(self) -> int:
@@ -291,7 +313,7 @@ class CozeMock:
         if self._admin_token:
             request.add_header("Authorization", f"Bearer {self._admin_token}")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10, context=self._ssl_context()) as response:
                 envelope = json.load(response)
         except urllib.error.HTTPError as e:
             try:
@@ -301,6 +323,12 @@ class CozeMock:
         if envelope.get("code") != 0:
             raise CozeMockError(f"{method} /__admin{path}: {envelope.get('code')} {envelope.get('msg')}")
         return envelope.get("data")
+
+    def _ssl_context(self) -> Optional[ssl.SSLContext]:
+        """Over HTTPS, a context trusting `ca_file` alone."""
+        if self._ssl is None and self.ca_file is not None:
+            self._ssl = ssl.create_default_context(cafile=self.ca_file)
+        return self._ssl
 
     def reset(self) -> None:
         """Back to the configured state: voices, journal, seeds, faults and expectations are forgotten;

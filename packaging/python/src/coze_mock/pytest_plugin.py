@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | `coze_mock` | test | the session's `CozeMock`, reset to its configured state first |
 | `coze_mock_server` | session | the session's `CozeMock`, never reset by the plugin |
+| `coze_mock_tls` | session | whether the fake serves HTTPS: `--coze-mock-tls`, else the ini option `coze_mock_tls`; then `SSL_CERT_FILE` names its certificate authority for the session, so cozepy (httpx) and websockets trust it |
 | `coze_mock_config` | session | the config file it starts with: `--coze-mock-config PATH`, else the ini option `coze_mock_config` (relative to the ini file), else none (`pat_mock`); override this fixture in a `conftest.py` to choose in code |
 
 `@pytest.mark.coze_mock_expect(4000)` (codes, `"refusal"` or rule names) on a test using `coze_mock`
@@ -16,7 +17,9 @@ so it covers every test.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,6 +30,7 @@ import pytest
 from ._server import CozeMock, CozeMockError, find_binary
 
 _INI = "coze_mock_config"
+_TLS = "coze_mock_tls"
 _REPORT = "coze_mock_report"
 _MARKER = "coze_mock_expect"
 #: Where a worker's (or the single process's) report waits for the session's end.
@@ -41,6 +45,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest=_INI,
         metavar="PATH",
         help="coze-mock config file (TOML) for the session's fake; overrides the ini option",
+    )
+    parser.addini(_TLS, "serve the session's fake over HTTPS (SSL_CERT_FILE trusts it)", type="bool", default=False)
+    parser.addoption(
+        "--coze-mock-tls",
+        dest=_TLS,
+        action="store_true",
+        default=None,
+        help="serve the session's fake over HTTPS, its CA trusted through SSL_CERT_FILE for the session",
     )
     parser.addoption(
         "--coze-mock-report",
@@ -74,12 +86,37 @@ def coze_mock_config(pytestconfig: pytest.Config) -> Optional[Path]:
 
 
 @pytest.fixture(scope="session")
+def coze_mock_tls(pytestconfig: pytest.Config) -> bool:
+    """Whether the session's fake serves HTTPS."""
+    option = pytestconfig.getoption(_TLS)
+    return bool(option) if option is not None else bool(pytestconfig.getini(_TLS))
+
+
+@contextlib.contextmanager
+def _trusted(mock: CozeMock) -> Iterator[None]:
+    """Over HTTPS, `SSL_CERT_FILE` names the fake's certificate authority until the block ends."""
+    if mock.ca_file is None:
+        yield
+        return
+    before = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = mock.ca_file
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = before
+
+
+@pytest.fixture(scope="session")
 def coze_mock_server(
-    coze_mock_config: Optional[Path], pytestconfig: pytest.Config
+    coze_mock_config: Optional[Path], coze_mock_tls: bool, pytestconfig: pytest.Config
 ) -> Iterator[CozeMock]:
     """One fake for the whole session, stopped when the session ends (its report kept first when
-    `--coze-mock-report` asks for it)."""
-    with CozeMock(coze_mock_config) as mock:
+    `--coze-mock-report` asks for it). Over HTTPS, `SSL_CERT_FILE` names its certificate authority
+    until then."""
+    with CozeMock(coze_mock_config, tls=coze_mock_tls) as mock, _trusted(mock):
         yield mock
         if pytestconfig.getoption(_REPORT):
             report = mock.report()
