@@ -4,10 +4,13 @@
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const https = require('node:https');
+const os = require('node:os');
 const path = require('node:path');
+const tls = require('node:tls');
 
 const DEFAULT_TOKEN = 'pat_mock';
-const LISTENING = /listening on (http:\/\/\S+)/;
+const LISTENING = /listening on (https?:\/\/\S+)/;
 
 /** The per-platform package holding the binary for this platform and CPU (esbuild's pattern). */
 const PLATFORM_PACKAGES = {
@@ -72,18 +75,34 @@ function addrArgs(options, env) {
   return inArgs || env.COZE_MOCK_ADDR ? [] : ['--addr', '127.0.0.1:0'];
 }
 
-/** The admin API of the fake at `baseURL`: reset, journal, seed, fault, report and expect. */
-function adminClient(baseURL, adminToken) {
+/** One request through `agent` (HTTPS); resolves to the status and the body's text. */
+function httpsText(url, { method, headers, body, agent }) {
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, { method, headers, agent }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode, text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * The admin API of the fake at `baseURL`: reset, journal, seed, fault, report and expect; over HTTPS
+ * through `agent`, which trusts the fake's certificate authority.
+ */
+function adminClient(baseURL, adminToken, agent) {
   const admin = async (method, route, body) => {
     const headers = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-    const response = await fetch(`${baseURL}/__admin${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
+    const request = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+    const url = `${baseURL}/__admin${route}`;
+    const response = agent
+      ? await httpsText(url, { ...request, agent })
+      : await fetch(url, request).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const text = response.text;
     let envelope;
     try {
       envelope = JSON.parse(text);
@@ -151,6 +170,10 @@ async function startCozeMock(options = {}) {
   // --stop-on-stdin-close: the fake ends when this process does, even by SIGKILL (the pipe closes).
   const args = ['serve', ...addrArgs(options, env), '--in-memory', '--stop-on-stdin-close'];
   if (config) args.push('--config', config);
+  delete env.COZE_MOCK_TLS;
+  const caDir = options.tls ? fs.mkdtempSync(path.join(os.tmpdir(), 'coze-mock-')) : undefined;
+  const caFile = caDir && path.join(caDir, 'ca.pem');
+  if (caFile) args.push('--tls', '--tls-ca-out', caFile);
   args.push(...(options.args ?? []));
 
   const child = spawn(binary, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -182,7 +205,15 @@ async function startCozeMock(options = {}) {
     );
   });
 
-  const client = adminClient(baseURL, adminToken);
+  // Over HTTPS, the generated CA joins the roots of https.globalAgent, which @coze/api's client (axios)
+  // uses: `new CozeAPI({ baseURL })` trusts the fake unchanged. stop() takes it out again.
+  const caPem = caFile && fs.readFileSync(caFile, 'utf8');
+  const agentOptions = https.globalAgent.options;
+  const previousCa = agentOptions.ca;
+  if (caPem) agentOptions.ca = [...(previousCa === undefined ? tls.rootCertificates : [].concat(previousCa)), caPem];
+  const httpsAgent = caPem ? new https.Agent({ ca: caPem }) : undefined;
+
+  const client = adminClient(baseURL, adminToken, httpsAgent);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -190,6 +221,12 @@ async function startCozeMock(options = {}) {
       await exited;
       clearTimeout(timer);
     }
+    if (caPem && agentOptions.ca !== previousCa) {
+      if (previousCa === undefined) delete agentOptions.ca;
+      else agentOptions.ca = previousCa;
+      httpsAgent.destroy();
+    }
+    if (caDir) fs.rmSync(caDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30000);
@@ -215,7 +252,7 @@ async function startCozeMock(options = {}) {
   child.stderr.unref();
 
   const { admin, ...calls } = client;
-  return { baseURL, token, pid: child.pid, output: () => output.join('\n'), ...calls, stop };
+  return { baseURL, token, caFile, caPem, httpsAgent, pid: child.pid, output: () => output.join('\n'), ...calls, stop };
 }
 
 /**

@@ -19,6 +19,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for the fake to be ready (default 30 000). */
   startTimeoutMs?: number;
+  /**
+   * Serve HTTPS with a certificate made at start-up. Its certificate authority joins the roots of
+   * `https.globalAgent` until `stop()`, so `new CozeAPI({ baseURL })` trusts it unchanged; other
+   * clients take `httpsAgent`, or `NODE_EXTRA_CA_CERTS=caFile` in a process started afterwards.
+   */
+  tls?: boolean;
 }
 
 /** One request as the fake's journal records it. */
@@ -65,7 +71,7 @@ export interface Seed {
 
 /** The admin API of a running fake: what `connectCozeMock` gives, and `startCozeMock` too. */
 export interface CozeMockAdmin {
-  /** `http://HOST:PORT`: the SDK's `baseURL`. */
+  /** `http://HOST:PORT` (`https://…` with `tls`): the SDK's `baseURL`. */
   readonly baseURL: string;
   /** A token the fake accepts. */
   readonly token: string;
@@ -113,6 +119,12 @@ export interface Report {
 
 /** A fake `startCozeMock` started: its admin API, its process, and `stop()`. */
 export interface CozeMock extends CozeMockAdmin {
+  /** With `tls`, the file holding the PEM of the certificate authority to trust. */
+  readonly caFile: string | undefined;
+  /** With `tls`, the PEM of the certificate authority to trust. */
+  readonly caPem: string | undefined;
+  /** With `tls`, an `https.Agent` trusting that authority (e.g. axios's `httpsAgent`). */
+  readonly httpsAgent: import('node:https').Agent | undefined;
   /** The process id of the fake. */
   readonly pid: number;
   /** The last lines the fake printed. */
