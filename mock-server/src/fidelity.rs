@@ -437,7 +437,7 @@ pub const LEDGER: &[Point] = &[
     point(
         "transport.tls",
         "Plain HTTP by default; with `--tls`, HTTPS on the same address (HTTP/2 or HTTP/1.1 by ALPN) with a certificate for 127.0.0.1, ::1 and localhost signed by a certificate authority made at each start and written to `--tls-ca-out`, or a certificate of the user's own. URLs in answers (`preview_audio`) follow the scheme.",
-        "The real API is HTTPS only (api.coze.cn); cozepy 0.20.0's WebSocket client refuses a base URL that does not start with `https://` (`http_base_url_to_ws`), so a fake that streams speech to it must speak TLS.",
+        "The real API is HTTPS only (api.coze.cn); cozepy 0.20.0's WebSocket client refuses a base URL that does not start with `https://` (in cozepy.websockets: http_base_url_to_ws), so a fake that streams speech to it must speak TLS.",
         Verified,
         Some("--tls, --tls-cert/--tls-key"),
     ),
