@@ -140,7 +140,8 @@ if [ "$ONLY" != py ]; then
 fi
 if [ "$ONLY" != js ]; then
   case "$BASE_URL" in
-    https://*) "$VENV/bin/python" -W ignore "$HERE/cozepy_speech_stream.py" "$BASE_URL" --token "$TOKEN" || RC=1 ;;
+    # Bounded: cozepy's wait() has no timeout of its own, so a session that never completes fails here.
+    https://*) timeout 120 "$VENV/bin/python" -W ignore "$HERE/cozepy_speech_stream.py" "$BASE_URL" --token "$TOKEN" || RC=1 ;;
     *) echo "compat: cozepy speech stream: not run on $BASE_URL (cozepy's WebSocket client needs https: serve --tls)" ;;
   esac
 fi
