@@ -138,8 +138,8 @@ async fn a_seed_that_is_not_a_json_object_is_refused() {
 /// as JSON Schema's (`5.0` is one), and nothing else (found by Schemathesis with every check).
 #[tokio::test]
 async fn a_seed_is_read_as_its_description_says() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     for key in ["system_voices", "fidelity", "audio", "rules", "\u{10403}"] {
         api.admin_post("/seed", json!({ key: {} }))
             .await
@@ -163,8 +163,8 @@ async fn a_seed_is_read_as_its_description_says() {
 /// method, never "" (found by Schemathesis with every check).
 #[tokio::test]
 async fn a_fault_is_read_as_its_description_says() {
-    let server = MockServer::start().await;
-    let api = Api::new(server.uri());
+    let server = crate::support::server::start_default().await;
+    let api = Api::for_server(&server);
     api.admin_post(
         "/faults",
         json!({"path": "/nowhere", "times": 375.0, "action": {"kind": "drop"}}),
