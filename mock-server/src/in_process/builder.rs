@@ -77,7 +77,7 @@ impl MockServerBuilder {
     }
 
     /// Serves HTTPS with a certificate generated at start-up for `127.0.0.1`, `::1` and `localhost`
-    /// ([`crate::tls`]); the client trusts [`MockServer::ca_pem`].
+    /// (ECDSA P-256, rustls on ring); the client trusts [`MockServer::ca_pem`].
     pub fn tls(mut self) -> Self {
         self.tls = true;
         self
