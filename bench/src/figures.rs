@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use bytes::Bytes;
+use coze_mock::MockServer;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use mock_server::MockServer;
 use tokio::net::TcpStream;
 
 /// The default configuration's personal workspace of `pat_mock`, where seeded voices go.

@@ -280,13 +280,13 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
 
 /// Builds the release fake, installs WireMock if asked, makes a scratch directory.
 fn prepare(root: &Path, with_wiremock: bool) -> anyhow::Result<Paths> {
-    eprintln!("cargo build --release -p mock-server --bin coze-mock");
+    eprintln!("cargo build --release -p coze-mock --bin coze-mock");
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
             "--release",
             "-p",
-            "mock-server",
+            "coze-mock",
             "--bin",
             "coze-mock",
         ])

@@ -1,5 +1,5 @@
 //! `bench speech-memory`: the server's peak RSS while it answers the longest speech requests the rules
-//! allow, all at once. Speech is generated as a stream (`mock_server::__internals::synth::Speech`), so this stays
+//! allow, all at once. Speech is generated as a stream (`coze_mock::__internals::synth::Speech`), so this stays
 //! near the idle figure however long the answers are.
 
 use std::net::SocketAddr;
@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use bytes::Bytes;
+use coze_mock::rules::{SPEECH_INPUT_MAX_BYTES, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG};
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use mock_server::rules::{SPEECH_INPUT_MAX_BYTES, SPEECH_SAMPLE_RATES, SPEECH_SPEED_RANGE_BIG};
 use tokio::net::TcpStream;
 
 use crate::servers::{Server, Target};
@@ -53,7 +53,7 @@ pub(crate) fn measure(
     runtime: &tokio::runtime::Runtime,
     concurrency: usize,
 ) -> anyhow::Result<SpeechMemory> {
-    let voice = mock_server::config::default_system_voices()
+    let voice = coze_mock::config::default_system_voices()
         .into_iter()
         .next()
         .context("a default system voice")?;

@@ -15,7 +15,7 @@ pub(crate) fn wav_of_len(len: usize) -> Vec<u8> {
             ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
         })
         .collect();
-    let mut out = mock_server::__internals::synth::wav(&samples, rate);
+    let mut out = coze_mock::__internals::synth::wav(&samples, rate);
     // An odd length gets one byte of padding inside the `data` chunk, so the header still matches.
     let data_len = u32::try_from(len - 44).expect("a WAV under 4 GiB");
     out[4..8].copy_from_slice(&(36 + data_len).to_le_bytes());

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
-use mock_server::__internals::proxy::answer::BodyNotes;
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::__internals::proxy::answer::BodyNotes;
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 use serde_json::Value;
 
 use crate::contract::{LIST_PATH, SPEECH_PATH};

@@ -4,7 +4,7 @@
 //! Every limit below is written again from the page (复刻音色,
 //! <https://www.coze.cn/open/docs/developer_guides/clone_voices>), Coze's error-code page and the public
 //! SDKs and documents each item names, with the sentence it comes from. Nothing is
-//! imported from `mock_server`'s rules: if the fake's rule is wrong, these tests must disagree with it,
+//! imported from `coze_mock`'s rules: if the fake's rule is wrong, these tests must disagree with it,
 //! not copy it.
 //!
 //! Each item says how sure it is: **documented** (the page says so), **reference** (a public source named beside it,

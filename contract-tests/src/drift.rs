@@ -1,7 +1,7 @@
 //! Replaying a recorded set against a fake, and the field-by-field difference between the two answers.
 //!
 //! Fields that differ on every call (logids, voice ids, times, the preview URL) are compared by presence
-//! and JSON type only: [`VOLATILE`]. The comparison is mock-server's `compare`, which the proxy's shadow
+//! and JSON type only: [`VOLATILE`]. The comparison is coze-mock's `compare`, which the proxy's shadow
 //! verdicts share. A voice id the real API gave is mapped to the one the fake gave, so
 //! a later request of the set that names it (a retrain) names the fake's voice instead.
 
@@ -16,7 +16,7 @@ use crate::record::read_set;
 use crate::request::{describe_token, CloneRequest, OtherRequest, Part, RecordedRequest};
 use crate::response::CapturedResponse;
 
-pub use mock_server::__internals::compare::{FieldDiff, VOLATILE};
+pub use coze_mock::__internals::compare::{FieldDiff, VOLATILE};
 
 /// The outcome of replaying one exchange.
 #[derive(Debug, Clone)]
@@ -30,10 +30,10 @@ pub struct ExchangeReport {
 }
 
 /// The differences between a recorded answer and the fake's: the comparison the proxy's shadow verdicts
-/// use too (mock-server's `compare`).
+/// use too (coze-mock's `compare`).
 pub fn diff(real: &CapturedResponse, fake: &CapturedResponse) -> Vec<FieldDiff> {
     let as_value = |r: &CapturedResponse| serde_json::to_value(r).unwrap_or(Value::Null);
-    mock_server::__internals::compare::diff(&as_value(real), &as_value(fake))
+    coze_mock::__internals::compare::diff(&as_value(real), &as_value(fake))
 }
 
 /// Replays every exchange of the set in `dir` against `api`, in order. A clone is compared as [`diff`]
@@ -86,7 +86,7 @@ pub fn diff_shapes(real: &CapturedResponse, fake: &CapturedResponse) -> Vec<Fiel
     let as_value = |r: &CapturedResponse| serde_json::to_value(r).unwrap_or(Value::Null);
     let by_type =
         |p: &str| p.starts_with("body.data.") || p == "body.audio.bytes" || p == "body.audio.hash";
-    mock_server::__internals::compare::diff_with(&as_value(real), &as_value(fake), &by_type)
+    coze_mock::__internals::compare::diff_with(&as_value(real), &as_value(fake), &by_type)
 }
 
 /// Names the fake's voice where a recorded clone names the real one (a retrain).

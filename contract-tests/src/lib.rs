@@ -2,7 +2,7 @@
 //! lives on, as their documentation gives it, run unchanged against the fake (in-process, the default), a
 //! server at a URL, or the real API.
 //!
-//! The expected verdicts are restated here from the documentation; `mock_server` is used only to start
+//! The expected verdicts are restated here from the documentation; `coze_mock` is used only to start
 //! the fake, never for its rules, so a wrong rule in the fake fails a test instead of passing its own.
 //!
 //! # Layout

@@ -25,8 +25,9 @@ pub const DEFAULT_REAL_DELAY: Duration = Duration::from_millis(1500);
 /// The main token of `fixtures/contract.toml`, used by the Fake target and by default for a URL.
 pub const FAKE_MAIN_TOKEN: &str = "pat_contract_main";
 /// How to start a fake the URL target's default tokens work with.
-pub const URL_TARGET_HINT: &str = "start the fake with --config contract-tests/fixtures/contract.toml \
-     (cargo run -p mock-server -- serve --in-memory --config contract-tests/fixtures/contract.toml), \
+pub const URL_TARGET_HINT: &str =
+    "start the fake with --config contract-tests/fixtures/contract.toml \
+     (cargo run -p coze-mock -- serve --in-memory --config contract-tests/fixtures/contract.toml), \
      or set COZE_CONTRACT_TOKEN and the COZE_CONTRACT_TOKEN_* variables to tokens it accepts";
 /// The workspace of `fixtures/contract.toml` that the main token is not a member of.
 pub const FAKE_FOREIGN_SPACE_ID: &str = "7000000000000000002";
@@ -567,7 +568,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fake_without_the_contract_config_is_refused_once_with_how_to_start_it() {
-        let default_fake = mock_server::MockServer::start().await;
+        let default_fake = coze_mock::MockServer::start().await;
         let s = settings(&[("COZE_CONTRACT_BASE_URL", &default_fake.uri())]).unwrap();
         let message = check_url_tokens(&reqwest::Client::new(), &default_fake.uri(), &s)
             .await
@@ -581,8 +582,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_fake_with_the_contract_config_passes_the_token_check() {
-        let config = mock_server::config::Config::from_toml(crate::client::CONTRACT_TOML).unwrap();
-        let fake = mock_server::MockServer::start_with(config).await;
+        let config = coze_mock::config::Config::from_toml(crate::client::CONTRACT_TOML).unwrap();
+        let fake = coze_mock::MockServer::start_with(config).await;
         let s = settings(&[("COZE_CONTRACT_BASE_URL", &fake.uri())]).unwrap();
         assert_eq!(
             check_url_tokens(&reqwest::Client::new(), &fake.uri(), &s).await,

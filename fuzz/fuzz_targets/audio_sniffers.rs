@@ -6,8 +6,8 @@ mod chunks;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use mock_server::__internals::audio::{AudioSniffer, PcmHint};
-use mock_server::rules::AudioFormat;
+use coze_mock::__internals::audio::{AudioSniffer, PcmHint};
+use coze_mock::rules::AudioFormat;
 
 #[derive(Debug, Arbitrary)]
 struct Input {

@@ -13,11 +13,11 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use mock_server::__internals::api::router;
-use mock_server::__internals::envelope::LogId;
-use mock_server::__internals::server::{build_state, Options};
-use mock_server::__internals::state::AppState;
-use mock_server::config::Config;
+use coze_mock::__internals::api::router;
+use coze_mock::__internals::envelope::LogId;
+use coze_mock::__internals::server::{build_state, Options};
+use coze_mock::__internals::state::AppState;
+use coze_mock::config::Config;
 use tower::ServiceExt;
 
 #[derive(Debug, Arbitrary)]

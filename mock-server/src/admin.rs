@@ -93,7 +93,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 struct Health {
     /// Always true: the server answers only once it serves.
     ready: bool,
-    /// The fake's version (the `mock-server` crate's).
+    /// The fake's version (the `coze-mock` crate's).
     version: &'static str,
 }
 

@@ -30,7 +30,7 @@ enum Command {
     Wait(cli::wait::WaitArgs),
     /// Print a running fake's conformance report; with --fail-on, exit 1 when a finding at that level
     /// exists (2 when the report cannot be read).
-    Report(mock_server::__internals::report::ReportArgs),
+    Report(coze_mock::__internals::report::ReportArgs),
     /// Forward a client's traffic to the real API (--upstream) and judge each exchange with a shadow fake:
     /// every difference named by its fidelity ledger row, at /__admin/drift.
     Proxy(cli::proxy::ProxyArgs),
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
                     Command::Serve(args) => cli::serve::run(args).await.map(done),
                     Command::CheckConfig(args) => cli::check_config::run(&args).map(done),
                     Command::Wait(args) => cli::wait::run(&args).await.map(done),
-                    Command::Report(args) => Ok(mock_server::__internals::report::run(&args).await),
+                    Command::Report(args) => Ok(coze_mock::__internals::report::run(&args).await),
                     Command::Proxy(args) => cli::proxy::run(args).await.map(done),
                     Command::Drift(args) => Ok(cli::drift::run(&args).await),
                     Command::Openapi => cli::openapi::run().map(done),

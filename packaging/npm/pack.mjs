@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Packs the npm packages: `coze-mock` (the API and the bin shim) and one `@coze-mock/<os>-<cpu>` per
-// binary given, each at mock-server's Cargo version. The platforms are listed in platforms.json; the
+// binary given, each at the coze-mock crate's Cargo version. The platforms are listed in platforms.json; the
 // main package names the packed ones as optional dependencies (all of them in a release), and npm
 // installs only the one matching os/cpu. Naming a platform package that was not packed would break
 // `npm ci` in a project installed from these tarballs: npm records it in the lock file as missing.
@@ -41,7 +41,7 @@ function parseArgs(argv) {
   return out;
 }
 
-/** mock-server's version: the one every package carries. */
+/** The coze-mock crate's version: the one every package carries. */
 function cargoVersion() {
   const manifest = fs.readFileSync(path.join(REPO, 'mock-server', 'Cargo.toml'), 'utf8');
   const m = manifest.match(/^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms);

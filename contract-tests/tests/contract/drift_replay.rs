@@ -61,12 +61,12 @@ async fn replay_reports_each_field_where_the_fake_differs_and_nothing_where_it_a
 /// upload replayed by a stand-in of its format and size.
 #[tokio::test]
 async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
-    use mock_server::__internals::proxy::record::RecordSettings;
-    use mock_server::__internals::proxy::spend::Spend;
-    use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
-    use mock_server::config::Config;
+    use coze_mock::__internals::proxy::record::RecordSettings;
+    use coze_mock::__internals::proxy::spend::Spend;
+    use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+    use coze_mock::config::Config;
 
-    let upstream = mock_server::MockServer::start().await;
+    let upstream = coze_mock::MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = ProxySettings::new(&upstream.uri(), Spend::All);
     settings.record = Some(RecordSettings {
@@ -88,7 +88,7 @@ async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
         );
     let clone: serde_json::Value = http
         .post(format!("{}/v1/audio/voices/clone", proxy.uri()))
-        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .bearer_auth(coze_mock::config::DEFAULT_TOKEN)
         .multipart(form)
         .send()
         .await
@@ -98,7 +98,7 @@ async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
         .unwrap();
     let voice_id = clone["data"]["voice_id"].as_str().unwrap().to_owned();
     http.get(format!("{}/v1/audio/voices?page_size=5", proxy.uri()))
-        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .bearer_auth(coze_mock::config::DEFAULT_TOKEN)
         .send()
         .await
         .unwrap()
@@ -106,7 +106,7 @@ async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
         .await
         .unwrap();
     http.post(format!("{}/v1/audio/speech", proxy.uri()))
-        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .bearer_auth(coze_mock::config::DEFAULT_TOKEN)
         .json(&json!({"input": "你好", "voice_id": voice_id, "response_format": "wav"}))
         .send()
         .await
@@ -127,7 +127,7 @@ async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
         1,
     );
     let fake =
-        mock_server::MockServer::start_with(Config::from_toml(&main_may_list_and_speak).unwrap())
+        coze_mock::MockServer::start_with(Config::from_toml(&main_may_list_and_speak).unwrap())
             .await;
     let mut target = contract_tests::target::Settings::from_lookup(|_| None).unwrap();
     target.target = contract_tests::target::Target::Url(fake.uri());

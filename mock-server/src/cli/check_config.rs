@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use mock_server::config::Config;
+use coze_mock::config::Config;
 
 /// The arguments of `check-config`.
 #[derive(clap::Args)]

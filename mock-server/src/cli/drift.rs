@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use mock_server::__internals::proxy::drift::DriftReport;
-use mock_server::__internals::proxy::DRIFT_PATH;
-use mock_server::__internals::report::{fetch_admin, EXIT_FINDINGS, EXIT_UNREADABLE};
+use coze_mock::__internals::proxy::drift::DriftReport;
+use coze_mock::__internals::proxy::DRIFT_PATH;
+use coze_mock::__internals::report::{fetch_admin, EXIT_FINDINGS, EXIT_UNREADABLE};
 
 /// How to print the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,4 +1,4 @@
-//! `coze-mock fidelity`: the fidelity ledger ([`mock_server::__internals::fidelity::LEDGER`]) for a terminal, or as
+//! `coze-mock fidelity`: the fidelity ledger ([`coze_mock::__internals::fidelity::LEDGER`]) for a terminal, or as
 //! the list of `docs/fidelity.md`.
 
 /// Flags of `coze-mock fidelity`.
@@ -12,9 +12,9 @@ pub(crate) struct FidelityArgs {
 /// Prints the ledger.
 pub(crate) fn run(args: &FidelityArgs) {
     let ledger = if args.markdown {
-        mock_server::__internals::fidelity::markdown()
+        coze_mock::__internals::fidelity::markdown()
     } else {
-        mock_server::__internals::fidelity::text()
+        coze_mock::__internals::fidelity::text()
     };
     print!("{ledger}");
 }

@@ -1,6 +1,6 @@
 //! `coze-mock openapi`: prints the OpenAPI 3.1 description the server serves at `/__mock/openapi.json`.
 
-use mock_server::__internals::openapi::document;
+use coze_mock::__internals::openapi::document;
 
 /// Prints the description as pretty JSON.
 pub(crate) fn run() -> anyhow::Result<()> {

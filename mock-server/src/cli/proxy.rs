@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use mock_server::__internals::proxy::record::RecordSettings;
-use mock_server::__internals::proxy::spend::Spend;
-use mock_server::__internals::proxy::{ProxySettings, DRIFT_PATH};
-use mock_server::__internals::server::{Options, Storage};
-use mock_server::config::Config;
+use coze_mock::__internals::proxy::record::RecordSettings;
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::{ProxySettings, DRIFT_PATH};
+use coze_mock::__internals::server::{Options, Storage};
+use coze_mock::config::Config;
 
 use super::addr;
 use super::serve::shutdown_signal;
@@ -82,7 +82,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         }),
     };
     // Checked before binding, so a bad --upstream is a one-line error and nothing listens.
-    mock_server::__internals::proxy::upstream::Upstream::new(
+    coze_mock::__internals::proxy::upstream::Upstream::new(
         &settings.upstream,
         settings.upstream_timeout,
     )?;
@@ -112,7 +112,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     println!("drift report: http://{addr}{DRIFT_PATH} (coze-mock drift --url http://{addr})");
     println!(
         "{}",
-        mock_server::__internals::admin::access_line(
+        coze_mock::__internals::admin::access_line(
             &format!("http://{addr}"),
             args.admin_token.is_some(),
             addr.ip().is_loopback()
@@ -130,7 +130,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         shutdown.await;
         println!("coze-mock proxy shutting down: in-flight exchanges finish first");
     };
-    mock_server::__internals::proxy::serve_proxy(listener, &config, &options, settings, shutdown)
+    coze_mock::__internals::proxy::serve_proxy(listener, &config, &options, settings, shutdown)
         .await?;
     println!("coze-mock proxy stopped");
     Ok(())

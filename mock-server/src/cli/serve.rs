@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use mock_server::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
-use mock_server::__internals::tls::{Tls, GENERATED_NAMES};
-use mock_server::config::{Config, DEFAULT_TOKEN};
-use mock_server::rules::Plan;
+use coze_mock::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
+use coze_mock::__internals::tls::{Tls, GENERATED_NAMES};
+use coze_mock::config::{Config, DEFAULT_TOKEN};
+use coze_mock::rules::Plan;
 
 use super::{addr, switch};
 
@@ -141,13 +141,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("clone a voice: POST {base}/v1/audio/voices/clone");
     println!(
         "{}",
-        mock_server::__internals::admin::access_line(
+        coze_mock::__internals::admin::access_line(
             &base,
             args.admin_token.is_some(),
             addr.ip().is_loopback()
         )
     );
-    for notice in mock_server::__internals::fidelity::startup_notices(&config.fidelity) {
+    for notice in coze_mock::__internals::fidelity::startup_notices(&config.fidelity) {
         println!("note: {notice}");
     }
     let options = Options {
@@ -163,7 +163,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown.await;
         println!("coze-mock shutting down: no new connections; in-flight requests finish first");
     };
-    mock_server::__internals::server::serve_with(listener, &config, &options, shutdown).await?;
+    coze_mock::__internals::server::serve_with(listener, &config, &options, shutdown).await?;
     println!("coze-mock stopped");
     Ok(())
 }

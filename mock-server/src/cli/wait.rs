@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use mock_server::__internals::admin_client::{Answer, FakeUrl};
+use coze_mock::__internals::admin_client::{Answer, FakeUrl};
 use serde::Deserialize;
 use tokio::time::Instant;
 

@@ -23,15 +23,15 @@ use crate::tls::Tls;
 ///
 /// ```no_run
 /// # async fn demo() {
-/// use mock_server::config::VoiceConfig;
-/// use mock_server::rules::Plan;
+/// use coze_mock::config::VoiceConfig;
+/// use coze_mock::rules::Plan;
 ///
 /// // The default: token `pat_mock`, an enterprise account with 100 slots.
-/// let server = mock_server::MockServer::start().await;
+/// let server = coze_mock::MockServer::start().await;
 /// let url = format!("{}/v1/audio/voices/clone", server.uri());
 ///
 /// // Or with accounts, tokens and voices of the test's own.
-/// let server = mock_server::MockServer::builder()
+/// let server = coze_mock::MockServer::builder()
 ///     .account("acme", Plan::Team, 2)
 ///     .workspace("7000000000000000001", "acme")
 ///     .token("pat_acme", "acme", "7000000000000000001")
@@ -40,7 +40,7 @@ use crate::tls::Tls;
 ///     .await;
 ///
 /// // Over HTTPS, with a certificate made at start-up for 127.0.0.1: trust `ca_pem()`.
-/// let server = mock_server::MockServer::builder().tls().start().await;
+/// let server = coze_mock::MockServer::builder().tls().start().await;
 /// assert!(server.uri().starts_with("https://127.0.0.1:"));
 /// let ca_pem = server.ca_pem().expect("a generated CA");
 /// # }

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use mock_server::__internals::audio::{AudioError, AudioInfo, AudioPolicy, AudioSniffer, PcmHint};
-use mock_server::rules::AudioFormat;
+use coze_mock::__internals::audio::{AudioError, AudioInfo, AudioPolicy, AudioSniffer, PcmHint};
+use coze_mock::rules::AudioFormat;
 use proptest::prelude::*;
 
 /// One row of `verdicts.toml`.

@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mock_server::__internals::catalogue::{find, Endpoint, ENDPOINTS};
-use mock_server::__internals::server::{serve_with, Options};
-use mock_server::config::Config;
+use coze_mock::__internals::catalogue::{find, Endpoint, ENDPOINTS};
+use coze_mock::__internals::server::{serve_with, Options};
+use coze_mock::config::Config;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;

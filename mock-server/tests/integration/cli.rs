@@ -187,7 +187,7 @@ async fn openapi_prints_the_description_the_server_serves() {
     let printed: Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
     assert_eq!(printed["openapi"], "3.1.0");
 
-    let server = mock_server::MockServer::start().await;
+    let server = coze_mock::MockServer::start().await;
     let served = reqwest::get(format!("{}/__mock/openapi.json", server.uri()))
         .await
         .unwrap();

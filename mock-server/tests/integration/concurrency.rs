@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 
 use crate::support::answer::Answer;
 use crate::support::api::Api;

@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 use serde_json::{json, Value};
 
 use crate::support::api::Api;
@@ -348,7 +348,7 @@ async fn the_admin_api_serves_the_ledger_and_the_settings_in_force() {
         .iter()
         .map(|p| p["id"].as_str().unwrap().to_owned())
         .collect();
-    let expected: Vec<_> = mock_server::__internals::fidelity::LEDGER
+    let expected: Vec<_> = coze_mock::__internals::fidelity::LEDGER
         .iter()
         .map(|p| p.id.to_owned())
         .collect();
@@ -370,9 +370,9 @@ fn coze_mock_fidelity_prints_every_row_of_the_ledger() {
         .expect("run coze-mock fidelity --markdown");
     assert_eq!(
         String::from_utf8(markdown.stdout).unwrap(),
-        mock_server::__internals::fidelity::markdown()
+        coze_mock::__internals::fidelity::markdown()
     );
-    for p in mock_server::__internals::fidelity::LEDGER {
+    for p in coze_mock::__internals::fidelity::LEDGER {
         assert!(
             text.contains(p.id) && text.contains(p.evidence),
             "{} missing",

@@ -10,15 +10,15 @@ use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
+use coze_mock::__internals::api::router;
+use coze_mock::__internals::audio::{AudioSniffer, PcmHint};
+use coze_mock::__internals::envelope::LogId;
+use coze_mock::__internals::server::{build_state, Options};
+use coze_mock::__internals::state::AppState;
+use coze_mock::config::Config;
+use coze_mock::rules::AudioFormat;
 use http::Request;
 use http_body_util::BodyExt;
-use mock_server::__internals::api::router;
-use mock_server::__internals::audio::{AudioSniffer, PcmHint};
-use mock_server::__internals::envelope::LogId;
-use mock_server::__internals::server::{build_state, Options};
-use mock_server::__internals::state::AppState;
-use mock_server::config::Config;
-use mock_server::rules::AudioFormat;
 use proptest::prelude::*;
 use tower::ServiceExt;
 
@@ -75,7 +75,7 @@ fn audio_head() -> impl Strategy<Value = Vec<u8>> {
 /// A well-formed 24 kHz mono 16-bit WAV of arbitrary samples.
 fn wav() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<i16>(), 0..1024)
-        .prop_map(|samples| mock_server::__internals::synth::wav(&samples, 24_000))
+        .prop_map(|samples| coze_mock::__internals::synth::wav(&samples, 24_000))
 }
 
 /// Audio-looking bytes: a well-formed WAV, or a known head then arbitrary bytes.

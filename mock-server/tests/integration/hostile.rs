@@ -370,7 +370,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 #[tokio::test]
 async fn headers_longer_than_the_read_buffer_are_refused_with_431() {
     let server = Binary::in_memory();
-    let filler = "a".repeat(mock_server::__internals::server::READ_BUFFER_MAX_BYTES);
+    let filler = "a".repeat(coze_mock::__internals::server::READ_BUFFER_MAX_BYTES);
     let head =
         format!("POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\nX-Filler: {filler}\r\n\r\n");
     let mut stream = TcpStream::connect(server.addr).await.expect("connect");

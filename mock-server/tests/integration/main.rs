@@ -1,5 +1,5 @@
 //! The integration tests of `mock-server`, one binary: each test starts a real server on 127.0.0.1 port
-//! 0 (an in-process [`mock_server::MockServer`], or the `coze-mock` binary where a signal, a restart or
+//! 0 (an in-process [`coze_mock::MockServer`], or the `coze-mock` binary where a signal, a restart or
 //! the server's own memory is the point) and talks HTTP to it. [`support`] holds what the areas share.
 
 /// Clients, answers, audio and the binary, shared by every area below.

@@ -3,10 +3,10 @@
 //! request within the rules or a 4000 naming the parser's rule; never a panic. `PROPTEST_CASES` raises
 //! the number of cases (default 256 per property).
 
-use mock_server::__internals::api::ListQuery;
-use mock_server::__internals::api::SpeechRequest;
-use mock_server::__internals::error::{ApiError, CODE_INVALID_PARAMETER};
-use mock_server::rules::{
+use coze_mock::__internals::api::ListQuery;
+use coze_mock::__internals::api::SpeechRequest;
+use coze_mock::__internals::error::{ApiError, CODE_INVALID_PARAMETER};
+use coze_mock::rules::{
     PAGE_SIZE_MAX, SPEECH_EMOTIONS, SPEECH_INPUT_MAX_BYTES, SPEECH_SAMPLE_RATES, VOICE_MODEL_TYPES,
     VOICE_STATES,
 };

@@ -164,7 +164,7 @@ async fn bad_certificate_files_are_one_line_user_errors() {
 
 #[tokio::test]
 async fn mock_server_serves_https_with_a_ca_to_trust() {
-    let server = mock_server::MockServer::builder().tls().start().await;
+    let server = coze_mock::MockServer::builder().tls().start().await;
     assert!(
         server.uri().starts_with("https://127.0.0.1:"),
         "{}",
@@ -174,5 +174,5 @@ async fn mock_server_serves_https_with_a_ca_to_trust() {
     let voice = api.new_voice(TOKEN, "over tls").await;
     assert!(!voice.is_empty());
     assert_eq!(server.received_requests().len(), 1);
-    assert!(mock_server::MockServer::start().await.ca_pem().is_none());
+    assert!(coze_mock::MockServer::start().await.ca_pem().is_none());
 }

@@ -67,7 +67,7 @@ async fn a_personal_plan_account_may_not_clone() {
 
 #[tokio::test]
 async fn the_default_configuration_accepts_pat_mock() {
-    let server = mock_server::MockServer::start().await;
+    let server = coze_mock::MockServer::start().await;
     let form = reqwest::multipart::Form::new()
         .text("voice_name", "jay")
         .part(
@@ -77,7 +77,7 @@ async fn the_default_configuration_accepts_pat_mock() {
         );
     let response = reqwest::Client::new()
         .post(format!("{}/v1/audio/voices/clone", server.uri()))
-        .bearer_auth(mock_server::config::DEFAULT_TOKEN)
+        .bearer_auth(coze_mock::config::DEFAULT_TOKEN)
         .multipart(form)
         .send()
         .await

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use mock_server::MockServer;
+use coze_mock::MockServer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 

@@ -5,10 +5,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-use mock_server::__internals::proxy::record::RecordSettings;
-use mock_server::__internals::proxy::spend::Spend;
-use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
-use mock_server::config::Config;
+use coze_mock::__internals::proxy::record::RecordSettings;
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+use coze_mock::config::Config;
 
 use super::disagreeing::{proxy, upstream, ENTERPRISE, TEAM};
 use super::report_after;

@@ -3,11 +3,11 @@
 //! refusing a team token (`clone.plans`). Each disagreement must be named by its ledger row, the client
 //! must get the upstream's answers, and the spend guard must keep clones and speech from it.
 
-use mock_server::__internals::proxy::drift::Outcome;
-use mock_server::__internals::proxy::spend::Spend;
-use mock_server::__internals::proxy::{ProxyServer, ProxySettings, SEVERE};
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::__internals::proxy::drift::Outcome;
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::{ProxyServer, ProxySettings, SEVERE};
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 
 use super::{exchange, report_after, rows};
 use crate::support::api::Api;

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use mock_server::__internals::proxy::drift::Outcome;
-use mock_server::__internals::proxy::spend::Spend;
-use mock_server::__internals::proxy::upstream::Failure;
-use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::__internals::proxy::drift::Outcome;
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::upstream::Failure;
+use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 
 use super::scripted::{answer, Act, Scripted};
 use super::{exchange, report_after};

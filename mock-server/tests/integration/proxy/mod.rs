@@ -8,8 +8,8 @@ mod disagreeing;
 mod faults;
 mod scripted;
 
-use mock_server::__internals::proxy::drift::{DriftExchange, DriftReport};
-use mock_server::__internals::proxy::ProxyServer;
+use coze_mock::__internals::proxy::drift::{DriftExchange, DriftReport};
+use coze_mock::__internals::proxy::ProxyServer;
 
 /// Waits until the proxy has concluded `n` exchanges (a verdict is written once both answers are whole,
 /// just after the client has its answer), and returns the report.

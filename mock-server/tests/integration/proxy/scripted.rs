@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mock_server::__internals::proxy::drift::Outcome;
-use mock_server::__internals::proxy::spend::Spend;
-use mock_server::__internals::proxy::{ProxyServer, ProxySettings};
-use mock_server::config::Config;
+use coze_mock::__internals::proxy::drift::Outcome;
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+use coze_mock::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;

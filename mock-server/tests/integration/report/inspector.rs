@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mock_server::MockServer;
+use coze_mock::MockServer;
 use serde_json::{json, Value};
 
 use crate::support::api::Api;

@@ -1,4 +1,4 @@
-use mock_server::MockServer;
+use coze_mock::MockServer;
 use serde_json::json;
 
 use crate::support::api::Api;

@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use mock_server::MockServer;
+use coze_mock::MockServer;
 use serde_json::{json, Value};
 
 use super::{audio, connect, types, Ended};

@@ -1,5 +1,5 @@
-use mock_server::__internals::synth::Speech;
-use mock_server::MockServer;
+use coze_mock::__internals::synth::Speech;
+use coze_mock::MockServer;
 use serde_json::Value;
 
 use super::{audio, connect, types};
@@ -125,7 +125,7 @@ async fn the_recorded_session_replayed_gets_the_recorded_events_fields_and_types
     assert_eq!(ids.len(), answered.len(), "every event has its own id");
 
     // The default voice spoke 24 kHz pcm, the recorded session's audio, as HTTP speech would.
-    let first_voice = mock_server::config::Config::default().system_voices[0]
+    let first_voice = coze_mock::config::Config::default().system_voices[0]
         .voice_id
         .clone();
     let http = Speech::new(
@@ -133,7 +133,7 @@ async fn the_recorded_session_replayed_gets_the_recorded_events_fields_and_types
         &first_voice,
         1.0,
         24_000,
-        mock_server::rules::SpeechFormat::Pcm,
+        coze_mock::rules::SpeechFormat::Pcm,
     );
     let http_audio: Vec<u8> = http.into_chunks().flatten().collect();
     assert_eq!(audio(&answered), http_audio);

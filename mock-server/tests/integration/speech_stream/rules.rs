@@ -1,7 +1,7 @@
+use coze_mock::__internals::synth::Speech;
+use coze_mock::rules::SpeechFormat;
+use coze_mock::MockServer;
 use futures_util::SinkExt;
-use mock_server::__internals::synth::Speech;
-use mock_server::rules::SpeechFormat;
-use mock_server::MockServer;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error, Message};
@@ -131,7 +131,7 @@ async fn speech_update_changes_voice_codec_rate_and_speed_and_answers_the_whole_
     let speech = |voice: &str, speed: f64, rate: u32| {
         Speech::new("一二三四。", voice, speed, rate, SpeechFormat::Pcm).len() as usize
     };
-    let first_voice = &mock_server::config::Config::default().system_voices[0].voice_id;
+    let first_voice = &coze_mock::config::Config::default().system_voices[0].voice_id;
     assert_eq!(default_audio.len(), speech(first_voice, 1.0, 24_000));
     assert_eq!(
         fast.len(),

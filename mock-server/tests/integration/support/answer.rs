@@ -96,7 +96,7 @@ impl Answer {
             .as_str()
             .unwrap_or_else(|| panic!("no detail.logid in {body}"));
         assert!(
-            mock_server::__internals::envelope::LogId::is_well_formed(logid),
+            coze_mock::__internals::envelope::LogId::is_well_formed(logid),
             "logid {logid:?}"
         );
         assert_eq!(

@@ -18,7 +18,7 @@ impl Api {
     }
 
     /// A client of `server`, trusting its certificate authority when it serves HTTPS.
-    pub(crate) fn for_server(server: &mock_server::MockServer) -> Api {
+    pub(crate) fn for_server(server: &coze_mock::MockServer) -> Api {
         match server.ca_pem() {
             Some(pem) => Api::trusting(server.uri(), pem.as_bytes()),
             None => Api::new(server.uri()),

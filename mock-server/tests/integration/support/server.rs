@@ -1,4 +1,4 @@
-use mock_server::{MockServer, MockServerBuilder};
+use coze_mock::{MockServer, MockServerBuilder};
 
 /// The variable that makes [`builder`] serve HTTPS: `.ci/run` runs a subset of the suite with it, so
 /// every endpoint is also exercised over TLS.

@@ -1,5 +1,5 @@
-use mock_server::config::Config;
-use mock_server::MockServer;
+use coze_mock::config::Config;
+use coze_mock::MockServer;
 
 use super::api::Api;
 use super::clone_form::CloneForm;

@@ -1,5 +1,5 @@
 /// A mono 16-bit WAV of `secs` seconds at `rate` Hz: a real header and a quiet tone, written by the
-/// fake's own [`mock_server::__internals::synth::wav`].
+/// fake's own [`coze_mock::__internals::synth::wav`].
 pub(crate) fn wav(secs: f64, rate: u32) -> Vec<u8> {
     let samples: Vec<i16> = (0..(secs * f64::from(rate)) as u32)
         .map(|i| {
@@ -7,7 +7,7 @@ pub(crate) fn wav(secs: f64, rate: u32) -> Vec<u8> {
             ((t * 220.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
         })
         .collect();
-    mock_server::__internals::synth::wav(&samples, rate)
+    coze_mock::__internals::synth::wav(&samples, rate)
 }
 
 /// A 24 kHz WAV whose file is exactly `len` bytes (len ≥ 44): a canonical header, then silence.

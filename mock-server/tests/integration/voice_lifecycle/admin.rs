@@ -1,5 +1,5 @@
-use mock_server::config::VoiceConfig;
-use mock_server::rules::Plan;
+use coze_mock::config::VoiceConfig;
+use coze_mock::rules::Plan;
 use serde_json::json;
 
 use crate::support::api::Api;

@@ -1,5 +1,5 @@
-use mock_server::rules::Plan;
-use mock_server::MockServer;
+use coze_mock::rules::Plan;
+use coze_mock::MockServer;
 
 use crate::support::api::Api;
 use crate::support::defaults::{SPACE, TOKEN};
@@ -153,7 +153,7 @@ async fn listing_needs_a_valid_token() {
 #[tokio::test]
 async fn the_default_token_lists_its_personal_workspace() {
     let server = crate::support::server::builder()
-        .voice(mock_server::config::VoiceConfig::new(SPACE, "configured"))
+        .voice(coze_mock::config::VoiceConfig::new(SPACE, "configured"))
         .start()
         .await;
     let api = Api::for_server(&server);

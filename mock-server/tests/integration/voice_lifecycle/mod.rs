@@ -1,5 +1,5 @@
 //! A cloned voice lives on: listed, spoken, previewed, kept across restarts, steered by the admin API.
-//! Every test talks HTTP to a real server: an in-process [`mock_server::MockServer`], or the `coze-mock`
+//! Every test talks HTTP to a real server: an in-process [`coze_mock::MockServer`], or the `coze-mock`
 //! binary where a restart or a `kill -9` is the point.
 
 /// `/__admin/*`: journal, reset, seed, faults, access; and the builder.

@@ -1,4 +1,4 @@
-use mock_server::rules::Plan;
+use coze_mock::rules::Plan;
 use serde_json::json;
 
 use crate::support::api::Api;
