@@ -22,7 +22,7 @@ use crate::request::{
     BodyKind, CloneRequest, OtherRequest, Part, Role, TokenChoice, FOREIGN_SPACE_ID,
     FOREIGN_VOICE_ID, RETRAIN_VOICE_ID,
 };
-use crate::response::{CapturedResponse, HEADER_ALLOW_LIST};
+use crate::response::{allowed_headers, CapturedResponse};
 use crate::speech::{SpeechAnswer, SpeechRequest};
 use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
@@ -369,17 +369,7 @@ impl Api {
             .await
             .unwrap_or_else(|e| panic!("no answer from {url}: {e}"));
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter(|(k, _)| HEADER_ALLOW_LIST.contains(&k.as_str()))
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = allowed_headers(resp.headers());
         let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

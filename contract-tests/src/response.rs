@@ -24,22 +24,26 @@ pub struct CapturedResponse {
     pub body: Value,
 }
 
+/// The [`HEADER_ALLOW_LIST`] headers of an answer, lower-case names.
+pub fn allowed_headers(headers: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter(|(k, _)| HEADER_ALLOW_LIST.contains(&k.as_str()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 impl CapturedResponse {
     /// Reads `resp` whole, keeping the [`HEADER_ALLOW_LIST`] headers; a body that is not JSON is kept
     /// as a JSON string.
     pub async fn read(resp: reqwest::Response) -> reqwest::Result<CapturedResponse> {
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter(|(k, _)| HEADER_ALLOW_LIST.contains(&k.as_str()))
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = allowed_headers(resp.headers());
         let bytes = resp.bytes().await?;
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));

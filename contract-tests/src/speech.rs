@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::request::{describe_text, describe_token, TokenChoice};
-use crate::response::{CapturedResponse, HEADER_ALLOW_LIST};
+use crate::response::{allowed_headers, CapturedResponse};
 
 /// One speech request: the token and the JSON body's fields.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl SpeechRequest {
 pub struct SpeechAnswer {
     /// HTTP status.
     pub status: u16,
-    /// The [`HEADER_ALLOW_LIST`] headers, lower-case names.
+    /// The [`HEADER_ALLOW_LIST`](crate::response::HEADER_ALLOW_LIST) headers, lower-case names.
     pub headers: BTreeMap<String, String>,
     /// The body.
     pub bytes: Vec<u8>,
@@ -73,17 +73,7 @@ impl SpeechAnswer {
     /// Reads `resp` whole.
     pub async fn read(resp: reqwest::Response) -> reqwest::Result<SpeechAnswer> {
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter(|(k, _)| HEADER_ALLOW_LIST.contains(&k.as_str()))
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = allowed_headers(resp.headers());
         let bytes = resp.bytes().await?.to_vec();
         Ok(SpeechAnswer {
             status,
