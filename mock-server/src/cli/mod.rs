@@ -8,4 +8,5 @@ pub(crate) mod openapi;
 pub(crate) mod proxy;
 pub(crate) mod serve;
 pub(crate) mod switch;
+pub(crate) mod tls;
 pub(crate) mod wait;

@@ -13,6 +13,7 @@ use coze_mock::config::Config;
 
 use super::addr;
 use super::serve::shutdown_signal;
+use super::tls::{base_url, temporary_ca, TlsArgs};
 
 /// The flags of `proxy`.
 #[derive(clap::Args)]
@@ -52,6 +53,8 @@ pub(crate) struct ProxyArgs {
     /// How long the upstream may take to answer, or to send the next part of an answer (e.g. 60s, 2m).
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     upstream_timeout: Duration,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Token the admin API (`/__admin/`, the drift report included) requires. Without it, the admin API
     /// answers only when the proxy listens on a loopback address.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
@@ -86,6 +89,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         &settings.upstream,
         settings.upstream_timeout,
     )?;
+    let tls = args.tls.load()?;
     let shutdown = shutdown_signal(false).context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
     let listener = tokio::net::TcpListener::bind(bind_addr)
@@ -94,9 +98,17 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
             format!("cannot listen on {bind_addr} (--addr {}); choose another port, or 0 for a free one", args.addr)
         })?;
     let addr = listener.local_addr()?;
-    println!("coze-mock listening on http://{addr}");
+    let trust = match &tls {
+        Some(tls) => args.tls.trust_lines(tls, temporary_ca(addr))?,
+        None => Vec::new(),
+    };
+    let base = base_url(tls.as_ref(), addr);
+    println!("coze-mock listening on {base}");
+    for line in trust {
+        println!("{line}");
+    }
     println!(
-        "proxy to {}: point your client's base URL at http://{addr} and send your real token",
+        "proxy to {}: point your client's base URL at {base} and send your real token",
         args.upstream.trim_end_matches('/')
     );
     println!("spend {}: {}", spend.name(), spend.cost());
@@ -109,11 +121,11 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         Some(path) => println!("shadow configuration: {}", path.display()),
         None => println!("shadow: any bearer token is an account that may clone (no --config)"),
     }
-    println!("drift report: http://{addr}{DRIFT_PATH} (coze-mock drift --url http://{addr})");
+    println!("drift report: {base}{DRIFT_PATH} (coze-mock drift --url {base})");
     println!(
         "{}",
         coze_mock::__internals::admin::access_line(
-            &format!("http://{addr}"),
+            &base,
             args.admin_token.is_some(),
             addr.ip().is_loopback()
         )
@@ -124,7 +136,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let options = Options {
         storage: Storage::InMemory,
         admin_token: args.admin_token,
-        tls: None,
+        tls,
     };
     let shutdown = async move {
         shutdown.await;

@@ -1,14 +1,13 @@
 //! `coze-mock serve`: flags → configuration → bind → start-up lines → serve until a signal.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use coze_mock::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
-use coze_mock::__internals::tls::{Tls, GENERATED_NAMES};
 use coze_mock::config::{Config, DEFAULT_TOKEN};
 use coze_mock::rules::Plan;
 
+use super::tls::{base_url, temporary_ca, TlsArgs, CA_FILE_NAME};
 use super::{addr, switch};
 
 /// The flags of `serve`.
@@ -34,41 +33,13 @@ pub(crate) struct ServeArgs {
     /// fake a pipe as its stdin ends it by dying, even by SIGKILL (startCozeMock does this).
     #[arg(long)]
     stop_on_stdin_close: bool,
-    /// Serve HTTPS instead of HTTP, with a certificate made at start-up for 127.0.0.1, ::1 and
-    /// localhost (or the one of --tls-cert). The variable takes true/false, 1/0, yes/no, on/off.
-    #[arg(long, env = "COZE_MOCK_TLS", num_args = 0..=1, default_missing_value = "true",
-          value_parser = switch::parse, default_value = "false")]
-    tls: bool,
-    /// Where --tls writes the PEM of the certificate authority clients trust [default:
-    /// coze-mock-ca.pem beside the database; with --in-memory, coze-mock-ca-PORT.pem in the temporary
-    /// directory].
-    #[arg(long, env = "COZE_MOCK_TLS_CA_OUT", value_name = "FILE")]
-    tls_ca_out: Option<PathBuf>,
-    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first) instead of a
-    /// generated one; needs --tls-key.
-    #[arg(
-        long,
-        env = "COZE_MOCK_TLS_CERT",
-        value_name = "FILE",
-        requires = "tls_key"
-    )]
-    tls_cert: Option<PathBuf>,
-    /// The private key (PEM) of --tls-cert.
-    #[arg(
-        long,
-        env = "COZE_MOCK_TLS_KEY",
-        value_name = "FILE",
-        requires = "tls_cert"
-    )]
-    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Token the admin API (`/__admin/`) requires. Without it, the admin API answers only when the
     /// server listens on a loopback address.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
     admin_token: Option<String>,
 }
-
-/// The name of the generated certificate authority's PEM beside the database.
-const CA_FILE_NAME: &str = "coze-mock-ca.pem";
 
 /// Serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -89,20 +60,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("{warning}");
         eprintln!("coze-mock: warning: {warning}");
     }
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            if let Some(out) = &args.tls_ca_out {
-                bail!(
-                    "--tls-ca-out {} writes the generated certificate authority: with --tls-cert, \
-                     clients trust the authority of your own certificate",
-                    out.display()
-                );
-            }
-            Some(Tls::from_files(cert, key)?)
-        }
-        _ if args.tls => Some(Tls::generate()?),
-        _ => None,
-    };
+    let tls = args.tls.load()?;
     let shutdown = shutdown_signal(args.stop_on_stdin_close)
         .context("installing the Ctrl-C and SIGTERM handlers")?;
     let bind_addr = addr::resolve(&args.addr).await?;
@@ -113,15 +71,18 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let trust = match &tls {
-        Some(tls) => Some(trust_lines(tls, &args, &storage, addr)?),
-        None => None,
+        Some(tls) => {
+            let default_ca = match &storage {
+                Storage::File(db) => db.with_file_name(CA_FILE_NAME),
+                Storage::InMemory => temporary_ca(addr),
+            };
+            args.tls.trust_lines(tls, default_ca)?
+        }
+        None => Vec::new(),
     };
-    let base = match tls {
-        Some(_) => format!("https://{addr}"),
-        None => format!("http://{addr}"),
-    };
+    let base = base_url(tls.as_ref(), addr);
     println!("coze-mock listening on {base}");
-    for line in trust.into_iter().flatten() {
+    for line in trust {
         println!("{line}");
     }
     match &args.config {
@@ -166,39 +127,6 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     coze_mock::__internals::server::serve_with(listener, &config, &options, shutdown).await?;
     println!("coze-mock stopped");
     Ok(())
-}
-
-/// The start-up lines of HTTPS: where the generated CA's PEM was written (at `--tls-ca-out`, or beside
-/// the state) and how clients trust it; or which certificate of the user's own is served.
-fn trust_lines(
-    tls: &Tls,
-    args: &ServeArgs,
-    storage: &Storage,
-    addr: SocketAddr,
-) -> anyhow::Result<Vec<String>> {
-    let Some(pem) = tls.ca_pem() else {
-        let cert = args.tls_cert.as_deref().unwrap_or(Path::new(""));
-        return Ok(vec![format!("TLS: the certificate of {}", cert.display())]);
-    };
-    let path = match (&args.tls_ca_out, storage) {
-        (Some(path), _) => path.clone(),
-        (None, Storage::File(db)) => db.with_file_name(CA_FILE_NAME),
-        (None, Storage::InMemory) => {
-            std::env::temp_dir().join(format!("coze-mock-ca-{}.pem", addr.port()))
-        }
-    };
-    std::fs::write(&path, pem).with_context(|| {
-        format!(
-            "writing the TLS certificate authority to {}",
-            path.display()
-        )
-    })?;
-    let path = std::path::absolute(&path).unwrap_or(path);
-    let path = path.display();
-    Ok(vec![
-        format!("TLS: a certificate for {GENERATED_NAMES}, signed by the certificate authority in {path} (made at this start)"),
-        format!("trust it: SSL_CERT_FILE={path} (Python: cozepy, httpx, websockets) or NODE_EXTRA_CA_CERTS={path} (Node: @coze/api)"),
-    ])
 }
 
 /// One start-up line per token of a configuration file: its value, account and plan, and personal

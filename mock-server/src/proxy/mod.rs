@@ -52,6 +52,7 @@ use crate::error::ApiError;
 use crate::extract::{AdminQuery, Input};
 use crate::server::{build_state, serve_connections, Options};
 use crate::state::{AdminState, AppState};
+use crate::tls::Tls;
 
 use answer::{Answer, BodyNotes};
 use drift::{DriftExchange, DriftLog, DriftReport, Outcome};
@@ -620,55 +621,89 @@ pub async fn serve_proxy(
 ) -> anyhow::Result<()> {
     let loopback = listener.local_addr()?.ip().is_loopback();
     let proxy = Arc::new(Proxy::new(config, options, loopback, settings)?);
-    serve_arc(listener, proxy, shutdown).await
+    serve_arc(listener, proxy, options.tls.as_ref(), shutdown).await
 }
 
+/// Serves `proxy` on `listener`, over HTTPS with `tls`, by the same accept loop as `serve`.
 async fn serve_arc(
     listener: TcpListener,
     proxy: Arc<Proxy>,
+    tls: Option<&Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let service = hyper::service::service_fn(move |request| proxy.clone().handle(request));
-    serve_connections(listener, service, None, shutdown).await
+    serve_connections(listener, service, tls.map(Tls::acceptor), shutdown).await
 }
 
 /// A proxy on 127.0.0.1 on a free port, its shadow in memory, stopped when dropped (tests).
 pub struct ProxyServer {
     addr: SocketAddr,
+    tls: Option<Tls>,
     proxy: Arc<Proxy>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
 
 impl ProxyServer {
-    /// Starts a proxy whose shadow has `config`.
+    /// Starts a proxy whose shadow has `config`, over plain HTTP.
     pub async fn start(config: &Config, settings: ProxySettings) -> anyhow::Result<ProxyServer> {
+        ProxyServer::start_with(config, settings, None).await
+    }
+
+    /// Starts a proxy over HTTPS (and WSS) with a certificate made for 127.0.0.1, as `proxy --tls`;
+    /// clients trust [`ProxyServer::ca_pem`].
+    pub async fn start_tls(
+        config: &Config,
+        settings: ProxySettings,
+    ) -> anyhow::Result<ProxyServer> {
+        ProxyServer::start_with(config, settings, Some(Tls::generate()?)).await
+    }
+
+    async fn start_with(
+        config: &Config,
+        settings: ProxySettings,
+        tls: Option<Tls>,
+    ) -> anyhow::Result<ProxyServer> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .context("bind 127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        let proxy = Arc::new(Proxy::new(config, &Options::default(), true, settings)?);
+        let options = Options {
+            tls: tls.clone(),
+            ..Options::default()
+        };
+        let proxy = Arc::new(Proxy::new(config, &options, true, settings)?);
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = proxy.clone();
+        let serving_tls = tls.clone();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = serve_arc(listener, serving, shutdown).await {
+            if let Err(e) = serve_arc(listener, serving, serving_tls.as_ref(), shutdown).await {
                 tracing::error!("coze-mock proxy stopped: {e:#}");
             }
         });
         Ok(ProxyServer {
             addr,
+            tls,
             proxy,
             stop: Some(stop),
             task,
         })
     }
 
-    /// The base URL a client points at.
+    /// The base URL a client points at: `https://` over TLS.
     pub fn uri(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The PEM of the certificate authority a client trusts, when the proxy serves HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().and_then(Tls::ca_pem)
     }
 
     /// The drift report as it stands.

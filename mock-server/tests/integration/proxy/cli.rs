@@ -69,7 +69,12 @@ fn help_documents_every_flag() {
         "--redact-ids",
         "--upstream-timeout",
         "--admin-token",
+        "--tls",
+        "--tls-ca-out",
+        "--tls-cert",
+        "--tls-key",
         "COZE_MOCK_UPSTREAM",
+        "COZE_MOCK_TLS",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
