@@ -2,7 +2,7 @@
 """Compatibility check of a coze-mock server against the official Python SDK (cozepy).
 
 Usage: python cozepy_check.py BASE_URL [--token pat_mock] [--audio PATH] [--audio-format wav]
-                              [--clone-answer documented|voice]
+                              [--clone-answer documented|voice] [--clones-unlisted]
 
 --clone-answer says which clone answer the server gives (its `[fidelity] clone_answer`):
   documented (the default): `data` is {"voice_id"} only, as Coze documents it. cozepy 0.20.0 parses a
@@ -10,12 +10,14 @@ Usage: python cozepy_check.py BASE_URL [--token pat_mock] [--audio PATH] [--audi
     voice was created. The check expects that error, then finds the voice through list(), the way the
     README tells cozepy users to.
   voice: `data` is the whole voice, and clone() returns a Voice.
+--clones-unlisted: the list never shows the clones (coze-mock proxy --spend none, where the shadow fake
+  answers clones and the upstream the list): step 3 expects the clone absent. Needs --clone-answer voice.
 
 Runs, through cozepy only (no hand-made HTTP):
   1. clone a new voice      -> Voice with a 19-digit voice_id, non-empty logid
                                (documented: ValidationError, then the voice found by name in list())
   2. retrain it (voice_id)  -> same voice_id (documented: ValidationError, then 8 trainings left)
-  3. list voices (filter_system_voice=True) -> the clone is listed
+  3. list voices (filter_system_voice=True) -> the clone is listed (--clones-unlisted: it is not)
   4. speech with the clone  -> non-empty audio bytes (mp3 frame sync or ID3 tag)
   5. errors: bad token -> CozeAPIError code 4100; 129-byte voice_name -> CozeAPIError code 4000
 Prints the logid of every step; exits 1 on the first failure with a clear message.
@@ -77,7 +79,12 @@ def main():
     ap.add_argument("--audio", default=os.environ.get("COMPAT_AUDIO", str(HERE / "voice.wav")))
     ap.add_argument("--audio-format", default=None, help="defaults to the audio file's extension")
     ap.add_argument("--clone-answer", choices=["documented", "voice"], default="documented")
+    ap.add_argument("--clones-unlisted", action="store_true",
+                    help="the list never shows the clones (a proxy under --spend none)")
     a = ap.parse_args()
+    if a.clones_unlisted and a.clone_answer == "documented":
+        ap.error("--clones-unlisted needs --clone-answer voice (on the documented answer the clone is "
+                 "found through the list)")
     audio = Path(a.audio)
     fmt = a.audio_format or audio.suffix.lstrip(".").lower()
     base = a.base_url.rstrip("/")
@@ -172,10 +179,15 @@ def main():
             check(not v.is_system_voice, "filter_system_voice=true still listed system voice %s" % v.voice_id)
             if v.voice_id == voice.voice_id:
                 found = v
+        if a.clones_unlisted:
+            check(found is None, "clone %s is in the list: the list was to be the upstream's, which never "
+                  "saw the clone" % voice.voice_id)
+            print("     list: %d voices, clone %s not among them, logid=%s" % (n, voice.voice_id, lid), flush=True)
+            return
         check(found is not None, "clone %s not in the list of %d voices" % (voice.voice_id, n))
         print("     list: %d voices, found %s (%s) logid=%s" % (n, found.voice_id, found.name, lid), flush=True)
 
-    step("list voices finds the clone", listing)
+    step("list voices leaves the clone out" if a.clones_unlisted else "list voices finds the clone", listing)
 
     def speech():
         resp = coze.audio.speech.create(input="你好，世界", voice_id=voice.voice_id)

@@ -86,13 +86,12 @@ def main():
     coze = Coze(auth=TokenAuth(args.token), base_url=base_url)
     try:
         with open(os.path.join(HERE, "voice.wav"), "rb") as f:
-            coze.audio.voices.clone(voice_name="streaming", file=f, audio_format="wav")
+            voice_id = coze.audio.voices.clone(voice_name="streaming", file=f, audio_format="wav").voice_id
     except Exception:  # cozepy 0.20.0 cannot parse the documented clone answer (README): list instead
-        pass
-    voices = [v for v in coze.audio.voices.list(filter_system_voice=True) if v.name == "streaming"]
-    if not voices:
-        fail("clone", "the cloned voice is not listed")
-    voice_id = voices[0].voice_id
+        voices = [v for v in coze.audio.voices.list(filter_system_voice=True) if v.name == "streaming"]
+        if not voices:
+            fail("clone", "the cloned voice is not listed")
+        voice_id = voices[0].voice_id
 
     collector = Collector()
     client: WebsocketsAudioSpeechClient = coze.websockets.audio.speech.create(on_event=collector)

@@ -2,10 +2,13 @@
 // Compatibility check of a coze-mock server against the official Node SDK (@coze/api).
 //
 // Usage: node coze_js_check.mjs BASE_URL [--token pat_mock] [--audio PATH] [--audio-format wav]
+//                                [--clones-unlisted]
 //
 // Same steps as ../cozepy_check.py: clone (19-digit voice_id), retrain (id kept), list
 // (filter_system_voice=true, clone present), speech (mp3 bytes), bad token -> code 4100,
 // 129-byte voice_name -> code 4000. Prints the logid of every step; exit 1 on the first failure.
+// --clones-unlisted: the list never shows the clones (coze-mock proxy --spend none, where the shadow
+// fake answers clones and the upstream the list): the list step expects the clone absent.
 //
 // @coze/api returns only `data` on success, so the success logid is read from the x-tt-logid
 // response header through an interceptor on the default axios instance that the SDK itself uses
@@ -28,12 +31,14 @@ function parseArgs(argv) {
     token: process.env.COZE_MOCK_TOKEN || 'pat_mock',
     audio: process.env.COMPAT_AUDIO || path.join(HERE, '..', 'voice.wav'),
     audioFormat: null,
+    clonesUnlisted: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--token') out.token = argv[++i];
     else if (a === '--audio') out.audio = argv[++i];
     else if (a === '--audio-format') out.audioFormat = argv[++i];
+    else if (a === '--clones-unlisted') out.clonesUnlisted = true;
     else if (!out.baseURL) out.baseURL = a;
   }
   if (!out.baseURL) {
@@ -116,7 +121,7 @@ async function main() {
     console.log(`     retrain voice_id=${v.voice_id} logid=${lastLogid} available_training_times=${v.available_training_times}`);
   });
 
-  await step('list voices finds the clone', async () => {
+  await step(args.clonesUnlisted ? 'list voices leaves the clone out' : 'list voices finds the clone', async () => {
     let found = null;
     let n = 0;
     let logid = null;
@@ -131,8 +136,13 @@ async function main() {
       }
       if (found || !data.has_more) break;
     }
-    check(found, `clone ${voice.voice_id} not in the list of ${n} voices`);
     check(logid, 'list: no logid');
+    if (args.clonesUnlisted) {
+      check(!found, `clone ${voice.voice_id} is in the list: the list was to be the upstream's, which never saw the clone`);
+      console.log(`     list: ${n} voices, clone ${voice.voice_id} not among them, logid=${logid}`);
+      return;
+    }
+    check(found, `clone ${voice.voice_id} not in the list of ${n} voices`);
     console.log(`     list: ${n} voices, found ${found.voice_id} (${found.name}) logid=${logid}`);
   });
 
