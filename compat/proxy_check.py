@@ -40,12 +40,10 @@ import json
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import tomllib
 import urllib.request
@@ -53,6 +51,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import httpx
+
+from byte_tap import Tap
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,8 +62,6 @@ CONTRACT_CONFIG = ROOT / "contract-tests" / "fixtures" / "contract.toml"
 # The tokens the SDK checks send (compat/run.sh's default and their bad one): never in a recording.
 TOKENS = ("pat_mock", "pat_invalid_compat_check")
 NOT_FORWARDED_HEADER = "x-coze-mock-proxy"
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
-              "upgrade", "proxy-authenticate", "proxy-authorization"}
 LISTENING = re.compile(r"coze-mock listening on (https?://\S+)")
 START_TIMEOUT = 60
 RESULTS = {"passed": 0, "failed": 0}
@@ -166,164 +164,11 @@ def run(argv, **kw):
 
 # ------------------------------------------------------------------------------------------------- taps
 
-class Connection:
-    """The bytes of one relayed connection, each way."""
-
-    def __init__(self):
-        self.sent = bytearray()      # client -> server
-        self.received = bytearray()  # server -> client
-
-
-class Tap:
-    """A TCP relay on 127.0.0.1 port 0 to `target` (host, port) that keeps every byte it passes on.
-
-    An end that closes (or resets) is passed on as a close of the other side's writing half, so a
-    connection the upstream drops reaches the proxy as a dropped connection."""
-
-    def __init__(self, target):
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
-        self.connections = []
-        self.sockets = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            conn = Connection()
-            with self.lock:
-                self.connections.append(conn)
-                self.sockets += [client, server]
-            threading.Thread(target=self._pump, args=(client, server, conn.sent), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, conn.received), daemon=True).start()
-
-    def _pump(self, src, dst, kept):
-        while True:
-            try:
-                data = src.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                with contextlib.suppress(OSError):
-                    dst.shutdown(socket.SHUT_WR)
-                return
-            with self.lock:
-                kept += data
-            try:
-                dst.sendall(data)
-            except OSError:
-                return
-
-    def exchanges(self):
-        """Every HTTP/1.1 exchange that passed, as (request, response) pairs in order per connection."""
-        with self.lock:
-            snapshot = [(bytes(c.sent), bytes(c.received)) for c in self.connections]
-        pairs = []
-        for sent, received in snapshot:
-            requests = parse_messages(sent, responses=False)
-            answers = parse_messages(received, responses=True)
-            pairs += list(zip(requests, answers + [None] * (len(requests) - len(answers))))
-        return pairs
-
-    def stop(self):
-        self.listener.close()
-        with self.lock:
-            for s in self.sockets:
-                with contextlib.suppress(OSError):
-                    s.close()
-
-
 def start_tap(stack, base_url):
     host, port = base_url.split("://", 1)[1].rsplit(":", 1)
     tap = Tap((host, int(port)))
     stack.callback(tap.stop)
     return tap
-
-
-class Message:
-    """One HTTP/1.1 request or response: its first line, headers (lower-case names) and decoded body."""
-
-    def __init__(self, first_line, headers, body, complete):
-        self.first_line = first_line
-        self.headers = headers
-        self.body = body
-        self.complete = complete
-
-    def header(self, name):
-        return next((v for k, v in self.headers if k == name), None)
-
-    @property
-    def status(self):
-        return int(self.first_line.split(" ")[1])
-
-    @property
-    def target(self):
-        """A request's method and target (`POST /v1/audio/voices/clone`)."""
-        return " ".join(self.first_line.split(" ")[:2])
-
-    def end_to_end_headers(self, *also_ignored):
-        return sorted((k, v) for k, v in self.headers if k not in HOP_BY_HOP and k not in also_ignored)
-
-
-def dechunk(data, pos):
-    """The chunked body starting at `pos`: (body, end, complete)."""
-    body = bytearray()
-    while True:
-        line_end = data.find(b"\r\n", pos)
-        if line_end < 0:
-            return bytes(body), len(data), False
-        size = int(data[pos:line_end].split(b";")[0], 16)
-        pos = line_end + 2
-        if size == 0:
-            trailer_end = data.find(b"\r\n\r\n", pos - 2)
-            return bytes(body), (trailer_end + 4 if trailer_end >= 0 else len(data)), trailer_end >= 0
-        body += data[pos:pos + size]
-        if pos + size + 2 > len(data):
-            return bytes(body), len(data), False
-        pos += size + 2
-
-
-def parse_messages(data, responses):
-    """The HTTP/1.1 messages in one direction of a connection; stops at a 101 (a WebSocket follows)."""
-    messages, pos = [], 0
-    while pos < len(data):
-        head_end = data.find(b"\r\n\r\n", pos)
-        if head_end < 0:
-            break
-        lines = data[pos:head_end].decode("latin-1").split("\r\n")
-        headers = [(k.strip().lower(), v.strip()) for k, v in (line.split(":", 1) for line in lines[1:])]
-        pos = head_end + 4
-        message = Message(lines[0], headers, b"", True)
-        status = message.status if responses else None
-        if status == 101:
-            messages.append(message)
-            break
-        if status is not None and (100 <= status < 200 or status in (204, 304)):
-            if status >= 200:
-                messages.append(message)
-            continue
-        chunked = "chunked" in (message.header("transfer-encoding") or "").lower()
-        length = message.header("content-length")
-        if chunked:
-            message.body, pos, message.complete = dechunk(data, pos)
-        elif length is not None:
-            message.body = bytes(data[pos:pos + int(length)])
-            message.complete = len(message.body) == int(length)
-            pos += int(length)
-        elif responses:  # to the close
-            message.body, pos = bytes(data[pos:]), len(data)
-        messages.append(message)
-    return messages
 
 
 # ------------------------------------------------------------------------------------------------ parts
