@@ -789,6 +789,14 @@ fn auth_failures(permission: &'static str) -> Vec<ApiError> {
     ]
 }
 
+/// The body deadline's failures ([`crate::request_body::guarded`]), for every endpoint that reads a body.
+fn slow_body_failures() -> [ApiError; 2] {
+    [
+        ApiError::BodyTooSlow(SlowBody::Stalled),
+        ApiError::BodyTooSlow(SlowBody::Trickling),
+    ]
+}
+
 /// An example id in the failures' messages.
 const SOME_ID: &str = "7000000000000000000";
 
@@ -842,10 +850,9 @@ fn clone_failures() -> Vec<ApiError> {
         ApiError::FileMissing,
         ApiError::TooManyFiles,
         ApiError::FileTooLarge,
-        ApiError::BodyTooSlow(SlowBody::Stalled),
-        ApiError::BodyTooSlow(SlowBody::Trickling),
         ApiError::Internal(String::new()),
     ]);
+    failures.extend(slow_body_failures());
     failures.extend(every_audio_failure().map(ApiError::Audio));
     failures
 }
@@ -897,6 +904,7 @@ fn speech_failures() -> Vec<ApiError> {
         },
         ApiError::Internal(String::new()),
     ]);
+    failures.extend(slow_body_failures());
     failures
 }
 
@@ -978,9 +986,16 @@ fn admin_store_failures() -> Vec<ApiError> {
     vec![admin_refused(), ApiError::Internal(String::new())]
 }
 
-/// An admin endpoint that reads an input.
+/// An admin endpoint that reads a query.
 fn admin_input_failures() -> Vec<ApiError> {
     vec![admin_refused(), admin_invalid()]
+}
+
+/// An admin endpoint that reads a JSON body.
+fn admin_body_failures() -> Vec<ApiError> {
+    let mut failures = admin_input_failures();
+    failures.extend(slow_body_failures());
+    failures
 }
 
 /// The admin API's note on access, for every admin endpoint's description.
@@ -1116,7 +1131,11 @@ pub static ENDPOINTS: [Def; 21] = [
             doc: "Accounts, workspaces, tokens and voices, as the configuration file declares them.",
             schema: seed_schema,
         },
-        failures: || vec![admin_refused(), admin_invalid(), ApiError::Internal(String::new())],
+        failures: || {
+            let mut failures = admin_body_failures();
+            failures.push(ApiError::Internal(String::new()));
+            failures
+        },
     },
     Def {
         endpoint: Endpoint::Admin(AdminEndpoint::Voices),
@@ -1237,7 +1256,7 @@ pub static ENDPOINTS: [Def; 21] = [
             doc: "The fault: which requests it answers, how often, and how.",
             schema: fault_spec_schema,
         },
-        failures: admin_input_failures,
+        failures: admin_body_failures,
     },
     Def {
         endpoint: Endpoint::Admin(AdminEndpoint::ClearFaults),
@@ -1279,7 +1298,7 @@ pub static ENDPOINTS: [Def; 21] = [
             doc: "The expectation: the outcomes, which requests, how often.",
             schema: expect_spec_schema,
         },
-        failures: admin_input_failures,
+        failures: admin_body_failures,
     },
     Def {
         endpoint: Endpoint::Admin(AdminEndpoint::ClearExpectations),

@@ -4,7 +4,9 @@
 //! [`ApiError`] of the route it serves, which a [`Route`] marker names: a handler takes
 //! `Input(Json(spec), _): AdminJson<FaultSpec>` and never sees a rejection. A handler that checks the
 //! token first takes `Result<SpeechBody, ApiError>` and applies `?` after the check, so an anonymous
-//! request is refused for its token whatever its body.
+//! request is refused for its token whatever its body. A body is read under the body deadline
+//! ([`crate::request_body::guarded`]): one that stalls or trickles is [`ApiError::BodyTooSlow`], as in the
+//! clone's form.
 
 use std::marker::PhantomData;
 
@@ -15,6 +17,7 @@ use axum::Json;
 use http::request::Parts;
 
 use crate::error::ApiError;
+use crate::request_body::guarded_body;
 
 /// An axum extractor `X` whose rejection becomes route `R`'s error.
 #[derive(Debug)]
@@ -105,9 +108,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match X::from_request(request, state).await {
+        let (head, body) = request.into_parts();
+        let (body, cut) = guarded_body(body);
+        match X::from_request(Request::from_parts(head, body), state).await {
             Ok(x) => Ok(Input(x, PhantomData)),
-            Err(e) => Err(R::unreadable(e.reason())),
+            Err(e) => Err(match cut.get() {
+                Some(slow) => ApiError::BodyTooSlow(*slow),
+                None => R::unreadable(e.reason()),
+            }),
         }
     }
 }
@@ -155,6 +163,35 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(read, [1, 2]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stalls_half_way_is_cut_off_by_the_deadline_on_every_route() {
+        let stalled = || {
+            let half = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+                br#"{"input":"#,
+            ))]);
+            let body = Body::from_stream(futures_util::StreamExt::chain(
+                half,
+                futures_util::stream::pending(),
+            ));
+            Request::builder()
+                .method("POST")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap()
+        };
+        // Bounded, so a missing deadline fails the test instead of hanging it.
+        let bound = crate::rules::BODY_IDLE_TIMEOUT * 2;
+        let speech = tokio::time::timeout(bound, SpeechBody::from_request(stalled(), &()))
+            .await
+            .expect("cut off within the deadline");
+        assert_eq!(speech.unwrap_err().rule(), "body.stalled");
+        let admin = AdminJson::<serde_json::Value>::from_request(stalled(), &());
+        let admin = tokio::time::timeout(bound, admin)
+            .await
+            .expect("cut off within the deadline");
+        assert_eq!(admin.unwrap_err().rule(), "body.stalled");
     }
 
     #[tokio::test]

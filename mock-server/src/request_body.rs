@@ -1,14 +1,16 @@
-//! Reading request bodies within bounds: a guard against clients that stall or trickle, and reading what
-//! is left of a body before answering an error.
+//! Reading request bodies within bounds: a guard against clients that stall or trickle (the body deadline
+//! of every endpoint that reads a body: the clone's form, speech's JSON, the admin API's JSON), and reading
+//! what is left of a body before answering an error.
 //!
 //! A server that answers and closes while the client is still sending makes most clients see a connection
 //! reset instead of the answer. So before an error answer goes out, the unread rest of the body is read
 //! and dropped, up to a bound in bytes and time; a client that sent `Expect: 100-continue` has not sent
 //! the body and is answered at once.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::body::BodyDataStream;
+use axum::body::{Body, BodyDataStream};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use http::header::EXPECT;
@@ -33,9 +35,10 @@ pub enum SlowBody {
 /// One alarm per body, not one timer per chunk: the alarm is set [`BODY_IDLE_TIMEOUT`] ahead, and when it
 /// rings while bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in
 /// dozens of chunks, and a timer each would cost more than the rest of the guard.
-pub(crate) fn guarded(
-    body: &mut BodyDataStream,
-) -> impl Stream<Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>> + Send + '_ {
+pub(crate) fn guarded<B>(body: B) -> impl Stream<Item = Result<Bytes, axum::BoxError>> + Send
+where
+    B: Stream<Item = Result<Bytes, axum::Error>> + Unpin + Send,
+{
     let started = Instant::now();
     let guard = Guard {
         body,
@@ -80,12 +83,25 @@ pub(crate) fn guarded(
 }
 
 /// The state of [`guarded`].
-struct Guard<'b> {
-    body: &'b mut BodyDataStream,
+struct Guard<B> {
+    body: B,
     seen: u64,
     last_arrival: Instant,
     alarm: std::pin::Pin<Box<tokio::time::Sleep>>,
     cut: bool,
+}
+
+/// `body` under [`guarded`], for an extractor that reads it whole (axum's `Bytes`, `Json`), with the cell
+/// that learns why the guard cut it off, if it did: the extractor's rejection does not say.
+pub(crate) fn guarded_body(body: Body) -> (Body, Arc<OnceLock<SlowBody>>) {
+    let cut = Arc::new(OnceLock::new());
+    let learns = Arc::clone(&cut);
+    let stream = guarded(body.into_data_stream()).inspect(move |item| {
+        if let Some(slow) = item.as_ref().err().and_then(|e| e.downcast_ref()) {
+            let _ = learns.set(*slow);
+        }
+    });
+    (Body::from_stream(stream), cut)
 }
 
 /// The most bytes read and dropped after an error: enough for a 50 MB upload.
@@ -179,6 +195,20 @@ mod tests {
     async fn a_body_whose_gaps_stay_under_the_idle_timeout_is_read_whole_however_long() {
         let result = outcome(chunked(7, 20 * 1024, Duration::from_secs(6))).await;
         assert_eq!(result, Ok(7 * 20 * 1024));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_read_whole_by_an_extractor_tells_its_cell_why_it_was_cut_off() {
+        let stalled = Body::from_stream(dripping(2, BODY_IDLE_TIMEOUT * 2));
+        let (body, cut) = guarded_body(stalled);
+        assert!(axum::body::to_bytes(body, usize::MAX).await.is_err());
+        assert_eq!(cut.get(), Some(&SlowBody::Stalled));
+        let (body, cut) = guarded_body(Body::from_stream(dripping(3, Duration::from_secs(1))));
+        assert_eq!(
+            axum::body::to_bytes(body, usize::MAX).await.unwrap().len(),
+            3
+        );
+        assert_eq!(cut.get(), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -11,7 +11,8 @@
 //! any optional field means "not given" (coze-go sends every unset field as `null`), and so does
 //! `sample_rate: 0` (coze-java's `int` default). Checks run in that order, after the token and its
 //! `createSpeech` permission (「权限: createSpeech」); `speed` and `emotion` once the voice is known. The
-//! audio is [`crate::synth`]'s, streamed.
+//! body is read under the clone's body deadline ([`crate::extract`]): one that stalls or trickles is 408.
+//! The audio is [`crate::synth`]'s, streamed.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

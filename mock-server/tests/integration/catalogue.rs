@@ -160,11 +160,35 @@ impl Requests {
     }
 }
 
-/// A clone head of `pat_team` declaring a 1000-byte multipart body.
-fn slow_clone_head() -> String {
-    "POST /v1/audio/voices/clone HTTP/1.1\r\nHost: coze\r\nAuthorization: Bearer pat_team\r\n\
-     Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000\r\n\r\n"
-        .to_owned()
+/// A POST head to `path` with `token`, declaring a 1000-byte body of `content_type`.
+fn slow_head(path: &str, token: &str, content_type: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: coze\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: 1000\r\n\r\n"
+    )
+}
+
+/// The body deadline's two cases on a POST to `path`: the start of its body then nothing, and its body a
+/// byte every 200 ms.
+fn slow_bodies(path: &str, token: &str, content_type: &str, start: &[u8]) -> [Case; 2] {
+    [
+        case(
+            "body.stalled",
+            Request::Slow {
+                head: slow_head(path, token, content_type),
+                body: start.to_vec(),
+                trickle: false,
+            },
+        ),
+        case(
+            "body.trickling",
+            Request::Slow {
+                head: slow_head(path, token, content_type),
+                body: vec![b' '; 1000],
+                trickle: true,
+            },
+        ),
+    ]
 }
 
 /// Every case of the table.
@@ -246,23 +270,6 @@ fn cases(requests: &Requests) -> Vec<Case> {
         clone("file.max_size", |f| {
             f.file(vec![0; 10 * 1024 * 1024 + 1], Some("big.wav"))
         }),
-        case(
-            "body.stalled",
-            Request::Slow {
-                head: slow_clone_head(),
-                body: b"--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\n"
-                    .to_vec(),
-                trickle: false,
-            },
-        ),
-        case(
-            "body.trickling",
-            Request::Slow {
-                head: slow_clone_head(),
-                body: vec![b'x'; 1000],
-                trickle: true,
-            },
-        ),
         // The clone: the audio, judged by its bytes (fixtures/audio/verdicts.toml).
         clone_fixture("audio_format.required", "speech-faststart.m4a", None),
         clone_fixture("audio.empty", "empty.wav", Some("wav")),
@@ -450,6 +457,27 @@ fn cases(requests: &Requests) -> Vec<Case> {
             "admin.unauthorized",
             r.http(r.admin(method, path, None)),
         ));
+    }
+    // Every endpoint that reads a body, under the body deadline.
+    let json = "application/json";
+    for (path, token, content_type, start) in [
+        (
+            "/v1/audio/voices/clone",
+            "pat_team",
+            "multipart/form-data; boundary=B",
+            &b"--B\r\nContent-Disposition: form-data; name=\"voice_name\"\r\n\r\n"[..],
+        ),
+        (
+            "/v1/audio/speech",
+            "pat_team",
+            json,
+            br#"{"input": "hi", "voice_id": "#,
+        ),
+        ("/__admin/seed", ADMIN_TOKEN, json, br#"{"voices": ["#),
+        ("/__admin/faults", ADMIN_TOKEN, json, br#"{"action": "#),
+        ("/__admin/expect", ADMIN_TOKEN, json, br#"{"expect": "#),
+    ] {
+        cases.extend(slow_bodies(path, token, content_type, start));
     }
     cases
 }

@@ -1,8 +1,15 @@
-use coze_mock::rules::Plan;
+use std::time::Duration;
+
+use coze_mock::rules::{Plan, BODY_IDLE_TIMEOUT};
+use coze_mock::MockServer;
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
 
 use crate::support::api::Api;
 use crate::support::defaults::{SYSTEM_VOICE, TOKEN};
+use crate::support::raw::read_answer;
 use crate::support::wav::wav_secs;
 
 #[tokio::test]
@@ -120,4 +127,80 @@ async fn the_same_request_gives_the_same_audio() {
     let a = api.speech(TOKEN, body.clone()).await;
     let b = api.speech(TOKEN, body).await;
     assert_eq!(a.bytes, b.bytes);
+}
+
+/// The longest a raw-socket speech test waits for its answer: well past the body deadline.
+const DEADLINE_CASE_BOUND: Duration = Duration::from_secs(60);
+
+/// A speech body of the default token, and the head of a request declaring its length.
+fn raw_speech() -> (String, Vec<u8>) {
+    let body = json!({"input": "你好，世界", "voice_id": SYSTEM_VOICE}).to_string();
+    let head = format!(
+        "POST /v1/audio/speech HTTP/1.1\r\nHost: coze\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    (head, body.into_bytes())
+}
+
+#[tokio::test]
+async fn a_speech_body_that_stalls_half_way_gets_the_408_envelope_after_the_deadline() {
+    // Plain HTTP whatever the run's TLS mode: these tests write the request's bytes themselves.
+    let server = MockServer::start().await;
+    let (head, body) = raw_speech();
+    let mut connection = TcpStream::connect(server.address()).await.expect("connect");
+    let sent = Instant::now();
+    connection.write_all(head.as_bytes()).await.expect("head");
+    connection
+        .write_all(&body[..body.len() / 2])
+        .await
+        .expect("half the body");
+    // The connection stays open with nothing more sent.
+    let answer = timeout(DEADLINE_CASE_BOUND, read_answer(&mut connection))
+        .await
+        .expect("the body deadline answered within the bound")
+        .unwrap_or_else(|cut| panic!("no answer: {cut:?}"));
+    assert!(
+        sent.elapsed() >= BODY_IDLE_TIMEOUT,
+        "answered before the deadline"
+    );
+    // `Answer` checks the envelope: the same well-formed logid in `detail.logid` and `x-tt-logid`.
+    answer.assert_refused(4000, "body.stalled");
+    assert_eq!(answer.status, 408);
+    let msg = answer.body()["msg"].as_str().expect("msg");
+    assert!(msg.contains("not received in time"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_speech_body_sent_slowly_but_steadily_within_the_deadline_is_answered_with_audio() {
+    let server = MockServer::start().await;
+    let (head, body) = raw_speech();
+    let (mut reader, mut writer) = TcpStream::connect(server.address())
+        .await
+        .expect("connect")
+        .into_split();
+    writer.write_all(head.as_bytes()).await.expect("head");
+    let sending = async move {
+        // Four pieces, a second apart: slower than any client, well within the deadline.
+        for piece in body.chunks(body.len().div_ceil(4)) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            writer.write_all(piece).await.expect("a piece of the body");
+        }
+        writer
+    };
+    let (answer, _writer) = timeout(DEADLINE_CASE_BOUND, async {
+        tokio::join!(read_answer(&mut reader), sending)
+    })
+    .await
+    .expect("answered within the bound");
+    let answer = answer.unwrap_or_else(|cut| panic!("no answer: {cut:?}"));
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.bytes)
+    );
+    assert_eq!(answer.header("content-type"), "audio/mpeg");
+    assert_eq!(answer.header("x-tt-logid").len(), 34);
+    assert!(answer.bytes.len() > 100, "{} bytes", answer.bytes.len());
 }
