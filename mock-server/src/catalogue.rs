@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use crate::error::{every_audio_failure, ApiError};
 use crate::request_body::SlowBody;
 use crate::rules::{
-    AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, CLONES_PER_VOICE_ID,
+    AudioFormat, Language, SpeechFormat, AUDIO_FORMAT_VALUES, BODY_DEADLINE, CLONES_PER_VOICE_ID,
     CREATE_SPEECH_PERMISSION, CREATE_VOICE_PERMISSION, DEFAULT_PREVIEW_TEXT, DEFAULT_VOICE_STATE,
     FILE_MAX_BYTES, LIST_VOICE_PERMISSION, PAGE_SIZE_MAX, SPEECH_DEFAULT_SAMPLE_RATE,
     SPEECH_DEFAULT_SPEED, SPEECH_EMOTIONS, SPEECH_EMOTION_SCALE_RANGE, SPEECH_INPUT_MAX_BYTES,
@@ -792,8 +792,8 @@ fn auth_failures(permission: &'static str) -> Vec<ApiError> {
 /// The body deadline's failures ([`crate::request_body::guarded`]), for every endpoint that reads a body.
 fn slow_body_failures() -> [ApiError; 2] {
     [
-        ApiError::BodyTooSlow(SlowBody::Stalled),
-        ApiError::BodyTooSlow(SlowBody::Trickling),
+        ApiError::BodyTooSlow(SlowBody::Stalled(BODY_DEADLINE)),
+        ApiError::BodyTooSlow(SlowBody::Trickling(BODY_DEADLINE)),
     ]
 }
 

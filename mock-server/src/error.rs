@@ -584,8 +584,8 @@ impl ApiError {
             BodyTooSlow(why) => row(
                 CODE_INVALID_PARAMETER, StatusCode::REQUEST_TIMEOUT,
                 match why {
-                    SlowBody::Stalled => "body.stalled",
-                    SlowBody::Trickling => "body.trickling",
+                    SlowBody::Stalled(_) => "body.stalled",
+                    SlowBody::Trickling(_) => "body.trickling",
                 },
                 format!("The request body was not received in time: {why}. Please check your input."),
             ),
@@ -703,6 +703,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::rules::BODY_DEADLINE;
 
     /// The name of each pattern a value matches, and all the names: a `match` without a wildcard, so a
     /// new variant stops the tests compiling until it is listed, and then fails them until
@@ -829,8 +830,8 @@ mod tests {
                 msg: text("injected"),
                 status: StatusCode::BAD_REQUEST,
             },
-            ApiError::BodyTooSlow(SlowBody::Stalled),
-            ApiError::BodyTooSlow(SlowBody::Trickling),
+            ApiError::BodyTooSlow(SlowBody::Stalled(BODY_DEADLINE)),
+            ApiError::BodyTooSlow(SlowBody::Trickling(BODY_DEADLINE)),
             ApiError::Internal(text("disk I/O error")),
         ];
         all.extend(one_of_each_audio().into_iter().map(ApiError::Audio));
@@ -1070,9 +1071,11 @@ mod tests {
             msg.contains(&format!("in [{min}, {max}] for a big voice")),
             "{msg}"
         );
-        let msg = ApiError::BodyTooSlow(SlowBody::Stalled).row().msg;
-        let idle = crate::rules::BODY_IDLE_TIMEOUT.as_secs();
-        assert!(msg.contains(&format!("for {idle} seconds")), "{msg}");
+        let msg = ApiError::BodyTooSlow(SlowBody::Stalled(BODY_DEADLINE))
+            .row()
+            .msg;
+        let deadline = humantime::format_duration(BODY_DEADLINE);
+        assert!(msg.contains(&format!("for {deadline}")), "{msg}");
         let msg = ApiError::LanguageUnsupported { value: "fr".into() }
             .row()
             .msg;

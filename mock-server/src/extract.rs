@@ -4,20 +4,20 @@
 //! [`ApiError`] of the route it serves, which a [`Route`] marker names: a handler takes
 //! `Input(Json(spec), _): AdminJson<FaultSpec>` and never sees a rejection. A handler that checks the
 //! token first takes `Result<SpeechBody, ApiError>` and applies `?` after the check, so an anonymous
-//! request is refused for its token whatever its body. A body is read under the body deadline
-//! ([`crate::request_body::guarded`]): one that stalls or trickles is [`ApiError::BodyTooSlow`], as in the
-//! clone's form.
+//! request is refused for its token whatever its body. A body is read under the body deadline the
+//! state's [`Limits`] set ([`crate::request_body::guarded`]): one that stalls or trickles is
+//! [`ApiError::BodyTooSlow`], as in the clone's form.
 
 use std::marker::PhantomData;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::Json;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::request_body::guarded_body;
+use crate::request_body::{guarded_body, Limits};
 
 /// An axum extractor `X` whose rejection becomes route `R`'s error.
 #[derive(Debug)]
@@ -101,6 +101,7 @@ impl Rejection for BytesRejection {
 impl<S, X, R> FromRequest<S> for Input<X, R>
 where
     S: Send + Sync,
+    Limits: FromRef<S>,
     X: FromRequest<S>,
     X::Rejection: Rejection,
     R: Route,
@@ -109,7 +110,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let (head, body) = request.into_parts();
-        let (body, cut) = guarded_body(body);
+        let (body, cut) = guarded_body(body, Limits::from_ref(state).body_deadline());
         match X::from_request(Request::from_parts(head, body), state).await {
             Ok(x) => Ok(Input(x, PhantomData)),
             Err(e) => Err(match cut.get() {
@@ -153,20 +154,25 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreadable_admin_body_is_an_admin_error_with_axums_reason() {
-        let rejected =
-            AdminJson::<Vec<u32>>::from_request(request("/", "application/json", "[1,"), &()).await;
+        let rejected = AdminJson::<Vec<u32>>::from_request(
+            request("/", "application/json", "[1,"),
+            &Limits::default(),
+        )
+        .await;
         let e = rejected.unwrap_err();
         assert_eq!(e.rule(), "admin.invalid");
         assert!(e.row().msg.contains("JSON"), "{}", e.row().msg);
-        let Input(Json(read), _) =
-            AdminJson::<Vec<u32>>::from_request(request("/", "application/json", "[1,2]"), &())
-                .await
-                .unwrap();
+        let Input(Json(read), _) = AdminJson::<Vec<u32>>::from_request(
+            request("/", "application/json", "[1,2]"),
+            &Limits::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(read, [1, 2]);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_body_that_stalls_half_way_is_cut_off_by_the_deadline_on_every_route() {
+    async fn a_body_that_stalls_half_way_is_cut_off_by_the_states_deadline_on_every_route() {
         let stalled = || {
             let half = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
                 br#"{"input":"#,
@@ -181,16 +187,20 @@ mod tests {
                 .body(body)
                 .unwrap()
         };
-        // Bounded, so a missing deadline fails the test instead of hanging it.
-        let bound = crate::rules::BODY_IDLE_TIMEOUT * 2;
-        let speech = tokio::time::timeout(bound, SpeechBody::from_request(stalled(), &()))
+        // The state's deadline, 1 s: within the 2 s bound, which the 10 s default would outlast.
+        let limits = Limits {
+            body_deadline_secs: 1.0,
+        };
+        let bound = std::time::Duration::from_secs(2);
+        let speech = SpeechBody::from_request(stalled(), &limits);
+        let speech = tokio::time::timeout(bound, speech)
             .await
-            .expect("cut off within the deadline");
+            .expect("cut off within the state's deadline");
         assert_eq!(speech.unwrap_err().rule(), "body.stalled");
-        let admin = AdminJson::<serde_json::Value>::from_request(stalled(), &());
+        let admin = AdminJson::<serde_json::Value>::from_request(stalled(), &limits);
         let admin = tokio::time::timeout(bound, admin)
             .await
-            .expect("cut off within the deadline");
+            .expect("cut off within the state's deadline");
         assert_eq!(admin.unwrap_err().rule(), "body.stalled");
     }
 

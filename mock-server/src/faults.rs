@@ -27,6 +27,7 @@ use unanswered::read_unanswered;
 use crate::capture::{FaultKind, Notes};
 use crate::error::ApiError;
 use crate::json_integer::{given, given_integer, integer};
+use crate::request_body::Limits;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,9 +275,10 @@ pub(crate) struct FaultApplied {
     pub kind: FaultKind,
 }
 
-/// Middleware: applies the first matching fault, if any.
+/// Middleware: applies the first matching fault, if any; the body a fault answers is read under the body
+/// deadline of `limits`.
 pub(crate) async fn fault_layer(
-    State(faults): State<Arc<Faults>>,
+    State((faults, limits)): State<(Arc<Faults>, Limits)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -304,7 +306,7 @@ pub(crate) async fn fault_layer(
             (response, "fault.latency", FaultKind::Latency { ms })
         }
         FaultAction::Envelope { code, msg, status } => {
-            read_unanswered(request).await;
+            read_unanswered(request, limits.body_deadline()).await;
             (
                 ApiError::InjectedFault {
                     code,
@@ -317,7 +319,7 @@ pub(crate) async fn fault_layer(
             )
         }
         FaultAction::HttpStatus { status } => {
-            read_unanswered(request).await;
+            read_unanswered(request, limits.body_deadline()).await;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             let text = format!(
                 "{} {}",
@@ -340,7 +342,7 @@ pub(crate) async fn fault_layer(
             (next.run(request).await, rule, kind)
         }
         FaultAction::Drop {} => {
-            read_unanswered(request).await;
+            read_unanswered(request, limits.body_deadline()).await;
             let failing = futures_util::stream::once(async {
                 Err::<bytes::Bytes, _>(std::io::Error::other(
                     "coze-mock: injected dropped connection",

@@ -313,7 +313,7 @@ pub const LEDGER: &[Point] = &[
         "A request body (the clone's form, speech's JSON, the admin API's JSON) that stalls 10 s, or arrives under 1 KiB/s after its first 10 s, is cut off with 4000 and HTTP 408; request headers must arrive within 10 s.",
         "No Coze page or SDK states the real service's timeouts: the bounds are the fake's choice. The status is the one @coze/api maps to its `TimeoutError` (408), the code the generic 4000.",
         Open,
-        None,
+        Some("[limits] body_deadline_secs"),
     ),
     point(
         "logid.format",

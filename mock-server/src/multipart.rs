@@ -4,6 +4,8 @@
 //! sniffer (the upload is never held in memory) and stops as soon as the file passes the size limit.
 //! What it yields, [`RawCloneForm`], is unvalidated: [`crate::clone_request`] judges it.
 
+use std::time::Duration;
+
 use axum::body::BodyDataStream;
 use http::header::CONTENT_TYPE;
 use http::HeaderMap;
@@ -76,11 +78,12 @@ pub(crate) fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or(ApiError::NotMultipart { content_type })
 }
 
-/// Reads the whole form from `body`, streaming the file through the sniffer, and notes each part's name
+/// Reads the whole form from `body` within the body `deadline`, streaming the file through the sniffer, and notes each part's name
 /// and size (and the file's hash) in `inputs` as it goes, so a form refused half-way is still described.
 pub(crate) async fn read_clone_form(
     boundary: String,
     body: &mut BodyDataStream,
+    deadline: Duration,
     inputs: &mut Inputs,
 ) -> Result<RawCloneForm, ApiError> {
     let constraints = Constraints::new().size_limit(
@@ -89,7 +92,7 @@ pub(crate) async fn read_clone_form(
             .per_field(TEXT_FIELD_MAX_BYTES)
             .for_field(CloneField::File.name(), FILE_MAX_BYTES + 1),
     );
-    let mut multipart = Multipart::with_constraints(guarded(body), boundary, constraints);
+    let mut multipart = Multipart::with_constraints(guarded(body, deadline), boundary, constraints);
     let mut form = RawCloneForm::default();
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(framing_error)? {
@@ -202,6 +205,7 @@ fn framing_error(e: multer::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::BODY_DEADLINE;
     use axum::body::Body;
     use http::HeaderValue;
 
@@ -209,6 +213,7 @@ mod tests {
         read_clone_form(
             boundary.into(),
             &mut body.into_data_stream(),
+            BODY_DEADLINE,
             &mut Inputs::default(),
         )
         .await
@@ -272,7 +277,8 @@ mod tests {
              --B\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\n\r\nRIFF\r\n--B--\r\n",
         );
         let mut inputs = Inputs::default();
-        let err = read_clone_form("B".into(), &mut body.into_data_stream(), &mut inputs)
+        let mut body = body.into_data_stream();
+        let err = read_clone_form("B".into(), &mut body, BODY_DEADLINE, &mut inputs)
             .await
             .unwrap_err();
         assert_eq!(err.rule(), "body.malformed_multipart");
@@ -291,7 +297,8 @@ mod tests {
             "--B\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nRIFF....WAVE\r\n--B--\r\n",
         );
         let mut inputs = Inputs::default();
-        let form = read_clone_form("B".into(), &mut body.into_data_stream(), &mut inputs)
+        let mut body = body.into_data_stream();
+        let form = read_clone_form("B".into(), &mut body, BODY_DEADLINE, &mut inputs)
             .await
             .unwrap();
         assert!(form.file.is_some());

@@ -15,27 +15,81 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use http::header::EXPECT;
 use http::HeaderMap;
+use humantime::format_duration;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::rules::{BODY_IDLE_TIMEOUT, BODY_MIN_BYTES_PER_SEC, BODY_SLOW_GRACE};
+use crate::rules::{BODY_DEADLINE, BODY_MIN_BYTES_PER_SEC};
 
-/// Why a body was cut off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SlowBody {
-    /// Occurs when no bytes arrive for [`BODY_IDLE_TIMEOUT`].
-    #[error("no bytes of the body arrived for {} seconds", BODY_IDLE_TIMEOUT.as_secs())]
-    Stalled,
-    /// Occurs when the body arrives slower than [`BODY_MIN_BYTES_PER_SEC`].
-    #[error("the body arrived slower than {} KiB/s", BODY_MIN_BYTES_PER_SEC / 1024)]
-    Trickling,
+/// The `[limits]` table of the configuration: the fake's own bounds, which a test may tighten.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The body deadline in seconds, [`BODY_DEADLINE`] by default: a body that sends nothing for this
+    /// long, or has arrived slower than [`BODY_MIN_BYTES_PER_SEC`] once this long has passed, is cut off
+    /// (4000 on HTTP 408).
+    pub body_deadline_secs: f64,
 }
 
-/// `body`, cut off with a [`SlowBody`] error when it stalls or trickles.
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_deadline_secs: BODY_DEADLINE.as_secs_f64(),
+        }
+    }
+}
+
+impl Limits {
+    /// The longest body deadline taken: a day, far beyond any client's patience.
+    const BODY_DEADLINE_MAX_SECS: f64 = 86_400.0;
+
+    /// The body deadline; [`BODY_DEADLINE`] if the table holds none [`Limits::validate`] accepts.
+    pub fn body_deadline(&self) -> Duration {
+        Some(self.body_deadline_secs)
+            .filter(|_| self.validate().is_ok())
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .unwrap_or(BODY_DEADLINE)
+    }
+
+    /// Checks the table: a body deadline over 0 and at most a day.
+    pub fn validate(&self) -> Result<(), String> {
+        let secs = self.body_deadline_secs;
+        if secs > 0.0 && secs <= Self::BODY_DEADLINE_MAX_SECS {
+            Ok(())
+        } else {
+            Err(format!(
+                "[limits] body_deadline_secs must be over 0 and at most {} (a day): it is {secs}",
+                Self::BODY_DEADLINE_MAX_SECS
+            ))
+        }
+    }
+}
+
+/// Why a body was cut off, with the body deadline in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SlowBody {
+    /// Occurs when no bytes arrive for the body deadline.
+    #[error("no bytes of the body arrived for {}", format_duration(*.0))]
+    Stalled(Duration),
+    /// Occurs when the body has arrived slower than [`BODY_MIN_BYTES_PER_SEC`] once the body deadline
+    /// has passed.
+    #[error(
+        "the body arrived slower than {} KiB/s after {}",
+        BODY_MIN_BYTES_PER_SEC / 1024,
+        format_duration(*.0)
+    )]
+    Trickling(Duration),
+}
+
+/// `body`, cut off with a [`SlowBody`] error when it stalls or trickles past `deadline`.
 ///
-/// One alarm per body, not one timer per chunk: the alarm is set [`BODY_IDLE_TIMEOUT`] ahead, and when it
-/// rings while bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in
-/// dozens of chunks, and a timer each would cost more than the rest of the guard.
-pub(crate) fn guarded<B>(body: B) -> impl Stream<Item = Result<Bytes, axum::BoxError>> + Send
+/// One alarm per body, not one timer per chunk: the alarm is set `deadline` ahead, and when it rings while
+/// bytes have arrived since, it is set again from the last arrival. A 100 KiB upload arrives in dozens of
+/// chunks, and a timer each would cost more than the rest of the guard.
+pub(crate) fn guarded<B>(
+    body: B,
+    deadline: Duration,
+) -> impl Stream<Item = Result<Bytes, axum::BoxError>> + Send
 where
     B: Stream<Item = Result<Bytes, axum::Error>> + Unpin + Send,
 {
@@ -44,7 +98,7 @@ where
         body,
         seen: 0,
         last_arrival: started,
-        alarm: Box::pin(tokio::time::sleep(BODY_IDLE_TIMEOUT)),
+        alarm: Box::pin(tokio::time::sleep(deadline)),
         cut: false,
     };
     futures_util::stream::unfold(guard, move |mut g| async move {
@@ -60,18 +114,18 @@ where
                         g.seen += chunk.len() as u64;
                         g.last_arrival = Instant::now();
                         let elapsed = started.elapsed();
-                        if elapsed > BODY_SLOW_GRACE
-                            && g.seen < BODY_MIN_BYTES_PER_SEC * elapsed.as_secs()
+                        if elapsed > deadline
+                            && (g.seen as f64) < BODY_MIN_BYTES_PER_SEC as f64 * elapsed.as_secs_f64()
                         {
-                            break Err(SlowBody::Trickling.into());
+                            break Err(SlowBody::Trickling(deadline).into());
                         }
                         return Some((Ok(chunk), g));
                     }
                 },
                 () = &mut g.alarm => {
-                    let idle_until = g.last_arrival + BODY_IDLE_TIMEOUT;
+                    let idle_until = g.last_arrival + deadline;
                     if Instant::now() >= idle_until {
-                        break Err(SlowBody::Stalled.into());
+                        break Err(SlowBody::Stalled(deadline).into());
                     }
                     g.alarm.as_mut().reset(idle_until);
                 }
@@ -93,10 +147,10 @@ struct Guard<B> {
 
 /// `body` under [`guarded`], for an extractor that reads it whole (axum's `Bytes`, `Json`), with the cell
 /// that learns why the guard cut it off, if it did: the extractor's rejection does not say.
-pub(crate) fn guarded_body(body: Body) -> (Body, Arc<OnceLock<SlowBody>>) {
+pub(crate) fn guarded_body(body: Body, deadline: Duration) -> (Body, Arc<OnceLock<SlowBody>>) {
     let cut = Arc::new(OnceLock::new());
     let learns = Arc::clone(&cut);
-    let stream = guarded(body.into_data_stream()).inspect(move |item| {
+    let stream = guarded(body.into_data_stream(), deadline).inspect(move |item| {
         if let Some(slow) = item.as_ref().err().and_then(|e| e.downcast_ref()) {
             let _ = learns.set(*slow);
         }
@@ -166,8 +220,12 @@ mod tests {
         Body::from_stream(stream).into_data_stream()
     }
 
-    async fn outcome(mut body: BodyDataStream) -> Result<u64, SlowBody> {
-        let mut guarded = std::pin::pin!(guarded(&mut body));
+    async fn outcome(body: BodyDataStream) -> Result<u64, SlowBody> {
+        outcome_within(body, BODY_DEADLINE).await
+    }
+
+    async fn outcome_within(mut body: BodyDataStream, deadline: Duration) -> Result<u64, SlowBody> {
+        let mut guarded = std::pin::pin!(guarded(&mut body, deadline));
         let mut seen = 0;
         while let Some(chunk) = guarded.next().await {
             match chunk {
@@ -180,30 +238,72 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_body_that_stops_sending_is_cut_off_as_stalled() {
-        let result = outcome(dripping(2, BODY_IDLE_TIMEOUT + Duration::from_secs(1))).await;
-        assert_eq!(result, Err(SlowBody::Stalled));
+        let result = outcome(dripping(2, BODY_DEADLINE + Duration::from_secs(1))).await;
+        assert_eq!(result, Err(SlowBody::Stalled(BODY_DEADLINE)));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_body_sent_one_byte_a_second_is_cut_off_as_trickling() {
         let result = outcome(dripping(60, Duration::from_secs(1))).await;
-        assert_eq!(result, Err(SlowBody::Trickling));
+        assert_eq!(result, Err(SlowBody::Trickling(BODY_DEADLINE)));
     }
 
-    /// Gaps of 6 s outlast no idle timeout, though the body lasts four times as long as one.
+    /// Gaps of 6 s outlast no deadline, though the body lasts four times as long as one.
     #[tokio::test(start_paused = true)]
-    async fn a_body_whose_gaps_stay_under_the_idle_timeout_is_read_whole_however_long() {
+    async fn a_body_whose_gaps_stay_under_the_deadline_is_read_whole_however_long() {
         let result = outcome(chunked(7, 20 * 1024, Duration::from_secs(6))).await;
         assert_eq!(result, Ok(7 * 20 * 1024));
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_shorter_configured_deadline_cuts_off_what_the_default_waits_for() {
+        let short = Limits {
+            body_deadline_secs: 0.5,
+        }
+        .body_deadline();
+        assert_eq!(short, Duration::from_millis(500));
+        let gap = Duration::from_secs(1);
+        assert_eq!(outcome(dripping(2, gap)).await, Ok(2));
+        assert_eq!(
+            outcome_within(dripping(2, gap), short).await,
+            Err(SlowBody::Stalled(short))
+        );
+    }
+
+    #[test]
+    fn a_body_deadline_must_be_over_0_and_at_most_a_day() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 86_401.0] {
+            let limits = Limits {
+                body_deadline_secs: bad,
+            };
+            assert!(limits.validate().is_err(), "{bad}");
+            assert_eq!(limits.body_deadline(), BODY_DEADLINE, "{bad}");
+        }
+        assert_eq!(Limits::default().body_deadline(), BODY_DEADLINE);
+        assert!(Limits::default().validate().is_ok());
+    }
+
+    #[test]
+    fn the_messages_state_the_deadline_in_force() {
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            SlowBody::Stalled(second).to_string(),
+            "no bytes of the body arrived for 1s"
+        );
+        assert_eq!(
+            SlowBody::Trickling(second).to_string(),
+            "the body arrived slower than 1 KiB/s after 1s"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_body_read_whole_by_an_extractor_tells_its_cell_why_it_was_cut_off() {
-        let stalled = Body::from_stream(dripping(2, BODY_IDLE_TIMEOUT * 2));
-        let (body, cut) = guarded_body(stalled);
+        let stalled = Body::from_stream(dripping(2, BODY_DEADLINE * 2));
+        let (body, cut) = guarded_body(stalled, BODY_DEADLINE);
         assert!(axum::body::to_bytes(body, usize::MAX).await.is_err());
-        assert_eq!(cut.get(), Some(&SlowBody::Stalled));
-        let (body, cut) = guarded_body(Body::from_stream(dripping(3, Duration::from_secs(1))));
+        assert_eq!(cut.get(), Some(&SlowBody::Stalled(BODY_DEADLINE)));
+        let steady = Body::from_stream(dripping(3, Duration::from_secs(1)));
+        let (body, cut) = guarded_body(steady, BODY_DEADLINE);
         assert_eq!(
             axum::body::to_bytes(body, usize::MAX).await.unwrap().len(),
             3
@@ -212,7 +312,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_slow_but_steady_body_within_the_grace_period_is_read_whole() {
+    async fn a_slow_but_steady_body_within_the_deadline_is_read_whole() {
         let result = outcome(dripping(9, Duration::from_secs(1))).await;
         assert_eq!(result, Ok(9));
     }

@@ -395,18 +395,17 @@ pub const MAX_PARTS: usize = 64;
 /// The longest multipart boundary taken (RFC 2046 allows 70 characters; clients stay far below this).
 pub const BOUNDARY_MAX_BYTES: usize = 200;
 
-// The body deadline: this and the next two bounds, one rule for every endpoint that reads a body (the
-// clone's form, speech's JSON, the admin API's JSON; `request_body::guarded`), answered 4000 on HTTP 408.
+// The body deadline: this and the next bound, one rule for every endpoint that reads a body (the clone's
+// form, speech's JSON, the admin API's JSON; `request_body::guarded`), answered 4000 on HTTP 408.
 // Source: none. No Coze page or SDK states the real service's timeouts, so they are the fake's choice
 // (the fidelity ledger's `http.slow_clients`, open); 408 is what @coze/api maps to its `TimeoutError`.
 
-/// The body deadline: the longest wait for the next bytes of a request body.
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The body deadline: the longest wait for the next bytes of a request body, and the time after which a
+/// body must have arrived at [`BODY_MIN_BYTES_PER_SEC`] on average. `[limits] body_deadline_secs`
+/// changes it.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(10);
 
-/// The body deadline: after this long, a body must have arrived at [`BODY_MIN_BYTES_PER_SEC`] on average.
-pub const BODY_SLOW_GRACE: Duration = Duration::from_secs(10);
-
-/// The body deadline: the slowest average rate a body may arrive at once [`BODY_SLOW_GRACE`] has passed,
+/// The body deadline: the slowest average rate a body may arrive at once [`BODY_DEADLINE`] has passed,
 /// 1 KiB/s: a client sending one byte a second is cut off after about ten seconds, a 10 MB upload at this
 /// rate would take three hours.
 pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::extract::FromRef;
 use http::header::HOST;
 use http::{HeaderMap, Uri};
 
@@ -10,6 +11,7 @@ use crate::config::Config;
 use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::request_body::Limits;
 use crate::settings::Settings;
 use crate::store::SqliteStore;
 
@@ -56,6 +58,13 @@ impl Scheme {
             Scheme::Http => format!("http://{host}"),
             Scheme::Https => format!("https://{host}"),
         }
+    }
+}
+
+/// The body deadline every extractor of a body reads under ([`crate::extract`]).
+impl FromRef<AppState> for Limits {
+    fn from_ref(app: &AppState) -> Limits {
+        app.settings.limits
     }
 }
 

@@ -86,7 +86,8 @@ async fn clone(
     if content_length(&head.headers).is_some_and(|len| len > BODY_MAX_BYTES) {
         return Err(ApiError::FileTooLarge);
     }
-    let form = read_clone_form(boundary(&head.headers)?, body, inputs).await?;
+    let deadline = app.settings.limits.body_deadline();
+    let form = read_clone_form(boundary(&head.headers)?, body, deadline, inputs).await?;
     let parsed = CloneRequest::parse(
         form,
         &app.settings.audio,

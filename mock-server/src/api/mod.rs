@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
         state.settings.fidelity.error_status,
         error_status::error_status_layer,
     ))
-    .layer(from_fn_with_state(state.faults.clone(), fault_layer))
+    .layer(from_fn_with_state(
+        (state.faults.clone(), state.settings.limits),
+        fault_layer,
+    ))
     .layer(from_fn(logid_layer))
     .layer(from_fn_with_state(journal, journal_layer))
     .route("/", get(landing::landing).layer(from_fn(logid_layer)))

@@ -5,8 +5,8 @@
 //! enterprise account with 100 voice slots and one personal workspace. A file that declares no account,
 //! workspace or token (only `[fidelity]`, say) keeps that setup. Validation checks every reference and
 //! id, reports every problem at once, and builds the runtime table of tokens; [`Config::from_file`]
-//! validates, and so does a server starting from a configuration. The `[fidelity]` and `[rules]` tables
-//! are [`FidelitySettings`] and [`RuleSettings`].
+//! validates, and so does a server starting from a configuration. The `[fidelity]`, `[rules]` and
+//! `[limits]` tables are [`FidelitySettings`], [`RuleSettings`] and [`Limits`].
 
 mod file;
 mod reach;
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::audio::AudioPolicy;
 pub use crate::fidelity::{FidelitySettings, RuleSettings};
+pub use crate::request_body::Limits;
 pub use validate::{ConfigError, ItemPath, Problem, Step};
 
 use crate::directory::Directory;
@@ -62,6 +63,9 @@ pub struct Config {
     /// Documented rules that changed between versions of the page (`[rules]`).
     #[serde(default)]
     pub rules: RuleSettings,
+    /// The fake's own bounds: the body deadline (`[limits]`).
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// A cloned voice declared in the configuration or seeded through the admin API.
@@ -259,6 +263,7 @@ impl Default for Config {
             audio: AudioPolicy::default(),
             fidelity: FidelitySettings::default(),
             rules: RuleSettings::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -410,6 +415,23 @@ mod tests {
         assert_eq!(cfg.fidelity.error_status, ErrorStatus::Always200);
         assert_eq!(cfg.rules.clone_plans, vec![Plan::Enterprise]);
         assert!(Config::from_toml("[fidelity]\nclone_answer='full'\n").is_err());
+    }
+
+    #[test]
+    fn the_limits_table_sets_the_body_deadline_and_a_deadline_of_0_is_refused_with_its_line() {
+        let cfg = Config::from_toml("[limits]\nbody_deadline_secs = 1.5\n").unwrap();
+        assert_eq!(
+            cfg.limits.body_deadline(),
+            std::time::Duration::from_millis(1500)
+        );
+        assert!(Config::from_toml("[limits]\nbody_deadline = 1\n").is_err());
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "[limits]\nbody_deadline_secs = 0\n").unwrap();
+        let refused = Config::from_file(file.path()).unwrap_err().to_string();
+        assert!(
+            refused.contains(":2:") && refused.contains("body_deadline_secs"),
+            "{refused}"
+        );
     }
 
     #[test]

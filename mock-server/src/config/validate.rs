@@ -158,6 +158,12 @@ pub(super) fn check(config: &Config) -> (HashMap<String, Principal>, Vec<Problem
     if let Err(e) = config.audio.validate() {
         problems.push(Problem::new(ItemPath(vec![Step::Key("audio")]), e));
     }
+    if let Err(e) = config.limits.validate() {
+        problems.push(Problem::new(
+            ItemPath(vec![Step::Key("limits"), Step::Key("body_deadline_secs")]),
+            e,
+        ));
+    }
     if config.rules.clone_plans.is_empty() {
         problems.push(Problem::new(
             ItemPath(vec![Step::Key("rules"), Step::Key("clone_plans")]),

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
-use coze_mock::rules::{Plan, BODY_IDLE_TIMEOUT};
+use coze_mock::config::Config;
+use coze_mock::rules::Plan;
 use coze_mock::MockServer;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
@@ -145,8 +146,11 @@ fn raw_speech() -> (String, Vec<u8>) {
 
 #[tokio::test]
 async fn a_speech_body_that_stalls_half_way_gets_the_408_envelope_after_the_deadline() {
+    let deadline = Duration::from_secs(1);
+    let mut config = Config::default();
+    config.limits.body_deadline_secs = deadline.as_secs_f64();
     // Plain HTTP whatever the run's TLS mode: these tests write the request's bytes themselves.
-    let server = MockServer::start().await;
+    let server = MockServer::start_with(config).await;
     let (head, body) = raw_speech();
     let mut connection = TcpStream::connect(server.address()).await.expect("connect");
     let sent = Instant::now();
@@ -160,19 +164,17 @@ async fn a_speech_body_that_stalls_half_way_gets_the_408_envelope_after_the_dead
         .await
         .expect("the body deadline answered within the bound")
         .unwrap_or_else(|cut| panic!("no answer: {cut:?}"));
-    assert!(
-        sent.elapsed() >= BODY_IDLE_TIMEOUT,
-        "answered before the deadline"
-    );
+    assert!(sent.elapsed() >= deadline, "answered before the deadline");
     // `Answer` checks the envelope: the same well-formed logid in `detail.logid` and `x-tt-logid`.
     answer.assert_refused(4000, "body.stalled");
     assert_eq!(answer.status, 408);
     let msg = answer.body()["msg"].as_str().expect("msg");
-    assert!(msg.contains("not received in time"), "{msg}");
+    assert!(msg.contains("no bytes of the body arrived for 1s"), "{msg}");
 }
 
 #[tokio::test]
 async fn a_speech_body_sent_slowly_but_steadily_within_the_deadline_is_answered_with_audio() {
+    // The default deadline, 10 s.
     let server = MockServer::start().await;
     let (head, body) = raw_speech();
     let (mut reader, mut writer) = TcpStream::connect(server.address())
