@@ -362,6 +362,17 @@ pub const SPEECH_STREAM_CODECS: [&str; 4] = ["pcm", "g711a", "g711u", "opus"];
 /// 倍速。」 (cozepy `OutputAudio`).
 pub const SPEECH_STREAM_RATE_RANGE: (i64, i64) = (-50, 100);
 
+/// Streaming speech: `output_audio.speech_rate` when not set: 「默认为 0」 (cozepy `OutputAudio`).
+pub const SPEECH_STREAM_DEFAULT_RATE: i64 = 0;
+
+/// Streaming speech: the `output_audio.pcm_config.frame_size_ms` the fake takes, in milliseconds: the SDKs
+/// name the field without a range; this one keeps a chunk between one G.711 frame and a second of audio.
+pub const SPEECH_STREAM_FRAME_MS_RANGE: (f64, f64) = (10.0, 1000.0);
+
+/// Streaming speech: the chunk duration when `pcm_config.frame_size_ms` is not set: 250 ms, the size of
+/// most chunks in the recorded session (12,000 bytes of 24 kHz pcm).
+pub const SPEECH_STREAM_DEFAULT_FRAME_MS: f64 = 250.0;
+
 /// Streaming speech: the G.711 codecs carry 8 kHz audio: 「如果音频编码格式 codec 为 g711a 或 g711u，音频采样率需
 /// 设置为 8000。」 (cozepy `InputAudio`, said of the input side; the fake holds the output to it too).
 pub const SPEECH_STREAM_G711_SAMPLE_RATE: u32 = 8000;
@@ -376,6 +387,19 @@ pub const SPEECH_STREAM_CLIENT_EVENTS: [&str; 3] = [
     "speech.update",
     "input_text_buffer.append",
     "input_text_buffer.complete",
+];
+
+/// Streaming speech: the events the service sends (cozepy `WebsocketsEventType`, `v1/audio/speech` resp,
+/// and `conversation.audio.sentence_start`, which no SDK names but the recorded session has), in the
+/// order a session sends them, `error` last.
+pub const SPEECH_STREAM_SERVER_EVENTS: [&str; 7] = [
+    "speech.created",
+    "speech.updated",
+    "input_text_buffer.completed",
+    "conversation.audio.sentence_start",
+    "speech.audio.update",
+    "speech.audio.completed",
+    "error",
 ];
 
 /// Streaming speech: the permission, 「权限: createSpeech」 (`tts_api.md`), the same as HTTP speech.
@@ -414,6 +438,9 @@ pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 /// escaped as JSON (`\\uXXXX`, six bytes a byte), with room to spare. A larger frame closes the connection
 /// (1009) before it is read into memory.
 pub const SPEECH_STREAM_MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The most of a refused frame a speech session's `error` event quotes in `detail.origin_message`.
+pub const SPEECH_STREAM_ORIGIN_MESSAGE_MAX_BYTES: usize = 1024;
 
 /// How long a speech session waits for the client's next event before it closes the connection (1000).
 pub const SPEECH_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,12 +7,11 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::rules::{SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE};
+use crate::rules::{
+    SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_STREAM_CODECS, SPEECH_STREAM_DEFAULT_FRAME_MS,
+    SPEECH_STREAM_DEFAULT_RATE,
+};
 use crate::synth::{Chunks, Speech};
-
-/// The chunk duration when `pcm_config.frame_size_ms` is not set: 250 ms, the size of most chunks in
-/// the recorded session (12,000 bytes of 24 kHz pcm).
-pub(crate) const DEFAULT_FRAME_MS: f64 = 250.0;
 
 /// The bytes of one `opus` chunk (Ogg pages cut as they come).
 pub(crate) const OPUS_CHUNK_BYTES: usize = 4096;
@@ -36,10 +35,10 @@ impl OutputConfig {
     /// The defaults (`pcm`, 24 kHz, rate 0) with `voice_id`.
     pub(crate) fn new(voice_id: String) -> OutputConfig {
         OutputConfig {
-            codec: "pcm",
+            codec: SPEECH_STREAM_CODECS[0],
             sample_rate: SPEECH_DEFAULT_SAMPLE_RATE,
             frame_size_ms: None,
-            speech_rate: 0,
+            speech_rate: SPEECH_STREAM_DEFAULT_RATE,
             voice_id,
         }
     }
@@ -51,7 +50,7 @@ impl OutputConfig {
 
     /// The duration of each chunk.
     pub(crate) fn frame_ms(&self) -> f64 {
-        self.frame_size_ms.unwrap_or(DEFAULT_FRAME_MS)
+        self.frame_size_ms.unwrap_or(SPEECH_STREAM_DEFAULT_FRAME_MS)
     }
 
     /// How `speech.updated` shows the configuration.

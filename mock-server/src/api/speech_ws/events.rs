@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::error::ApiError;
 use crate::rules::{
     SPEECH_SAMPLE_RATES, SPEECH_STREAM_CLIENT_EVENTS, SPEECH_STREAM_CODECS,
-    SPEECH_STREAM_RATE_RANGE,
+    SPEECH_STREAM_FRAME_MS_RANGE, SPEECH_STREAM_RATE_RANGE, SPEECH_STREAM_SERVER_EVENTS,
 };
 
 /// `speech.update`: sets the voice, codec, sample rate and speech rate.
@@ -19,8 +19,20 @@ pub(crate) const TEXT_APPEND: &str = SPEECH_STREAM_CLIENT_EVENTS[1];
 /// `input_text_buffer.complete`: speaks the buffer.
 pub(crate) const TEXT_COMPLETE: &str = SPEECH_STREAM_CLIENT_EVENTS[2];
 
-/// The most of a refused frame an `error` event quotes in `detail.origin_message`.
-pub(crate) const ORIGIN_MESSAGE_MAX_BYTES: usize = 1024;
+/// `speech.created`.
+const CREATED: &str = SPEECH_STREAM_SERVER_EVENTS[0];
+/// `speech.updated`.
+const UPDATED: &str = SPEECH_STREAM_SERVER_EVENTS[1];
+/// `input_text_buffer.completed`.
+const TEXT_COMPLETED: &str = SPEECH_STREAM_SERVER_EVENTS[2];
+/// `conversation.audio.sentence_start`.
+const SENTENCE_START: &str = SPEECH_STREAM_SERVER_EVENTS[3];
+/// `speech.audio.update`.
+const AUDIO: &str = SPEECH_STREAM_SERVER_EVENTS[4];
+/// `speech.audio.completed`.
+const AUDIO_COMPLETED: &str = SPEECH_STREAM_SERVER_EVENTS[5];
+/// `error`.
+const ERROR: &str = SPEECH_STREAM_SERVER_EVENTS[6];
 
 /// What `speech.update` asks to change; `None` leaves a setting as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -148,13 +160,14 @@ fn parse_update(data: Option<&Value>) -> Result<OutputAudioUpdate, ApiError> {
             );
         }
         if let Some(ms) = pcm.get("frame_size_ms").filter(|v| !v.is_null()) {
+            let (min, max) = SPEECH_STREAM_FRAME_MS_RANGE;
             update.frame_size_ms = Some(
                 ms.as_f64()
-                    .filter(|ms| (10.0..=1000.0).contains(ms))
+                    .filter(|ms| (min..=max).contains(ms))
                     .ok_or_else(|| {
                         param(
                             "output_audio.pcm_config.frame_size_ms",
-                            "a number of milliseconds in [10, 1000]",
+                            &format!("a number of milliseconds in [{min}, {max}]"),
                             ms,
                         )
                     })?,
@@ -217,13 +230,13 @@ impl ServerEvent {
     /// Its `event_type`.
     pub(crate) fn event_type(&self) -> &'static str {
         match self {
-            ServerEvent::Created => "speech.created",
-            ServerEvent::Updated(_) => "speech.updated",
-            ServerEvent::TextCompleted => "input_text_buffer.completed",
-            ServerEvent::SentenceStart(_) => "conversation.audio.sentence_start",
-            ServerEvent::Audio(_) => "speech.audio.update",
-            ServerEvent::AudioCompleted => "speech.audio.completed",
-            ServerEvent::Error { .. } => "error",
+            ServerEvent::Created => CREATED,
+            ServerEvent::Updated(_) => UPDATED,
+            ServerEvent::TextCompleted => TEXT_COMPLETED,
+            ServerEvent::SentenceStart(_) => SENTENCE_START,
+            ServerEvent::Audio(_) => AUDIO,
+            ServerEvent::AudioCompleted => AUDIO_COMPLETED,
+            ServerEvent::Error { .. } => ERROR,
         }
     }
 

@@ -7,13 +7,14 @@
 use serde_json::Value;
 
 use super::codec::{sentences, OutputConfig};
-use super::events::{
-    clip, event_type_of, ClientEvent, OutputAudioUpdate, ORIGIN_MESSAGE_MAX_BYTES,
-};
+use super::events::{clip, event_type_of, ClientEvent, OutputAudioUpdate};
 use crate::capture::SessionSummary;
 use crate::directory::Principal;
 use crate::error::ApiError;
-use crate::rules::{SPEECH_STREAM_G711_SAMPLE_RATE, SPEECH_STREAM_TEXT_MAX_BYTES};
+use crate::rules::{
+    SPEECH_STREAM_G711_SAMPLE_RATE, SPEECH_STREAM_ORIGIN_MESSAGE_MAX_BYTES,
+    SPEECH_STREAM_TEXT_MAX_BYTES,
+};
 use crate::state::AppState;
 use crate::system_voices::find_voice;
 
@@ -98,7 +99,7 @@ impl Session {
         };
         result.unwrap_or_else(|error| Reply::Refuse {
             error,
-            origin: clip(text, ORIGIN_MESSAGE_MAX_BYTES).to_owned(),
+            origin: clip(text, SPEECH_STREAM_ORIGIN_MESSAGE_MAX_BYTES).to_owned(),
         })
     }
 
