@@ -37,6 +37,9 @@ pub(crate) const ADMIN_PREFIX: &str = "/__admin";
 /// Where the OpenAPI description is served.
 pub(crate) const OPENAPI_PATH: &str = "/__mock/openapi.json";
 
+/// Where the AsyncAPI document of streaming speech is served.
+pub(crate) const ASYNCAPI_PATH: &str = "/__mock/asyncapi.json";
+
 /// The path the preview audio is served under (the `{file}` is `<voice_id>.wav`).
 pub(crate) const PREVIEW_AUDIO_ROUTE: &str = "/__mock/preview_audio/{file}";
 
@@ -58,6 +61,8 @@ pub enum Endpoint {
     Preview,
     /// The OpenAPI description.
     OpenApi,
+    /// The AsyncAPI document of streaming speech.
+    AsyncApi,
     /// An endpoint of the admin API.
     Admin(AdminEndpoint),
     /// Any other method and path.
@@ -909,7 +914,7 @@ fn speech_failures() -> Vec<ApiError> {
 }
 
 /// The `error` events a streaming-speech session can send, one example of each: not HTTP answers, so
-/// not among [`Def::failures`]; the OpenAPI description lists them in `x-coze-websocket` and the report
+/// not among [`Def::failures`]; the AsyncAPI document lists them with the `error` event and the report
 /// counts their codes as the stream's outcomes.
 pub(crate) fn stream_event_failures() -> Vec<ApiError> {
     vec![
@@ -1004,7 +1009,7 @@ const ADMIN_DOC: &str =
                          otherwise it needs `Authorization: Bearer <admin token>`.";
 
 /// Every endpoint, the API's first.
-pub static ENDPOINTS: [Def; 21] = [
+pub static ENDPOINTS: [Def; 22] = [
     Def {
         endpoint: Endpoint::Clone,
         name: "clone",
@@ -1071,8 +1076,8 @@ pub static ENDPOINTS: [Def; 21] = [
               client sends JSON text frames `speech.update`, `input_text_buffer.append` and \
               `input_text_buffer.complete`; the fake answers `speech.created`, `speech.updated`, \
               `input_text_buffer.completed`, `conversation.audio.sentence_start`, `speech.audio.update` \
-              (base64 audio) and `speech.audio.completed`, or an `error` event (`x-coze-websocket` \
-              lists them). A handshake is refused before the upgrade with an envelope; a GET that is no \
+              (base64 audio) and `speech.audio.completed`, or an `error` event (the AsyncAPI document \
+              at `/__mock/asyncapi.json` describes them). A handshake is refused before the upgrade with an envelope; a GET that is no \
               handshake is 400. The token may also come in the `authorization` query parameter, as \
               browsers send it.",
         inputs: Inputs::Query(&STREAM_QUERY),
@@ -1101,6 +1106,20 @@ pub static ENDPOINTS: [Def; 21] = [
         operation_id: "openApi",
         summary: "This description",
         doc: "The fake's OpenAPI 3.1 description of the API and the admin API.",
+        inputs: Inputs::None,
+        failures: no_failures,
+    },
+    Def {
+        endpoint: Endpoint::AsyncApi,
+        name: "asyncapi",
+        method: Method::GET,
+        path: ASYNCAPI_PATH,
+        surface: Surface::Api,
+        access: Access::Open,
+        operation_id: "asyncApi",
+        summary: "The AsyncAPI 3.0 document of streaming speech",
+        doc: "The events of the streaming speech session (`GET /v1/audio/speech` upgraded to a WebSocket), \
+              each side's, with the rules and `error` codes the session judges them by.",
         inputs: Inputs::None,
         failures: no_failures,
     },

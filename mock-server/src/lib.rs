@@ -43,6 +43,7 @@
 //! - `admin_client`: the one client of a running fake's admin API, for `coze-mock wait` and `report`.
 //! - `admin`: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - `openapi`: the OpenAPI 3.1 description of the API and the admin API, built from `catalogue`.
+//! - `asyncapi`: the AsyncAPI 3.0 document of streaming speech, built from `rules` and `catalogue`.
 //! - `api`: one module per endpoint, and the router that nests the admin API outside the API's layers.
 //! - `tls`: HTTPS: a certificate generated at start-up for loopback, or the user's own.
 //! - `server`: binding and serving, as the binary runs the fake.
@@ -53,6 +54,7 @@
 mod admin;
 mod admin_client;
 mod api;
+mod asyncapi;
 mod audio;
 mod auth;
 mod capture;
@@ -134,6 +136,10 @@ pub mod __internals {
     /// The OpenAPI description.
     pub mod openapi {
         pub use crate::openapi::document;
+    }
+    /// The AsyncAPI document of streaming speech.
+    pub mod asyncapi {
+        pub use crate::asyncapi::document;
     }
     /// `coze-mock proxy` and its drift report.
     pub mod proxy {

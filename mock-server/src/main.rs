@@ -1,5 +1,5 @@
 //! The `coze-mock` binary: `serve`, `check-config`, `wait`, `report` (the library's `report::cli`),
-//! `proxy` and `drift` (the library's `proxy`), `openapi` and `fidelity`.
+//! `proxy` and `drift` (the library's `proxy`), `openapi`, `asyncapi` and `fidelity`.
 //!
 //! A user error (a bad configuration, a port in use, an unreadable file) prints one
 //! `coze-mock: error: …` message with its causes and exits 1: `main` handles the error itself, so no
@@ -39,6 +39,8 @@ enum Command {
     Drift(cli::drift::DriftArgs),
     /// Print the OpenAPI 3.1 description of the API (as served at /__mock/openapi.json).
     Openapi,
+    /// Print the AsyncAPI 3.0 document of streaming speech (as served at /__mock/asyncapi.json).
+    Asyncapi,
     /// Print the fidelity ledger: every choice the fake made where its sources disagree or are silent,
     /// with the evidence and the setting that changes it.
     Fidelity(cli::fidelity::FidelityArgs),
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
                     Command::Proxy(args) => cli::proxy::run(args).await.map(done),
                     Command::Drift(args) => Ok(cli::drift::run(&args).await),
                     Command::Openapi => cli::openapi::run().map(done),
+                    Command::Asyncapi => cli::asyncapi::run().map(done),
                     Command::Fidelity(args) => {
                         cli::fidelity::run(&args);
                         Ok(ExitCode::SUCCESS)

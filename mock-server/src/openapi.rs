@@ -13,15 +13,11 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use crate::catalogue::{
-    stream_event_failures, Access, AdminEndpoint, Def, Endpoint, Inputs, Param, Surface, ENDPOINTS,
+    Access, AdminEndpoint, Def, Endpoint, Inputs, Param, Surface, ASYNCAPI_PATH, ENDPOINTS,
 };
 use crate::envelope::{LOGID_HEADER, RULE_HEADER};
 use crate::error::{ApiError, Row};
-use crate::rules::{
-    Language, SpeechFormat, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_SAMPLE_RATES,
-    SPEECH_STREAM_CLIENT_EVENTS, SPEECH_STREAM_CODECS, SPEECH_STREAM_MAX_MESSAGE_BYTES,
-    SPEECH_STREAM_RATE_RANGE, SPEECH_STREAM_TEXT_MAX_BYTES, VOICE_MODEL_TYPES, VOICE_STATES,
-};
+use crate::rules::{Language, SpeechFormat, VOICE_MODEL_TYPES, VOICE_STATES};
 
 /// The HTTP statuses an error answer can come on: its row's, and for the API also 200, which
 /// `[fidelity] error_status = "always_200"` answers every error envelope on
@@ -210,6 +206,11 @@ fn success(def: &Def) -> BTreeMap<String, Value> {
             "headers": {LOGID_HEADER: {"$ref": "#/components/headers/LogId"}},
             "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}},
         }),
+        Endpoint::AsyncApi => json!({
+            "description": "The AsyncAPI 3.0 document of streaming speech.",
+            "headers": {LOGID_HEADER: {"$ref": "#/components/headers/LogId"}},
+            "content": {"application/json": {"schema": {"type": "object", "required": ["asyncapi", "channels"]}}},
+        }),
         Endpoint::Admin(AdminEndpoint::Report) => {
             let mut ok = envelope_response(def.summary, admin_data(AdminEndpoint::Report));
             ok["content"]["application/xml; charset=utf-8"] = json!({"schema": {"type": "string"}});
@@ -286,7 +287,13 @@ fn operation(def: &Def) -> Value {
     };
     op.insert("security".into(), security);
     if def.endpoint == Endpoint::SpeechStream {
-        op.insert("x-coze-websocket".into(), websocket_events());
+        op.insert(
+            "externalDocs".into(),
+            json!({
+                "description": "The session's events, each side's, and the rules they are judged by: the AsyncAPI 3.0 document.",
+                "url": ASYNCAPI_PATH,
+            }),
+        );
     }
     if def.surface == Surface::Admin {
         op.insert("tags".into(), json!(["admin"]));
@@ -335,30 +342,6 @@ fn operation(def: &Def) -> Value {
         }
     }
     Value::Object(op)
-}
-
-/// The streaming speech session, which OpenAPI cannot describe: the events, the output settings and
-/// every `error` event's code, rule and message, from the rules the session enforces.
-fn websocket_events() -> Value {
-    let (min_rate, max_rate) = SPEECH_STREAM_RATE_RANGE;
-    let errors: Vec<Value> = stream_event_failures()
-        .iter()
-        .map(|e| {
-            let row = e.row();
-            json!({"code": row.code, "rule": row.rule, "msg": row.msg})
-        })
-        .collect();
-    json!({
-        "client_events": SPEECH_STREAM_CLIENT_EVENTS,
-        "output_audio": {
-            "codec": {"enum": SPEECH_STREAM_CODECS, "default": SPEECH_STREAM_CODECS[0]},
-            "pcm_config.sample_rate": {"enum": SPEECH_SAMPLE_RATES, "default": SPEECH_DEFAULT_SAMPLE_RATE},
-            "speech_rate": {"minimum": min_rate, "maximum": max_rate, "default": 0},
-        },
-        "text_max_bytes": SPEECH_STREAM_TEXT_MAX_BYTES,
-        "max_message_bytes": SPEECH_STREAM_MAX_MESSAGE_BYTES,
-        "error_events": errors,
-    })
 }
 
 fn components() -> Value {

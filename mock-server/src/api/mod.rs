@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         Endpoint::SpeechStream.route(speech_ws::speech_stream),
         Endpoint::Preview.route(preview_audio::preview_audio),
         Endpoint::OpenApi.route(openapi_json),
+        Endpoint::AsyncApi.route(asyncapi_json),
     ]
     .into_iter()
     // Endpoints that share a path (speech's POST and its WebSocket GET) share one method router.
@@ -86,6 +87,11 @@ pub fn router(state: AppState) -> Router {
 /// `GET /__mock/openapi.json`: the description of this API ([`crate::openapi`]).
 async fn openapi_json() -> axum::Json<serde_json::Value> {
     axum::Json(crate::openapi::document())
+}
+
+/// `GET /__mock/asyncapi.json`: the document of streaming speech ([`crate::asyncapi`]).
+async fn asyncapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(crate::asyncapi::document())
 }
 
 async fn route_not_found(request: Request) -> ApiError {

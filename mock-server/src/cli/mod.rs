@@ -1,6 +1,7 @@
 //! The subcommands of the `coze-mock` binary.
 
 pub(crate) mod addr;
+pub(crate) mod asyncapi;
 pub(crate) mod check_config;
 pub(crate) mod drift;
 pub(crate) mod fidelity;

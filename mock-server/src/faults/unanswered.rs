@@ -39,6 +39,7 @@ pub(crate) async fn read_unanswered(request: Request, deadline: Duration) {
         | Endpoint::SpeechStream
         | Endpoint::Preview
         | Endpoint::OpenApi
+        | Endpoint::AsyncApi
         | Endpoint::Admin(_)
         | Endpoint::Other => {}
     }

@@ -524,6 +524,7 @@ impl Proxy {
             | Endpoint::SpeechStream
             | Endpoint::Preview
             | Endpoint::OpenApi
+            | Endpoint::AsyncApi
             | Endpoint::Admin(_)
             | Endpoint::Other => {}
         }

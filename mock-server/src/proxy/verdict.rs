@@ -179,6 +179,7 @@ impl Context<'_> {
                 | Endpoint::SpeechStream
                 | Endpoint::Preview
                 | Endpoint::OpenApi
+                | Endpoint::AsyncApi
                 | Endpoint::Admin(_)
                 | Endpoint::Other => {}
             }

@@ -337,6 +337,7 @@ fn unknown_names(s: &RequestSummary, found: &mut Vec<Finding>) {
         Endpoint::SpeechStream
         | Endpoint::Preview
         | Endpoint::OpenApi
+        | Endpoint::AsyncApi
         | Endpoint::Admin(_)
         | Endpoint::Other => return,
     };

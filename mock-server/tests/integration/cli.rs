@@ -196,6 +196,21 @@ async fn openapi_prints_the_description_the_server_serves() {
     assert_eq!(served.json::<Value>().await.unwrap(), printed);
 }
 
+#[tokio::test]
+async fn asyncapi_prints_the_document_the_server_serves() {
+    let output = run(&["asyncapi"]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
+    assert_eq!(printed["asyncapi"], "3.0.0");
+
+    let server = coze_mock::MockServer::start().await;
+    let served = reqwest::get(format!("{}/__mock/asyncapi.json", server.uri()))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.json::<Value>().await.unwrap(), printed);
+}
+
 /// Starts `coze-mock serve ARGS`, reads its start-up lines through `state: …`, kills it, and returns
 /// those lines and everything it wrote to stderr.
 fn start_up_lines(args: &[&str]) -> (Vec<String>, String) {

@@ -1,5 +1,7 @@
 //! `GET /v1/audio/speech` upgraded to a WebSocket, over a real WebSocket client (tokio-tungstenite).
 
+/// The AsyncAPI document against the recorded session and a live one.
+mod document;
 /// Hostile clients: a 100 MB frame, an append flood, a client that stops reading.
 mod hostile;
 /// Sessions in the journal, the report and the faults.
