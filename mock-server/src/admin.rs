@@ -158,6 +158,8 @@ struct Fidelity {
     settings: crate::fidelity::FidelitySettings,
     /// `[rules]` in force.
     rules: crate::fidelity::RuleSettings,
+    /// `[limits]` in force: the body deadline the ledger's `http.slow_clients` names.
+    limits: crate::config::Limits,
     /// Every choice the fake made, with its evidence.
     ledger: &'static [crate::fidelity::Point],
 }
@@ -166,6 +168,7 @@ async fn fidelity(State(app): State<AppState>) -> Envelope<Fidelity> {
     Envelope(Fidelity {
         settings: app.settings.fidelity.clone(),
         rules: app.settings.rules.clone(),
+        limits: app.settings.limits,
         ledger: crate::fidelity::LEDGER,
     })
 }

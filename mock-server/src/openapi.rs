@@ -149,7 +149,7 @@ fn admin_data(endpoint: AdminEndpoint) -> Value {
         }
         AdminEndpoint::Report | AdminEndpoint::AddFault => json!({"type": "object"}),
         AdminEndpoint::Fidelity => {
-            json!({"type": "object", "required": ["settings", "rules", "ledger"]})
+            json!({"type": "object", "required": ["settings", "rules", "limits", "ledger"]})
         }
         AdminEndpoint::Health => {
             json!({"type": "object", "required": ["ready", "version"], "properties": {"ready": {"const": true}, "version": {"type": "string"}}})

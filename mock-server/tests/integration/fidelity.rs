@@ -337,11 +337,15 @@ async fn coze_javas_zero_sample_rate_means_the_default() {
 
 #[tokio::test]
 async fn the_admin_api_serves_the_ledger_and_the_settings_in_force() {
-    let app = spawn_app_with("[fidelity]\nclone_answer = \"voice\"\n").await;
+    let app = spawn_app_with(
+        "[fidelity]\nclone_answer = \"voice\"\n[limits]\nbody_deadline_secs = 2.5\n",
+    )
+    .await;
     let data = app.api.admin_get("/fidelity").await.data();
     assert_eq!(data["settings"]["clone_answer"], "voice");
     assert_eq!(data["settings"]["error_status"], "by_kind");
     assert_eq!(data["rules"]["clone_plans"], json!(["team", "enterprise"]));
+    assert_eq!(data["limits"]["body_deadline_secs"], 2.5);
     let ids: Vec<_> = data["ledger"]
         .as_array()
         .unwrap()
