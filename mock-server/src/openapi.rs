@@ -735,6 +735,22 @@ mod tests {
     }
 
     #[test]
+    fn the_websocket_operation_links_to_the_served_asyncapi_document() {
+        let doc = document();
+        let stream = Endpoint::SpeechStream.def().unwrap();
+        let link = at(
+            &doc,
+            &format!("{}/externalDocs/url", operation_pointer(stream)),
+        );
+        assert_eq!(link, Endpoint::AsyncApi.def().unwrap().path);
+        assert!(at(
+            &doc,
+            &format!("/paths/{}/get", link.as_str().unwrap().replace('/', "~1"))
+        )
+        .is_object());
+    }
+
+    #[test]
     fn every_answer_documents_the_logid_header() {
         let doc = document();
         for (path, item) in doc["paths"].as_object().unwrap() {
