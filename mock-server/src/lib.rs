@@ -164,6 +164,10 @@ pub mod __internals {
         pub mod upstream {
             pub use crate::proxy::upstream::{Failure, Upstream};
         }
+        /// The WebSocket upstream of streaming speech.
+        pub mod ws_upstream {
+            pub use crate::proxy::ws_upstream::WsUpstream;
+        }
     }
     /// `coze-mock report`, and the admin fetch `coze-mock drift` shares.
     pub mod report {

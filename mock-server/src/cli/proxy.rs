@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use coze_mock::__internals::proxy::record::RecordSettings;
 use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::ws_upstream::WsUpstream;
 use coze_mock::__internals::proxy::{ProxySettings, DRIFT_PATH};
 use coze_mock::__internals::server::{Options, Storage};
 use coze_mock::config::Config;
@@ -40,7 +41,10 @@ pub(crate) struct ProxyArgs {
     /// may clone (the upstream decides authentication).
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
-    /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token).
+    /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token). A
+    /// streaming-speech session, which that format cannot hold, is written beside them as
+    /// NNNNNN-speech_stream.session: its events' types and shapes and error codes (no audio, no token),
+    /// which the replay does not read.
     #[arg(long, value_name = "DIR")]
     record: Option<PathBuf>,
     /// With --record: keep each upload's bytes beside its exchange (otherwise its hash, size, format
@@ -55,6 +59,12 @@ pub(crate) struct ProxyArgs {
     upstream_timeout: Duration,
     #[command(flatten)]
     tls: TlsArgs,
+    /// The WebSocket base URL of streaming speech (`GET /v1/audio/speech` upgraded), where --spend all
+    /// relays sessions: ws:// or wss:// (http(s):// is read as ws(s)://), no path [default: derived from
+    /// --upstream as the SDKs derive it: https://api.coze.cn -> wss://ws.coze.cn; another host is kept,
+    /// with ws(s)]. Under --spend none and refusals the shadow fake answers every session itself.
+    #[arg(long, env = "COZE_MOCK_WS_UPSTREAM", value_name = "URL")]
+    ws_upstream: Option<String>,
     /// Token the admin API (`/__admin/`, the drift report included) requires. Without it, the admin API
     /// answers only when the proxy listens on a loopback address.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
@@ -83,9 +93,15 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
             audio: args.record_audio,
             redact_ids: args.redact_ids,
         }),
+        ws_upstream: args.ws_upstream.clone(),
     };
     // Checked before binding, so a bad --upstream is a one-line error and nothing listens.
     coze_mock::__internals::proxy::upstream::Upstream::new(
+        &settings.upstream,
+        settings.upstream_timeout,
+    )?;
+    let ws_upstream = WsUpstream::new(
+        settings.ws_upstream.as_deref(),
         &settings.upstream,
         settings.upstream_timeout,
     )?;
@@ -110,6 +126,16 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     println!(
         "proxy to {}: point your client's base URL at {base} and send your real token",
         args.upstream.trim_end_matches('/')
+    );
+    println!(
+        "streaming speech (GET /v1/audio/speech upgraded): {}",
+        match spend {
+            Spend::All => format!("relayed to {}", ws_upstream.base()),
+            Spend::None | Spend::Refusals => format!(
+                "answered by the shadow fake alone (--spend all relays it to {})",
+                ws_upstream.base()
+            ),
+        }
     );
     println!("spend {}: {}", spend.name(), spend.cost());
     if spend == Spend::All {

@@ -14,10 +14,13 @@ pub(crate) mod answer;
 pub(crate) mod drift;
 pub(crate) mod follow;
 pub(crate) mod record;
+pub(crate) mod session;
+pub(crate) mod session_verdict;
 pub(crate) mod spend;
 pub(crate) mod tee;
 pub(crate) mod upstream;
 pub(crate) mod verdict;
+pub(crate) mod ws_upstream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +46,7 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::admin::check_access;
+use crate::api::speech_ws::handshake_token;
 use crate::auth::bearer_token;
 use crate::catalogue::Endpoint;
 use crate::catalogue::ADMIN_PREFIX;
@@ -61,6 +65,7 @@ use record::{Recorder, RequestNotes};
 use spend::{Route, Spend, NOT_FORWARDED_HEADER};
 use tee::{tee, watch, Ending};
 use upstream::{strip_hop_by_hop, Failure, Upstream};
+use ws_upstream::WsUpstream;
 
 /// Where the drift report is served.
 pub const DRIFT_PATH: &str = "/__admin/drift";
@@ -95,6 +100,8 @@ pub struct ProxySettings {
     pub learn_tokens: bool,
     /// Where and how to record the exchanges.
     pub record: Option<record::RecordSettings>,
+    /// The WebSocket upstream of streaming speech; `None` derives it from `upstream` as the SDKs do.
+    pub ws_upstream: Option<String>,
 }
 
 impl ProxySettings {
@@ -106,6 +113,7 @@ impl ProxySettings {
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             learn_tokens: true,
             record: None,
+            ws_upstream: None,
         }
     }
 }
@@ -121,6 +129,7 @@ pub(crate) struct Proxy {
     shadow_router: Router,
     drift_router: Router,
     upstream: Upstream,
+    ws_upstream: WsUpstream,
     spend: Spend,
     drift: Arc<DriftLog>,
     learner: Option<Learner>,
@@ -150,22 +159,28 @@ struct Head {
 
 impl Head {
     fn of(seq: u64, request: &Request<Body>) -> Head {
-        let token = request
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .map(str::to_owned);
+        // By method and path (the catalogue's `find`): a request with the wrong method is judged
+        // against the endpoint its path names, as the report counts it.
+        let endpoint = crate::catalogue::find(request.method(), request.uri().path())
+            .map_or_else(|| Endpoint::of_path(request.uri().path()), |d| d.endpoint);
+        // A streaming-speech handshake may carry its token in the query (browsers cannot set headers).
+        let token = if endpoint == Endpoint::SpeechStream {
+            handshake_token(request.headers(), request.uri())
+        } else {
+            request
+                .headers()
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(bearer_token)
+                .map(str::to_owned)
+        };
         Head {
             seq,
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             method: request.method().clone(),
             path: request.uri().path().to_owned(),
             query: request.uri().query().map(str::to_owned),
-            // By method and path (the catalogue's `find`): a request with the wrong method is judged
-            // against the endpoint its path names, as the report counts it.
-            endpoint: crate::catalogue::find(request.method(), request.uri().path())
-                .map_or_else(|| Endpoint::of_path(request.uri().path()), |d| d.endpoint),
+            endpoint,
             token,
             headers: request.headers().clone(),
             version: request.version(),
@@ -222,6 +237,11 @@ impl Proxy {
     ) -> anyhow::Result<Proxy> {
         let shadow = build_state(config, options, loopback)?;
         let upstream = Upstream::new(&settings.upstream, settings.upstream_timeout)?;
+        let ws_upstream = WsUpstream::new(
+            settings.ws_upstream.as_deref(),
+            &settings.upstream,
+            settings.upstream_timeout,
+        )?;
         let drift = Arc::new(DriftLog::new(upstream.base(), settings.spend.name()));
         let drift_router = Router::new()
             .route(DRIFT_PATH, get(drift_answer))
@@ -239,6 +259,7 @@ impl Proxy {
             shadow,
             drift_router,
             upstream,
+            ws_upstream,
             spend: settings.spend,
             drift,
             learner: settings.learn_tokens.then(Learner::new),
@@ -282,6 +303,9 @@ impl Proxy {
             }
         }
         head.headers = request.headers().clone();
+        if head.endpoint == Endpoint::SpeechStream && session::is_handshake(&request) {
+            return self.stream(head, request).await;
+        }
         match self.spend.route(head.endpoint) {
             Route::ShadowOnly => {
                 let why = format!("not forwarded (--spend {})", self.spend.name());

@@ -24,6 +24,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
 
 use super::answer::Answer;
+use super::session_verdict::SessionSide;
 use crate::audio::AudioSniffer;
 use crate::capture::fingerprint::AudioHasher;
 use crate::catalogue::Endpoint;
@@ -180,6 +181,50 @@ impl Recorder {
         }
     }
 
+    /// Writes a streaming-speech session as `NNNNNN-speech_stream.session` (JSON): the drift replay's
+    /// format holds HTTP exchanges only, so a session is kept beside them as its summary, which the replay
+    /// does not read: the handshake's path and logid, each event either side sent as its type and shape
+    /// (every value replaced by its JSON type, but an `error` event's code), and the upstream's own close.
+    /// No audio and no token: the query's `authorization` and the token wherever else it appears are
+    /// `[token]`.
+    pub(crate) fn save_session(
+        &self,
+        seq: u64,
+        path: &str,
+        token: Option<&str>,
+        logid: Option<&str>,
+        real: &SessionSide,
+        client: &[Value],
+    ) {
+        let summary = json!({
+            "kind": "speech_stream_session",
+            "recorded_at": chrono::Utc::now().to_rfc3339(),
+            "base": self.base,
+            "request": {
+                "path": path,
+                "token": if token.is_some() { "main" } else { "missing" },
+            },
+            "handshake": {"status": 101, LOGID_HEADER: logid},
+            "client_events": client.iter().map(shape).collect::<Vec<_>>(),
+            "server_events": real.events.iter().map(shape).collect::<Vec<_>>(),
+            "server_closed_with": real.closed_with,
+        });
+        let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        if let Some(token) = token.filter(|t| t.len() >= 4) {
+            text = text.replace(token, TOKEN_PLACEHOLDER);
+        }
+        if self.settings.redact_ids {
+            text = self.redact_ids(&text);
+        }
+        let file = self
+            .settings
+            .dir
+            .join(format!("{seq:06}-speech_stream.session"));
+        if let Err(e) = std::fs::write(&file, text + "\n") {
+            tracing::warn!("not recorded ({}): {e}", file.display());
+        }
+    }
+
     /// Replaces every run of 16 to 20 digits standing alone (Coze's workspace and voice ids) with a
     /// placeholder, the same for the same id across the set.
     fn redact_ids(&self, text: &str) -> String {
@@ -216,6 +261,30 @@ impl Recorder {
         }
         out
     }
+}
+
+/// An event's shape: `event_type` and an `error` event's `data.code` as they are, every other value
+/// replaced by the name of its JSON type.
+fn shape(event: &Value) -> Value {
+    fn walk(path: &str, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let p = format!("{path}/{k}");
+                        let kept = p == "/event_type" || p == "/data/code";
+                        (k.clone(), if kept { v.clone() } else { walk(&p, v) })
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(path, v)).collect()),
+            Value::String(_) => json!("string"),
+            Value::Number(_) => json!("number"),
+            Value::Bool(_) => json!("boolean"),
+            Value::Null => Value::Null,
+        }
+    }
+    walk("", event)
 }
 
 /// Replaces the values of token-named keys with [`TOKEN_PLACEHOLDER`], at any depth.

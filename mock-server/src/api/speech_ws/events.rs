@@ -291,19 +291,19 @@ pub(crate) fn session_logid(now_ms: i64) -> String {
     format!("02{now_ms:013}{host:032x}{tail:06x}")
 }
 
+/// Whether `s` has the shape of this channel's logid ([`session_logid`]).
+pub(crate) fn is_session_logid(s: &str) -> bool {
+    s.len() == 53
+        && s.starts_with("02")
+        && s[2..15].bytes().all(|b| b.is_ascii_digit())
+        && s[15..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Whether `s` has the shape of this channel's logid.
-    fn is_session_logid(s: &str) -> bool {
-        s.len() == 53
-            && s.starts_with("02")
-            && s[2..15].bytes().all(|b| b.is_ascii_digit())
-            && s[15..]
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    }
 
     fn parse(text: &str) -> Result<ClientEvent, ApiError> {
         ClientEvent::parse(&serde_json::from_str(text).unwrap())

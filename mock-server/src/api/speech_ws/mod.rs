@@ -25,11 +25,14 @@ use axum::response::Response;
 use http::header::AUTHORIZATION;
 use http::{Extensions, HeaderMap, HeaderValue, Uri};
 
-use self::conversation::{Channel, Conversation, Incoming, Limits};
-use self::events::session_logid;
+pub(crate) use self::conversation::{Channel, Incoming};
+use self::conversation::{Conversation, Limits};
+pub(crate) use self::events::{is_session_logid, session_logid};
 use self::session::Session;
 use crate::auth::authenticate;
+use crate::capture::session::SessionSummary;
 use crate::capture::Notes;
+use crate::directory::Principal;
 use crate::envelope::LOGID_HEADER;
 use crate::error::ApiError;
 use crate::faults::SessionFault;
@@ -61,6 +64,48 @@ fn credentials(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, bool) {
     (with_query, found)
 }
 
+/// The principal a handshake's credentials name (the `Authorization` header, or the `authorization`
+/// query parameter), with 「权限 createSpeech」; whether the token came from the query.
+pub(crate) fn admit(
+    app: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<(Principal, bool), ApiError> {
+    let (credentials, token_in_query) = credentials(headers, uri);
+    let principal = authenticate(&credentials, &app.directory, now())?;
+    if !principal.has_permission(SPEECH_STREAM_PERMISSION) {
+        return Err(ApiError::MissingPermission {
+            permission: SPEECH_STREAM_PERMISSION,
+        });
+    }
+    Ok((principal, token_in_query))
+}
+
+/// The bearer token a handshake carries, in its `Authorization` header or `authorization` query parameter.
+pub(crate) fn handshake_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let (credentials, _) = credentials(headers, uri);
+    credentials
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::bearer_token)
+        .map(str::to_owned)
+}
+
+/// Runs an admitted session over any `channel` (the proxy's shadow feeds one the frames of a session it
+/// relays) to its end, with the fake's limits and no fault; what the journal keeps of it.
+pub(crate) async fn converse<C: Channel>(
+    app: AppState,
+    admitted: (Principal, bool),
+    channel: C,
+    logid: String,
+) -> SessionSummary {
+    let (principal, token_in_query) = admitted;
+    let session = Session::new(app, principal, token_in_query);
+    Conversation::new(channel, session, logid, Limits::default(), None)
+        .run()
+        .await
+}
+
 /// Accepts the handshake and runs the session.
 pub(crate) async fn speech_stream(
     State(app): State<AppState>,
@@ -69,13 +114,7 @@ pub(crate) async fn speech_stream(
     uri: Uri,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let (credentials, token_in_query) = credentials(&headers, &uri);
-    let principal = authenticate(&credentials, &app.directory, now())?;
-    if !principal.has_permission(SPEECH_STREAM_PERMISSION) {
-        return Err(ApiError::MissingPermission {
-            permission: SPEECH_STREAM_PERMISSION,
-        });
-    }
+    let (principal, token_in_query) = admit(&app, &headers, &uri)?;
     let upgrade = upgrade.map_err(|_| ApiError::StreamUpgradeRequired)?;
     let logid = session_logid(chrono::Utc::now().timestamp_millis());
     let notes = Notes::of(&extensions);

@@ -22,6 +22,7 @@ fn coze_mock(args: &[&str]) -> Output {
         .env("RUST_BACKTRACE", "1")
         .env("COZE_MOCK_LOG", "warn")
         .env_remove("COZE_MOCK_UPSTREAM")
+        .env_remove("COZE_MOCK_WS_UPSTREAM")
         .output()
         .expect("run coze-mock")
 }
@@ -49,6 +50,24 @@ fn a_bad_upstream_or_spend_is_one_line_and_exit_1() {
             vec!["--upstream", "https://api.coze.cn", "--spend", "some"],
             "--spend \"some\": none, refusals or all",
         ),
+        (
+            vec![
+                "--upstream",
+                "https://api.coze.cn",
+                "--ws-upstream",
+                "ftp://ws.coze.cn",
+            ],
+            "--ws-upstream \"ftp://ws.coze.cn\" is not a ws://, wss://, http:// or https:// URL",
+        ),
+        (
+            vec![
+                "--upstream",
+                "https://api.coze.cn",
+                "--ws-upstream",
+                "wss://ws.coze.cn/v1",
+            ],
+            "--ws-upstream \"wss://ws.coze.cn/v1\" has a path",
+        ),
     ] {
         let mut all = vec!["proxy", "--addr", "127.0.0.1:0"];
         all.extend(args);
@@ -69,6 +88,9 @@ fn help_documents_every_flag() {
         "--redact-ids",
         "--upstream-timeout",
         "--admin-token",
+        "--ws-upstream",
+        "COZE_MOCK_WS_UPSTREAM",
+        "speech_stream.session",
         "--tls",
         "--tls-ca-out",
         "--tls-cert",
@@ -147,6 +169,13 @@ async fn the_binary_proxies_and_says_what_its_spend_costs() {
     }
     let text = seen.join("\n");
     assert!(text.contains("spend all: real money"), "{text}");
+    let derived = upstream.uri().replace("http://", "ws://");
+    assert!(
+        text.contains(&format!(
+            "streaming speech (GET /v1/audio/speech upgraded): relayed to {derived}"
+        )),
+        "{text}"
+    );
     let api = Api::new(addr);
     let answer = api
         .clone_voice(ENTERPRISE, "through the binary", None, None)

@@ -7,6 +7,7 @@ mod cli;
 mod disagreeing;
 mod faults;
 mod scripted;
+mod speech_stream;
 mod tls;
 
 use coze_mock::__internals::proxy::drift::{DriftExchange, DriftReport};
