@@ -329,6 +329,46 @@ async fn an_unreachable_ws_upstream_is_an_upstream_failure_and_the_client_gets_n
 }
 
 #[tokio::test]
+async fn a_ws_upstream_without_tls_or_without_an_answer_is_a_tls_failure_or_a_timeout() {
+    let upstream = upstream().await;
+    // Accepts connections and never answers a handshake.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let holding = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let plain = upstream.uri().replace("http://", "wss://");
+    for (ws_upstream, failure) in [
+        (plain, Failure::Tls),
+        (format!("ws://{silent_addr}"), Failure::Timeout),
+    ] {
+        let mut settings = ProxySettings::new(&upstream.uri(), Spend::All);
+        settings.ws_upstream = Some(ws_upstream.clone());
+        settings.upstream_timeout = std::time::Duration::from_millis(500);
+        let proxy = ProxyServer::start(&Config::default(), settings)
+            .await
+            .unwrap();
+        let opened = tokio_tungstenite::connect_async(handshake(&proxy.uri(), ENTERPRISE)).await;
+        assert!(
+            !matches!(opened, Ok(_) | Err(Error::Http(_))),
+            "{ws_upstream}: no answer: {opened:?}"
+        );
+        let report = report_after(&proxy, 1).await;
+        let e = exchange(&report, 1);
+        assert_eq!(
+            (e.outcome, e.failure),
+            (Outcome::UpstreamFailed, Some(failure)),
+            "{ws_upstream}: {e:#?}"
+        );
+    }
+    holding.abort();
+    assert_eq!(upstream_sessions(&upstream, 0).await.len(), 0);
+}
+
+#[tokio::test]
 async fn an_upstream_that_drops_the_session_mid_stream_drops_the_clients_too() {
     let upstream = upstream().await;
     Api::new(upstream.uri())
