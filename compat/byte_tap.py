@@ -98,6 +98,7 @@ class Message:
         self.headers = headers
         self.body = body
         self.complete = complete
+        self.frames = []  # after a WebSocket upgrade: its data frames, (opcode, payload)
 
     def header(self, name):
         return next((v for k, v in self.headers if k == name), None)
@@ -133,8 +134,30 @@ def dechunk(data, pos):
         pos += size + 2
 
 
+def websocket_frames(data):
+    """The data frames (text, binary, continuation) in one direction of a WebSocket, as (opcode, payload)
+    with the payload unmasked. Control frames (close, ping, pong) belong to one connection: left out."""
+    frames, pos = [], 0
+    while pos + 2 <= len(data):
+        opcode, masked, length, at = data[pos] & 0x0F, data[pos + 1] & 0x80, data[pos + 1] & 0x7F, pos + 2
+        if length in (126, 127):
+            size = 2 if length == 126 else 8
+            length, at = int.from_bytes(data[at:at + size], "big"), at + size
+        key, at = (data[at:at + 4], at + 4) if masked else (None, at)
+        if at + length > len(data):
+            break
+        payload = bytes(data[at:at + length])
+        if key:
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        if opcode in (0, 1, 2):
+            frames.append((opcode, payload))
+        pos = at + length
+    return frames
+
+
 def parse_messages(data, responses):
-    """The HTTP/1.1 messages in one direction of a connection; stops at a 101 (a WebSocket follows)."""
+    """The HTTP/1.1 messages in one direction of a connection. After a 101 answer or a WebSocket upgrade
+    request the rest is WebSocket frames: the message's `frames`."""
     messages, pos = [], 0
     while pos < len(data):
         head_end = data.find(b"\r\n\r\n", pos)
@@ -145,7 +168,9 @@ def parse_messages(data, responses):
         pos = head_end + 4
         message = Message(lines[0], headers, b"", True)
         status = message.status if responses else None
-        if status == 101:
+        upgrade = not responses and "websocket" in (message.header("upgrade") or "").lower()
+        if status == 101 or upgrade:
+            message.frames = websocket_frames(data[pos:])
             messages.append(message)
             break
         if status is not None and (100 <= status < 200 or status in (204, 304)):
@@ -183,9 +208,17 @@ def _self_test():
     assert requests[0].end_to_end_headers("host") == [("content-length", "3")]
     cut = parse_messages(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nhalf", responses=True)
     assert [(m.body, m.complete) for m in cut] == [(b"half", False)]
+    masked = bytes(b ^ k for b, k in zip(b"hey", b"\x01\x02\x03"))
+    upgraded = parse_messages(b"GET /s HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"
+                              b"\x81\x83\x01\x02\x03\x04" + masked + b"\x88\x80\x00\x00\x00\x00", responses=False)
+    assert [m.frames for m in upgraded] == [[(1, b"hey")]], upgraded[0].frames
+    long = parse_messages(b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x82\x7e\x01\x00" + bytes(256) + b"\x81\x05cut",
+                          responses=True)
+    assert [m.frames for m in long] == [[(2, bytes(256))]]
     to_close = parse_messages(b"HTTP/1.1 200 OK\r\n\r\nall of it", responses=True)
     assert [(m.body, m.complete) for m in to_close] == [(b"all of it", True)]
-    print("byte_tap: the HTTP reader reads sized, chunked, 1xx, 204, 101, cut and to-the-close messages")
+    print("byte_tap: the HTTP reader reads sized, chunked, 1xx, 204, 101, cut and to-the-close messages, "
+          "and WebSocket data frames, masked or long")
 
 
 if __name__ == "__main__":

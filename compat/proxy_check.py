@@ -16,13 +16,15 @@ tap and its journal, never from what the proxy says about itself.
               checks pass (compat/run.sh --clone-answer voice); every answer the client received is the
               upstream's byte for byte (status, headers but hop-by-hop ones, body; the request arrived
               unchanged but Host), its x-tt-logid one the upstream's journal logged for that path, and
-              every logid the SDKs printed is one of them; the drift report (GET /__admin/drift, its
+              every logid the SDKs printed is one of them; @coze/api's streaming speech session (ws://)
+              carried every data frame, each way, byte for byte, its logid the upstream's; the drift report (GET /__admin/drift, its
               JUnit form, `coze-mock drift`) names the disagreement by its ledger row, clone.answer, for
               exactly the successful clones, with totals; no file of DIR holds a token; `drift replay DIR`
               agrees with a fresh fake of the upstream's settings and differs from a documented one.
   https       `--spend all --tls`: cozepy's checks (its WebSocket client needs https) pass through the
-              proxy over HTTPS, each logid cozepy printed one the upstream sent and journaled, and the
-              report contradicts clone.answer alone.
+              proxy over HTTPS, each logid cozepy printed one the upstream sent and journaled, its
+              streaming session (wss://) the one the upstream served, and the report contradicts
+              clone.answer alone.
   spend-none  the default guard: the checks pass (the shadow answers clones and speech, the upstream
               only the list: compat/run.sh --clones-unlisted), the clone and speech answers carry the
               not-forwarded header, the upstream's journal and tap show only the list, and the report
@@ -197,8 +199,32 @@ def forwarded_pairs(client_tap):
 
 
 def websocket_sessions(tap):
-    """The requests a tap saw answered with 101 Switching Protocols (a WebSocket follows)."""
-    return [q for q, a in tap.exchanges() if a is not None and a.status == 101]
+    """The exchanges a tap saw answered with 101 Switching Protocols, each with its WebSocket's frames."""
+    return [(q, a) for q, a in tap.exchanges() if a is not None and a.status == 101]
+
+
+# The handshake's headers one connection negotiates: a relay makes its own.
+PER_CONNECTION = ("sec-websocket-key", "sec-websocket-accept", "sec-websocket-extensions")
+
+
+def same_session(client_side, upstream_side):
+    """Why the WebSocket session the client had is not the upstream's, or None when every data frame each
+    way is the other side's byte for byte (control frames and the handshake's own keys are the
+    connection's)."""
+    (c_req, c_ans), (u_req, u_ans) = client_side, upstream_side
+    if c_ans.end_to_end_headers(*PER_CONNECTION) != u_ans.end_to_end_headers(*PER_CONNECTION):
+        return "101 headers %s, the upstream's %s" % (c_ans.end_to_end_headers(*PER_CONNECTION),
+                                                       u_ans.end_to_end_headers(*PER_CONNECTION))
+    if c_req.target != u_req.target:
+        return "the upgrade request reached the upstream as %s" % u_req.target
+    if c_req.end_to_end_headers("host", *PER_CONNECTION) != u_req.end_to_end_headers("host", *PER_CONNECTION):
+        return "upgrade request headers %s reached the upstream as %s" % (
+            c_req.end_to_end_headers("host", *PER_CONNECTION), u_req.end_to_end_headers("host", *PER_CONNECTION))
+    if not c_ans.frames or c_ans.frames != u_ans.frames:
+        return "%d server frames, the upstream sent %d (or they differ)" % (len(c_ans.frames), len(u_ans.frames))
+    if c_req.frames != u_req.frames:
+        return "%d client frames, %d reached the upstream (or they differ)" % (len(c_req.frames), len(u_req.frames))
+    return None
 
 
 def same_answer(client_side, upstream_side):
@@ -272,6 +298,28 @@ def spend_all(args, tmp):
         check(len(by_logid) == len(client),
               "spend all: the upstream answered exactly the %d requests the SDKs sent (never retried)" % len(client),
               "the upstream tap saw %d" % len(by_logid))
+        upstream_sessions = {a.header("x-tt-logid"): (q, a) for q, a in websocket_sessions(upstream_tap)}
+        differing = []
+        for q, a in sessions:
+            logid = a.header("x-tt-logid")
+            if logid not in upstream_sessions:
+                differing.append("session logid %s never came from the upstream" % logid)
+            elif logid not in upstream_journal or upstream_journal[logid]["endpoint"] != "speech_stream":
+                differing.append("session logid %s is not a streaming speech in the upstream's journal" % logid)
+            else:
+                why = same_session((q, a), upstream_sessions[logid])
+                if why:
+                    differing.append("session logid %s: %s" % (logid, why))
+        if args.stream:
+            print("     (streaming speech skipped: --no-stream)", flush=True)
+        else:
+            streamed = set(re.findall(r"\(logid ([0-9a-f]{53})\)", out))
+            differing += ["the SDK's session logid %s is not the relayed one" % x
+                          for x in streamed - {a.header("x-tt-logid") for _, a in sessions}]
+            check(len(sessions) == len(streamed) == len(upstream_sessions) == 1 and not differing,
+                  "spend all: the streaming speech session was relayed: each data frame, each way, the other "
+                  "side's byte for byte (%d from the upstream), its logid the upstream's"
+                  % sum(len(a.frames) for _, a in sessions), "; ".join(differing) or "%d sessions" % len(sessions))
         client_logids = {a.header("x-tt-logid") for _, a in client}
         printed = set(re.findall(r"logid=([0-9A-F]{34})", out))
         check(printed and printed <= client_logids,
@@ -312,11 +360,13 @@ def spend_all(args, tmp):
     check(len(files) == exchanges and not leaks,
           "spend all: the recording (%d files, one per exchange) holds no token (%s)" % (len(files), ", ".join(TOKENS)),
           "leaks %s" % leaks if leaks else "%d files for %d exchanges" % (len(files), exchanges))
+    # The HTTP exchanges replay; a streaming session is kept as a summary beside them.
+    replayable = [p for p in files if p.suffix == ".json"]
 
     with contextlib.ExitStack() as stack:
         fresh = start(stack, "replay-fake", upstream_argv(args.coze_mock, replay_config(tmp)), tmp)
         rc, text = run([args.drift, "replay", str(record), "--base-url", fresh.url])
-        check(rc == 0 and "%d agree, 0 differ" % len(files) in text,
+        check(rc == 0 and len(replayable) == len(client) and "%d agree, 0 differ" % len(client) in text,
               "spend all: `drift replay` of the recording agrees with a fresh fake of the upstream's settings",
               "exit %d" % rc)
     rc, text = run([args.drift, "replay", str(record)])
@@ -343,6 +393,12 @@ def spend_all_tls(args, tmp):
         check(len(printed) == 6 and printed <= sent & upstream_journal,
               "https: each of the %d logids cozepy printed was sent by the upstream and is in its journal"
               % len(printed), "not the upstream's: %s" % sorted(printed - (sent & upstream_journal)))
+        if not args.stream:
+            relayed = [a.header("x-tt-logid") for _, a in websocket_sessions(upstream_tap)]
+            streamed = re.findall(r"\(logid ([0-9a-f]{53})\)", out)
+            check(len(relayed) == 1 and streamed == relayed and relayed[0] in upstream_journal,
+                  "https: cozepy's streaming session (wss) reached the upstream, its logid the upstream's",
+                  "relayed %s, cozepy saw %s" % (relayed, streamed))
         report = drift_report(proxy, ca)
         rows = sorted(e["row"] for e in report["contradicted"])
         totals = report["totals"]
@@ -363,13 +419,13 @@ def spend_none(args, tmp):
         rc, _ = sdk_checks(client_tap.url, "--clone-answer", "voice", "--clones-unlisted", *args.stream)
         check(rc == 0, "spend none: both SDKs' checks pass through the proxy", "compat/run.sh exit %d" % rc)
 
-        client = forwarded_pairs(client_tap)
+        client = forwarded_pairs(client_tap) + websocket_sessions(client_tap)
         billed = [(q, a) for q, a in client if not q.target.startswith("GET /v1/audio/voices")]
         unmarked = [q.target for q, a in billed
                     if a.header(NOT_FORWARDED_HEADER) != "not forwarded (--spend none)"]
         check(len(billed) >= 8 and not unmarked,
-              "spend none: each of the %d clone and speech answers carries %s: not forwarded (--spend none)"
-              % (len(billed), NOT_FORWARDED_HEADER), "unmarked: %s" % unmarked)
+              "spend none: each of the %d clone and speech answers (the WebSocket's 101 too) carries %s: not "
+              "forwarded (--spend none)" % (len(billed), NOT_FORWARDED_HEADER), "unmarked: %s" % unmarked)
         endpoints = sorted({r["endpoint"] for r in journal(upstream.url)})
         check(endpoints == ["list"], "spend none: the upstream's journal shows the list only: no clone, "
               "no speech (HTTP or WebSocket)", "endpoints %s" % endpoints)
