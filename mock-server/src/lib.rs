@@ -40,7 +40,8 @@
 //!   per sequence, coverage per client.
 //! - `state`: `AppState`, what every handler shares.
 //! - `startup`: the directory and voices a server starts from (configuration plus stored seeds).
-//! - `admin_client`: the one client of a running fake's admin API, for `coze-mock wait` and `report`.
+//! - `admin_client`: the one client of a running fake's admin API (http or https), for `coze-mock wait`,
+//!   `report` and `drift`.
 //! - `admin`: `/__admin/*`: reset, seed, voices, journal, faults, and the report and inspector page.
 //! - `openapi`: the OpenAPI 3.1 description of the API and the admin API, built from `catalogue`.
 //! - `asyncapi`: the AsyncAPI 3.0 document of streaming speech, built from `rules` and `catalogue`.
@@ -101,7 +102,7 @@ pub mod __internals {
     }
     /// The one client of a running fake's admin API.
     pub mod admin_client {
-        pub use crate::admin_client::{Answer, FakeUrl};
+        pub use crate::admin_client::{Answer, CaArgs, CertificateRefused, FakeUrl};
     }
     /// The router and the parsers of the endpoints' inputs.
     pub mod api {

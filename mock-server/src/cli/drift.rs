@@ -1,9 +1,10 @@
 //! `coze-mock drift --url URL [--format text|json|junit] [--fail-on diverged]`: reads a running proxy's
-//! drift report (`GET /__admin/drift`), prints it, and exits 1 when an exchange diverged (with
+//! drift report (`GET /__admin/drift`, over https with `--ca`), prints it, and exits 1 when an exchange diverged (with
 //! `--fail-on diverged`), 0 when none did, 2 when the report cannot be read.
 
 use std::process::ExitCode;
 
+use coze_mock::__internals::admin_client::CaArgs;
 use coze_mock::__internals::proxy::drift::DriftReport;
 use coze_mock::__internals::proxy::DRIFT_PATH;
 use coze_mock::__internals::report::{fetch_admin, EXIT_FINDINGS, EXIT_UNREADABLE};
@@ -29,7 +30,8 @@ pub(crate) enum FailOn {
 /// The flags of `drift`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DriftArgs {
-    /// The running proxy's base URL, e.g. `http://127.0.0.1:8080`.
+    /// The running proxy's base URL, e.g. `http://127.0.0.1:8080` (`https://…` for one started with
+    /// --tls: see --ca).
     #[arg(long, env = "COZE_MOCK_URL")]
     url: String,
     /// How to print the report.
@@ -41,17 +43,24 @@ pub(crate) struct DriftArgs {
     /// The proxy's admin token, if it was started with one.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// The certificate authority an https proxy's certificate is checked against.
+    #[command(flatten)]
+    trust: CaArgs,
 }
 
 /// Runs `coze-mock drift`.
 pub(crate) async fn run(args: &DriftArgs) -> ExitCode {
-    let report: DriftReport = match fetch_admin(&args.url, DRIFT_PATH, args.admin_token.as_deref())
-        .await
-        .and_then(|data| Ok(serde_json::from_value(data)?))
-    {
+    let fetched = fetch_admin(
+        &args.url,
+        DRIFT_PATH,
+        args.admin_token.as_deref(),
+        args.trust.ca.as_deref(),
+    )
+    .await;
+    let report: DriftReport = match fetched.and_then(|data| Ok(serde_json::from_value(data)?)) {
         Ok(report) => report,
         Err(e) => {
-            eprintln!("coze-mock drift: {e:#}");
+            eprintln!("coze-mock: error: {e:#}");
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };

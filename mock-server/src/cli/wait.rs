@@ -1,23 +1,28 @@
-//! `coze-mock wait [--url URL] [--timeout 30s]`: exits 0 once the fake at URL is ready, for CI scripts
-//! and the container's health check (which names no URL: `COZE_MOCK_ADDR` says where `serve` listens).
+//! `coze-mock wait [--url URL] [--timeout 30s] [--ca FILE]`: exits 0 once the fake at URL is ready, for
+//! CI scripts and the container's health check (which names no URL: `COZE_MOCK_ADDR` says where `serve`
+//! listens). Each check reads `--ca` afresh: a server that is starting may not have written it yet.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use coze_mock::__internals::admin_client::{Answer, FakeUrl};
+use coze_mock::__internals::admin_client::{Answer, CaArgs, CertificateRefused, FakeUrl};
 use serde::Deserialize;
 use tokio::time::Instant;
 
 /// The arguments of `wait`.
 #[derive(clap::Args)]
 pub(crate) struct WaitArgs {
-    /// The fake's base URL, like http://127.0.0.1:8080. Without it: where `serve` listens according
-    /// to COZE_MOCK_ADDR (0.0.0.0 and `[::]` as loopback), else http://127.0.0.1:8080.
+    /// The fake's base URL, like http://127.0.0.1:8080 (https://… for one started with --tls: see
+    /// --ca). Without it: where `serve` listens according to COZE_MOCK_ADDR (0.0.0.0 and `[::]` as
+    /// loopback), else http://127.0.0.1:8080.
     #[arg(long)]
     url: Option<String>,
     /// How long to wait: `30s`, `500ms`, `2m`, `1m 30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     timeout: Duration,
+    /// The certificate authority an https fake's certificate is checked against.
+    #[command(flatten)]
+    trust: CaArgs,
 }
 
 /// The route that says whether the fake is ready.
@@ -43,7 +48,9 @@ struct HealthData {
     version: String,
 }
 
-/// Polls `GET {url}/__admin/health` until it answers code 0 with `data.ready` true, or the timeout.
+/// Polls `GET {url}/__admin/health` until it answers code 0 with `data.ready` true, or the timeout. A
+/// certificate refused twice in a row ends the wait at once: the server that presented it had written
+/// its CA before serving, and the second check read `--ca` after that.
 pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
     let url = match &args.url {
         Some(url) => url.clone(),
@@ -52,14 +59,23 @@ pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
     let fake = FakeUrl::parse(&url).context("--url")?;
     let health = fake.url_of(HEALTH_PATH);
     let base = fake.base();
+    let ca = args.trust.ca.as_deref();
     let deadline = Instant::now() + args.timeout;
+    let mut refused_before = false;
     loop {
-        let last = match tokio::time::timeout(CHECK_TIMEOUT, check(&fake)).await {
+        let last = match tokio::time::timeout(CHECK_TIMEOUT, check(&fake, ca)).await {
             Ok(Ok(version)) => {
                 println!("coze-mock {version} at {base} is ready");
                 return Ok(());
             }
-            Ok(Err(e)) => e,
+            Ok(Err(e)) => {
+                let refused = e.is::<CertificateRefused>();
+                if refused && refused_before {
+                    return Err(e);
+                }
+                refused_before = refused;
+                e
+            }
             Err(_) => anyhow!(
                 "no answer within {}",
                 humantime::format_duration(CHECK_TIMEOUT)
@@ -98,9 +114,9 @@ fn serve_url(addr: Option<&str>) -> String {
     }
 }
 
-/// One health check: the server's version when ready, else why not.
-async fn check(fake: &FakeUrl) -> anyhow::Result<String> {
-    let Answer { status, body } = fake.get(HEALTH_PATH, None).await?;
+/// One health check, trusting `ca` over https: the server's version when ready, else why not.
+async fn check(fake: &FakeUrl, ca: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let Answer { status, body } = fake.client(ca)?.get(HEALTH_PATH, None).await?;
     let body = String::from_utf8_lossy(&body);
     let health: Health = serde_json::from_str(&body)
         .with_context(|| format!("HTTP {status}, not a health envelope: {body:.200}"))?;

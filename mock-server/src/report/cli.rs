@@ -1,9 +1,10 @@
 //! `coze-mock report --url URL [--format text|json|junit] [--fail-on error|warning]`: reads a running
-//! fake's report (`GET /__admin/report`), prints it, and exits non-zero when a finding at the `--fail-on`
-//! level exists, so a pipeline can gate on it. `--merge A.json B.json …` reads reports saved as JSON
-//! (`--format json`, the pytest plugin's `--coze-mock-report`) instead, and gates on their sum.
+//! fake's report (`GET /__admin/report`, over https with `--ca`), prints it, and exits non-zero when a
+//! finding at the `--fail-on` level exists, so a pipeline can gate on it. `--merge A.json B.json …`
+//! reads reports saved as JSON (`--format json`, the pytest plugin's `--coze-mock-report`) instead, and
+//! gates on their sum.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use anyhow::{bail, Context};
 
 use super::findings::Severity;
 use super::{junit, text, Report};
-use crate::admin_client::{Answer, FakeUrl};
+use crate::admin_client::{Answer, CaArgs, FakeUrl};
 
 /// Exit status when a finding at the `--fail-on` level exists.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -44,7 +45,8 @@ pub enum FailOn {
 /// `coze-mock report`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// The running fake's base URL, e.g. `http://127.0.0.1:8080`.
+    /// The running fake's base URL, e.g. `http://127.0.0.1:8080` (`https://…` for one started with
+    /// --tls: see --ca).
     #[arg(long, env = "COZE_MOCK_URL", required_unless_present = "merge")]
     pub url: Option<String>,
     /// Reports saved as JSON (xdist workers, CI shards) to merge into one, instead of a fake's.
@@ -59,6 +61,9 @@ pub struct ReportArgs {
     /// The fake's admin token, if it was started with one.
     #[arg(long, env = "COZE_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// The certificate authority an https fake's certificate is checked against.
+    #[command(flatten)]
+    pub trust: CaArgs,
 }
 
 /// Runs `coze-mock report`: 0 when nothing at the `--fail-on` level was found, 1 when something was, 2
@@ -66,13 +71,13 @@ pub struct ReportArgs {
 pub async fn run(args: &ReportArgs) -> ExitCode {
     let read = match (&args.url, args.merge.as_slice()) {
         (_, [_, ..]) => merge_files(&args.merge),
-        (Some(url), []) => fetch(url, args.admin_token.as_deref()).await,
+        (Some(url), []) => fetch(url, args.admin_token.as_deref(), args.trust.ca.as_deref()).await,
         (None, []) => Err(anyhow::anyhow!("--url or --merge is needed")),
     };
     let report = match read {
         Ok(report) => report,
         Err(e) => {
-            eprintln!("coze-mock report: {e:#}");
+            eprintln!("coze-mock: error: {e:#}");
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
@@ -81,7 +86,7 @@ pub async fn run(args: &ReportArgs) -> ExitCode {
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(json) => json + "\n",
             Err(e) => {
-                eprintln!("coze-mock report: {e}");
+                eprintln!("coze-mock: error: {e}");
                 return ExitCode::from(EXIT_UNREADABLE);
             }
         },
@@ -123,31 +128,40 @@ pub(crate) fn merge_files(paths: &[PathBuf]) -> anyhow::Result<Report> {
     Ok(merged)
 }
 
-/// Reads the report of the fake at `base_url` ([`crate::admin_client`]).
-pub(crate) async fn fetch(base_url: &str, admin_token: Option<&str>) -> anyhow::Result<Report> {
-    let data = fetch_admin(base_url, "/__admin/report", admin_token).await?;
+/// Reads the report of the fake at `base_url` ([`crate::admin_client`]), trusting `ca` over https.
+pub(crate) async fn fetch(
+    base_url: &str,
+    admin_token: Option<&str>,
+    ca: Option<&Path>,
+) -> anyhow::Result<Report> {
+    let data = fetch_admin(base_url, "/__admin/report", admin_token, ca).await?;
     serde_json::from_value(data).context("the report's shape")
 }
 
 /// Reads the `data` of an admin route's envelope (`/__admin/report`, a proxy's `/__admin/drift`) from
-/// the server at `base_url`, within 30 s.
+/// the server at `base_url` (trusting the certificate authority in `ca` over https), within 30 s.
 pub async fn fetch_admin(
     base_url: &str,
     path: &str,
     admin_token: Option<&str>,
+    ca: Option<&Path>,
 ) -> anyhow::Result<serde_json::Value> {
-    tokio::time::timeout(FETCH_TIMEOUT, fetch_unbounded(base_url, path, admin_token))
-        .await
-        .with_context(|| format!("no answer from {base_url} within {FETCH_TIMEOUT:?}"))?
+    tokio::time::timeout(
+        FETCH_TIMEOUT,
+        fetch_unbounded(base_url, path, admin_token, ca),
+    )
+    .await
+    .with_context(|| format!("no answer from {base_url} within {FETCH_TIMEOUT:?}"))?
 }
 
 async fn fetch_unbounded(
     base_url: &str,
     path: &str,
     admin_token: Option<&str>,
+    ca: Option<&Path>,
 ) -> anyhow::Result<serde_json::Value> {
-    let fake = FakeUrl::parse(base_url)?;
-    let Answer { status, body } = fake.get(path, admin_token).await?;
+    let client = FakeUrl::parse(base_url)?.client(ca)?;
+    let Answer { status, body } = client.get(path, admin_token).await?;
     let envelope: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
         format!(
             "HTTP {status}: not a coze-mock answer: {}",

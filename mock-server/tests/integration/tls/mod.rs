@@ -1,3 +1,8 @@
+//! HTTPS: `serve --tls` with a generated certificate or the user's own, `MockServer` over TLS, and the
+//! commands that reach an https fake ([`commands`]).
+
+mod commands;
+
 use std::process::Output;
 
 use crate::support::api::Api;
