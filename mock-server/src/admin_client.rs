@@ -114,6 +114,11 @@ impl FakeUrl {
         &self.base
     }
 
+    /// The port connected to (443 or 80 if the URL names none).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The full URL of `path` (which starts with `/`), for messages.
     pub fn url_of(&self, path: &str) -> String {
         let scheme = if self.https { "https" } else { "http" };

@@ -115,7 +115,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let trust = match &tls {
-        Some(tls) => args.tls.trust_lines(tls, temporary_ca(addr))?,
+        Some(tls) => args.tls.trust_lines(tls, temporary_ca(addr.port()))?,
         None => Vec::new(),
     };
     let base = base_url(tls.as_ref(), addr);

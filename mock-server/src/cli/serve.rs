@@ -41,17 +41,57 @@ pub(crate) struct ServeArgs {
     admin_token: Option<String>,
 }
 
+impl ServeArgs {
+    /// The flags of a `serve` given no argument in this environment: its `COZE_MOCK_*` variables alone
+    /// (what the container's health check shares with the server it checks).
+    pub(crate) fn from_env() -> anyhow::Result<ServeArgs> {
+        use clap::{Args, FromArgMatches};
+        ServeArgs::augment_args(clap::Command::new("serve"))
+            .try_get_matches_from(["serve"])
+            .and_then(|matches| ServeArgs::from_arg_matches(&matches))
+            .map_err(|e| {
+                let message = e.to_string();
+                let first = message.lines().next().unwrap_or_default();
+                anyhow::anyhow!("the COZE_MOCK_* variables of serve: {first}")
+            })
+    }
+
+    /// `--addr` as given.
+    pub(crate) fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The TLS flags.
+    pub(crate) fn tls(&self) -> &TlsArgs {
+        &self.tls
+    }
+
+    /// Where the state is kept: in memory, or in `--db` (default `coze-mock.db`).
+    pub(crate) fn storage(&self) -> anyhow::Result<Storage> {
+        Ok(match (self.in_memory, &self.db) {
+            (true, Some(db)) => bail!(
+                "--db {} (COZE_MOCK_DB) cannot be used with --in-memory (COZE_MOCK_IN_MEMORY): \
+                 choose one, e.g. COZE_MOCK_IN_MEMORY=false to keep state in the database",
+                db.display()
+            ),
+            (true, None) => Storage::InMemory,
+            (false, db) => Storage::File(db.clone().unwrap_or_else(|| DEFAULT_DB_PATH.into())),
+        })
+    }
+}
+
+/// Where the generated CA's PEM goes without `--tls-ca-out`: beside the database, or (state in memory)
+/// in the temporary directory, named for the `port` served.
+pub(crate) fn default_ca(storage: &Storage, port: u16) -> PathBuf {
+    match storage {
+        Storage::File(db) => db.with_file_name(CA_FILE_NAME),
+        Storage::InMemory => temporary_ca(port),
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let storage = match (args.in_memory, &args.db) {
-        (true, Some(db)) => bail!(
-            "--db {} (COZE_MOCK_DB) cannot be used with --in-memory (COZE_MOCK_IN_MEMORY): choose \
-             one, e.g. COZE_MOCK_IN_MEMORY=false to keep state in the database",
-            db.display()
-        ),
-        (true, None) => Storage::InMemory,
-        (false, db) => Storage::File(db.clone().unwrap_or_else(|| DEFAULT_DB_PATH.into())),
-    };
+    let storage = args.storage()?;
     let config = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
@@ -71,13 +111,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let trust = match &tls {
-        Some(tls) => {
-            let default_ca = match &storage {
-                Storage::File(db) => db.with_file_name(CA_FILE_NAME),
-                Storage::InMemory => temporary_ca(addr),
-            };
-            args.tls.trust_lines(tls, default_ca)?
-        }
+        Some(tls) => args
+            .tls
+            .trust_lines(tls, default_ca(&storage, addr.port()))?,
         None => Vec::new(),
     };
     let base = base_url(tls.as_ref(), addr);

@@ -43,6 +43,20 @@ pub(crate) struct TlsArgs {
 pub(crate) const CA_FILE_NAME: &str = "coze-mock-ca.pem";
 
 impl TlsArgs {
+    /// Whether these flags serve HTTPS: `--tls`, or a certificate of the user's own.
+    pub(crate) fn serves_https(&self) -> bool {
+        self.tls || self.tls_cert.is_some()
+    }
+
+    /// Where the generated CA's PEM is written: `--tls-ca-out`, else `default_ca`; `None` when a
+    /// certificate of the user's own is served.
+    pub(crate) fn generated_ca(&self, default_ca: PathBuf) -> Option<PathBuf> {
+        match self.tls_cert {
+            Some(_) => None,
+            None => Some(self.tls_ca_out.clone().unwrap_or(default_ca)),
+        }
+    }
+
     /// What to serve: the certificate of `--tls-cert`, a generated one with `--tls`, or plain HTTP.
     pub(crate) fn load(&self) -> anyhow::Result<Option<Tls>> {
         match (&self.tls_cert, &self.tls_key) {
@@ -91,8 +105,8 @@ impl TlsArgs {
 
 /// Where the generated CA's PEM goes without `--tls-ca-out` when the state is in memory: the temporary
 /// directory, named for the port so that two servers do not overwrite each other's.
-pub(crate) fn temporary_ca(addr: SocketAddr) -> PathBuf {
-    std::env::temp_dir().join(format!("coze-mock-ca-{}.pem", addr.port()))
+pub(crate) fn temporary_ca(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("coze-mock-ca-{port}.pem"))
 }
 
 /// The base URL of a server on `addr`: `https://` with TLS.

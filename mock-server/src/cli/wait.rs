@@ -1,7 +1,9 @@
 //! `coze-mock wait [--url URL] [--timeout 30s] [--ca FILE]`: exits 0 once the fake at URL is ready, for
-//! CI scripts and the container's health check (which names no URL: `COZE_MOCK_ADDR` says where `serve`
-//! listens). Each check reads `--ca` afresh: a server that is starting may not have written it yet.
+//! CI scripts and the container's health check. That one names no URL: `wait` reads the `COZE_MOCK_*`
+//! variables `serve` reads to find where it listens, whether over https, and where it writes the CA it
+//! generates. Each check reads the CA afresh: a server that is starting may not have written it yet.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
@@ -9,12 +11,15 @@ use coze_mock::__internals::admin_client::{Answer, CaArgs, CertificateRefused, F
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use super::serve::{default_ca, ServeArgs};
+
 /// The arguments of `wait`.
 #[derive(clap::Args)]
 pub(crate) struct WaitArgs {
     /// The fake's base URL, like http://127.0.0.1:8080 (https://… for one started with --tls: see
-    /// --ca). Without it: where `serve` listens according to COZE_MOCK_ADDR (0.0.0.0 and `[::]` as
-    /// loopback), else http://127.0.0.1:8080.
+    /// --ca). Without it: where `serve` listens according to its variables, COZE_MOCK_ADDR (0.0.0.0
+    /// and `[::]` as loopback, else 127.0.0.1:8080) and COZE_MOCK_TLS (https://, trusting the CA
+    /// `serve` writes unless --ca says otherwise), as the container's health check runs it.
     #[arg(long)]
     url: Option<String>,
     /// How long to wait: `30s`, `500ms`, `2m`, `1m 30s`.
@@ -52,14 +57,14 @@ struct HealthData {
 /// certificate refused twice in a row ends the wait at once: the server that presented it had written
 /// its CA before serving, and the second check read `--ca` after that.
 pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
-    let url = match &args.url {
-        Some(url) => url.clone(),
-        None => serve_url(std::env::var("COZE_MOCK_ADDR").ok().as_deref()),
+    let (url, served_ca) = match &args.url {
+        Some(url) => (url.clone(), None),
+        None => served_here()?,
     };
     let fake = FakeUrl::parse(&url).context("--url")?;
     let health = fake.url_of(HEALTH_PATH);
     let base = fake.base();
-    let ca = args.trust.ca.as_deref();
+    let ca = args.trust.ca.as_deref().or(served_ca.as_deref());
     let deadline = Instant::now() + args.timeout;
     let mut refused_before = false;
     loop {
@@ -91,13 +96,30 @@ pub(crate) async fn run(args: &WaitArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The URL of a `serve` listening on `addr` (its `--addr`/`COZE_MOCK_ADDR`; the default if `None` or
-/// empty): an unspecified IP (`0.0.0.0`, `[::]`) is reached on loopback.
-fn serve_url(addr: Option<&str>) -> String {
-    let addr = addr.map(str::trim).filter(|a| !a.is_empty());
-    let Some(addr) = addr else {
-        return "http://127.0.0.1:8080".to_owned();
-    };
+/// Where a `serve` given no argument in this environment listens, and the CA it generates (when it
+/// serves https with a certificate it generates).
+fn served_here() -> anyhow::Result<(String, Option<PathBuf>)> {
+    let serve = ServeArgs::from_env()?;
+    let https = serve.tls().serves_https();
+    let url = serve_url(serve.addr(), https);
+    if !https {
+        return Ok((url, None));
+    }
+    let port = FakeUrl::parse(&url).context("COZE_MOCK_ADDR")?.port();
+    let ca = serve
+        .tls()
+        .generated_ca(default_ca(&serve.storage()?, port));
+    Ok((url, ca))
+}
+
+/// The URL of a `serve` listening on `addr` (its `--addr`/`COZE_MOCK_ADDR`; the default if empty), over
+/// https if `https`: an unspecified IP (`0.0.0.0`, `[::]`) is reached on loopback.
+fn serve_url(addr: &str, https: bool) -> String {
+    let scheme = if https { "https" } else { "http" };
+    let addr = addr.trim();
+    if addr.is_empty() {
+        return format!("{scheme}://127.0.0.1:8080");
+    }
     match addr.parse::<std::net::SocketAddr>() {
         Ok(socket) if socket.ip().is_unspecified() => {
             let loopback: std::net::IpAddr = if socket.is_ipv4() {
@@ -106,16 +128,16 @@ fn serve_url(addr: Option<&str>) -> String {
                 std::net::Ipv6Addr::LOCALHOST.into()
             };
             format!(
-                "http://{}",
+                "{scheme}://{}",
                 std::net::SocketAddr::new(loopback, socket.port())
             )
         }
-        _ => format!("http://{addr}"),
+        _ => format!("{scheme}://{addr}"),
     }
 }
 
 /// One health check, trusting `ca` over https: the server's version when ready, else why not.
-async fn check(fake: &FakeUrl, ca: Option<&std::path::Path>) -> anyhow::Result<String> {
+async fn check(fake: &FakeUrl, ca: Option<&Path>) -> anyhow::Result<String> {
     let Answer { status, body } = fake.client(ca)?.get(HEALTH_PATH, None).await?;
     let body = String::from_utf8_lossy(&body);
     let health: Health = serde_json::from_str(&body)
@@ -132,11 +154,17 @@ mod tests {
 
     #[test]
     fn the_url_follows_the_address_serve_listens_on() {
-        assert_eq!(serve_url(None), "http://127.0.0.1:8080");
-        assert_eq!(serve_url(Some("")), "http://127.0.0.1:8080");
-        assert_eq!(serve_url(Some("0.0.0.0:8080")), "http://127.0.0.1:8080");
-        assert_eq!(serve_url(Some("[::]:9000")), "http://[::1]:9000");
-        assert_eq!(serve_url(Some("127.0.0.1:4010")), "http://127.0.0.1:4010");
-        assert_eq!(serve_url(Some("localhost:4010")), "http://localhost:4010");
+        assert_eq!(serve_url("", false), "http://127.0.0.1:8080");
+        assert_eq!(serve_url("0.0.0.0:8080", false), "http://127.0.0.1:8080");
+        assert_eq!(serve_url("[::]:9000", false), "http://[::1]:9000");
+        assert_eq!(serve_url("127.0.0.1:4010", false), "http://127.0.0.1:4010");
+        assert_eq!(serve_url("localhost:4010", false), "http://localhost:4010");
+    }
+
+    #[test]
+    fn with_tls_the_url_is_https() {
+        assert_eq!(serve_url("", true), "https://127.0.0.1:8080");
+        assert_eq!(serve_url("0.0.0.0:8443", true), "https://127.0.0.1:8443");
+        assert_eq!(serve_url("[::]:9000", true), "https://[::1]:9000");
     }
 }

@@ -1,13 +1,17 @@
-//! `wait`, `report` and `drift` against an https fake: trusted through `--ca`, `COZE_MOCK_CA` or
+//! `wait`, `report` and `drift` against an https fake (and proxy): trusted through `--ca`, `COZE_MOCK_CA` or
 //! `SSL_CERT_FILE`; without trust, one `coze-mock: error:` line that names `--ca`; http:// unchanged.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use coze_mock::__internals::proxy::spend::Spend;
+use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+use coze_mock::config::Config;
 use coze_mock::MockServer;
 use tempfile::TempDir;
 
+use crate::proxy::report_after;
 use crate::support::api::Api;
 use crate::support::binary::{Binary, Reaped};
 use crate::support::defaults::TOKEN;
@@ -86,6 +90,31 @@ async fn wait_and_report_reach_an_https_fake_that_ca_vouches_for() {
         "{}",
         stdout(&reported)
     );
+}
+
+#[tokio::test]
+async fn drift_reaches_an_https_proxy_that_ca_vouches_for() {
+    let upstream = MockServer::start().await;
+    let settings = ProxySettings::new(&upstream.uri(), Spend::None);
+    let proxy = ProxyServer::start_tls(&Config::default(), settings)
+        .await
+        .expect("a proxy over https");
+    let pem = proxy.ca_pem().expect("a generated CA");
+    let api = Api::trusting(proxy.uri(), pem.as_bytes());
+    assert_eq!(api.list(TOKEN, "").await.code(), 0);
+    report_after(&proxy, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("proxy-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+
+    let drifted = run(
+        &["drift", "--url", &proxy.uri(), "--format", "json"],
+        &[("COZE_MOCK_CA", &ca)],
+    )
+    .await;
+    assert_eq!(drifted.status.code(), Some(0), "{}", stderr(&drifted));
+    let json: serde_json::Value = serde_json::from_slice(&drifted.stdout).expect("JSON");
+    assert_eq!(json["totals"]["exchanges"], 1, "{json}");
 }
 
 #[tokio::test]
@@ -256,4 +285,80 @@ async fn an_http_url_for_an_https_fake_says_to_use_https() {
     let url = server.uri().replacen("https://", "http://", 1);
     let reported = run(&["report", "--url", &url], &[]).await;
     assert_one_line_error(&reported, 2, &["not HTTP", "--tls is reached at https://"]);
+}
+
+/// Runs `coze-mock wait` without `--url`, as the container's health check does, in an environment of
+/// `serve`'s variables `env` alone, for at most `timeout`.
+async fn wait_as_health_check(env: &[(&str, &str)], timeout: &str) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_coze-mock"));
+    command.args(["wait", "--timeout", timeout]).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.env("TMPDIR", std::env::temp_dir());
+    command.envs(env.iter().copied());
+    command.output().await.expect("run coze-mock wait")
+}
+
+#[tokio::test]
+async fn wait_without_url_follows_coze_mock_tls_to_https_and_the_ca_serve_wrote() {
+    // In memory: the CA in the temporary directory, named for the port.
+    let in_memory = Binary::start(&["--in-memory", "--tls"]);
+    let port = in_memory.addr.port().to_string();
+    let addr = format!("0.0.0.0:{port}");
+    let waited = wait_as_health_check(
+        &[
+            ("COZE_MOCK_ADDR", &addr),
+            ("COZE_MOCK_IN_MEMORY", "true"),
+            ("COZE_MOCK_TLS", "1"),
+        ],
+        "10s",
+    )
+    .await;
+    assert!(waited.status.success(), "{}", stderr(&waited));
+    assert!(
+        stdout(&waited).ends_with(&format!("at https://127.0.0.1:{port} is ready\n")),
+        "{}",
+        stdout(&waited)
+    );
+    let plain = wait_as_health_check(&[("COZE_MOCK_ADDR", &addr)], "300ms").await;
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(
+        stderr(&plain).contains(&format!("http://127.0.0.1:{port}/__admin/health said")),
+        "without COZE_MOCK_TLS, http://: {}",
+        stderr(&plain)
+    );
+
+    // State in a database: the CA beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let on_db = Binary::start(&["--db", db.to_str().unwrap(), "--tls"]);
+    assert!(dir.path().join("coze-mock-ca.pem").exists());
+    let addr = on_db.addr.to_string();
+    let waited = wait_as_health_check(
+        &[
+            ("COZE_MOCK_ADDR", &addr),
+            ("COZE_MOCK_DB", db.to_str().unwrap()),
+            ("COZE_MOCK_TLS", "true"),
+        ],
+        "10s",
+    )
+    .await;
+    assert!(waited.status.success(), "{}", stderr(&waited));
+
+    // --tls-ca-out: there.
+    let ca = dir.path().join("elsewhere.pem");
+    let elsewhere = Binary::start(&["--in-memory", "--tls", "--tls-ca-out", ca.to_str().unwrap()]);
+    let addr = elsewhere.addr.to_string();
+    let waited = wait_as_health_check(
+        &[
+            ("COZE_MOCK_ADDR", &addr),
+            ("COZE_MOCK_IN_MEMORY", "1"),
+            ("COZE_MOCK_TLS", "on"),
+            ("COZE_MOCK_TLS_CA_OUT", ca.to_str().unwrap()),
+        ],
+        "10s",
+    )
+    .await;
+    assert!(waited.status.success(), "{}", stderr(&waited));
 }
