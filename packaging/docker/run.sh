@@ -10,9 +10,12 @@
 # `docker build --network host` (FROM scratch: nothing is pulled), runs the image with
 # `docker run --rm --network host` on a free 127.0.0.1 port (COZE_MOCK_ADDR) with an admin token, clones
 # fixtures/audio/speech-id3.mp3 over curl, reads the journal through the admin API, waits for the
-# image's HEALTHCHECK (its own timings, no --health-* flag) to say `healthy`, then keeps state on a
-# volume (COZE_MOCK_IN_MEMORY=false, as compose.yaml does) across two containers; then stops the
-# containers and the daemon (by its PID), unmounts <exec-root>/netns/default and removes the folder.
+# image's HEALTHCHECK (its own timings, no --health-* flag) to say `healthy`; runs a container with
+# COZE_MOCK_TLS=1, copies its CA out (docker cp), clones over https with curl --cacert, checks plain
+# http and a client without the CA are refused and the health check turns healthy over https; then
+# keeps state on a volume (COZE_MOCK_IN_MEMORY=false, as compose.yaml does) across two containers; then
+# stops the containers and the daemon (by its PID), unmounts <exec-root>/netns/default and removes the
+# folder.
 # Exit status: 0 if every check passed, 1 if one failed, 2 on usage or set-up errors.
 set -euo pipefail
 
@@ -99,16 +102,52 @@ say "admin API: refused without the token, journal with it"
 HEALTHCHECK_TEST="$(docker image inspect "$TAG" --format '{{json .Config.Healthcheck.Test}}')"
 [ "$HEALTHCHECK_TEST" = '["CMD","/coze-mock","wait","--timeout","3s"]' ] \
   || fail "the health check is not coze-mock wait in exec form: $HEALTHCHECK_TEST"
-HEALTH=""
-HEALTH_FROM=$SECONDS
-for _ in $(seq 120); do
-  HEALTH="$(docker inspect "$CONTAINER" --format '{{.State.Health.Status}}')"
-  [ "$HEALTH" = healthy ] && break
-  sleep 0.5
-done
-[ "$HEALTH" = healthy ] || fail "the container is $HEALTH, not healthy, after 60 s: $(docker inspect "$CONTAINER" --format '{{json .State.Health}}')"
-say "health check: healthy after $((SECONDS - HEALTH_FROM)) s of waiting"
+# Waits (up to 60 s) for the image's own health check to call $CONTAINER healthy.
+await_healthy() {
+  local health="" from=$SECONDS
+  for _ in $(seq 120); do
+    health="$(docker inspect "$CONTAINER" --format '{{.State.Health.Status}}')"
+    [ "$health" = healthy ] && break
+    sleep 0.5
+  done
+  [ "$health" = healthy ] || fail "the container is $health, not healthy, after 60 s: $(docker inspect "$CONTAINER" --format '{{json .State.Health}}')"
+  say "health check$1: healthy after $((SECONDS - from)) s of waiting"
+}
+await_healthy ""
 
+docker stop --time 5 "$CONTAINER" >/dev/null
+CONTAINER=""
+
+# TLS: COZE_MOCK_TLS=1 serves https with a certificate made at start-up for 127.0.0.1, ::1 and
+# localhost; with state in memory its CA goes to /tmp/coze-mock-ca-PORT.pem, which `docker cp` copies
+# out. The health check (`wait`, no --url) follows COZE_MOCK_TLS to https:// and to that CA.
+CONTAINER="$(docker run --rm -d --network host -e "COZE_MOCK_ADDR=127.0.0.1:$PORT" -e COZE_MOCK_TLS=1 "$TAG")"
+TLS_BASE="https://127.0.0.1:$PORT"
+CA_IN_CONTAINER="/tmp/coze-mock-ca-$PORT.pem"
+for _ in $(seq 150); do
+  docker cp "$CONTAINER:$CA_IN_CONTAINER" "$WORK/ca.pem" >/dev/null 2>&1 \
+    && grep -q 'END CERTIFICATE' "$WORK/ca.pem" && break
+  sleep 0.2
+done
+grep -q 'END CERTIFICATE' "$WORK/ca.pem" 2>/dev/null \
+  || { docker logs "$CONTAINER" >&2; fail "no CA to copy out at $CA_IN_CONTAINER"; }
+docker logs "$CONTAINER" 2>&1 | grep -qF "trust it: SSL_CERT_FILE=$CA_IN_CONTAINER " \
+  || fail "the start-up lines do not name $CA_IN_CONTAINER: $(docker logs "$CONTAINER" 2>&1)"
+"$BINARY" wait --url "$TLS_BASE" --ca "$WORK/ca.pem" --timeout 30s >/dev/null \
+  || { docker logs "$CONTAINER" >&2; fail "the TLS container did not answer on $TLS_BASE"; }
+SECURE="$(curl -sS --cacert "$WORK/ca.pem" -X POST "$TLS_BASE/v1/audio/voices/clone" \
+  -H 'Authorization: Bearer pat_mock' -F voice_name=over-tls -F audio_format=mp3 \
+  -F "file=@$REPO/fixtures/audio/speech-id3.mp3")"
+grep -Eq '"code":0[,}]' <<<"$SECURE" && grep -Eq '"voice_id":"[0-9]{19}"' <<<"$SECURE" \
+  || fail "clone over https answered $SECURE"
+say "TLS: CA copied out of the container, clone over https with curl --cacert"
+PLAIN="$(curl -s -o /dev/null -w '%{http_code}' "$BASE/__admin/health" || true)"
+[ "$PLAIN" != 200 ] || fail "the TLS container answered plain http"
+if curl -sS -o /dev/null "$TLS_BASE/__admin/health" 2>/dev/null; then
+  fail "a client without the CA was served"
+fi
+say "TLS: plain http and a client without the CA refused"
+await_healthy " over https"
 docker stop --time 5 "$CONTAINER" >/dev/null
 CONTAINER=""
 
