@@ -7,6 +7,8 @@ pub(crate) mod answer;
 pub(crate) mod api;
 /// [`binary::Binary`]: the `coze-mock` binary, started for a test.
 pub(crate) mod binary;
+/// [`browser::Browser`]: a headless Chromium over WebDriver, for the inspector page.
+pub(crate) mod browser;
 /// [`clone_form::CloneForm`]: a clone request, built by changing one thing of a valid one.
 pub(crate) mod clone_form;
 /// The default configuration's token, workspace and a system voice.
