@@ -8,11 +8,12 @@
 //! upload size and concurrency puts the same load on every target in turn, and writes
 //! `bench/results/<date>-<time>.md`. See `bench/README.md` for what is measured and the latest figures.
 //! `cargo run --release -p bench -- speech-memory` measures the fake's peak RSS under the longest speech
-//! answers instead.
+//! answers instead; `-- proxy-memory` what a forwarded 10 MiB clone costs `coze-mock proxy`.
 
 mod bare;
 mod figures;
 mod load;
+mod proxy_memory;
 mod report;
 mod servers;
 mod speech_memory;
@@ -78,6 +79,20 @@ enum Command {
         /// Concurrent requests.
         #[arg(long, short, default_value_t = 16)]
         concurrency: usize,
+    },
+    /// Peak RSS over idle of `coze-mock proxy` (`--spend all` and `refusals`) forwarding 10 MiB clones to
+    /// an upstream fake, beside the fake's own for the same clones served directly, and the proxy's
+    /// added latency.
+    ProxyMemory {
+        /// Connections sending clones at once, one cell each.
+        #[arg(long, short, value_delimiter = ',', default_values_t = [1, 4])]
+        concurrency: Vec<usize>,
+        /// Clones each connection sends, one after the other.
+        #[arg(long, default_value_t = 8)]
+        clones: usize,
+        /// Rounds of each cell, each on fresh processes.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// Peak RSS of the fake streaming 1,024 bytes of speech over that many WebSocket sessions at once,
     /// and the first audio chunk's latency after `input_text_buffer.complete`.
@@ -176,6 +191,16 @@ fn main() -> anyhow::Result<()> {
         Some(Command::SpeechMemory { concurrency }) => {
             let paths = prepare(&workspace_root()?, false)?;
             speech_memory::run(&paths, &load_runtime()?, concurrency)
+        }
+        Some(Command::ProxyMemory {
+            concurrency,
+            clones,
+            rounds,
+        }) => {
+            let root = workspace_root()?;
+            let paths = prepare(&root, false)?;
+            let runtime = load_runtime()?;
+            proxy_memory::run(&root, &paths, &runtime, &concurrency, clones, rounds)
         }
         Some(Command::SpeechStream { concurrency }) => {
             let paths = prepare(&workspace_root()?, false)?;

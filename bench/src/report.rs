@@ -60,31 +60,16 @@ pub(crate) struct Run {
 impl Run {
     /// Records the machine and the code being measured.
     pub(crate) fn describe(root: &Path, args: &str, flags: FakeFlags) -> Run {
-        let sh = |cmd: &str| {
-            Command::new("sh")
-                .args(["-c", cmd])
-                .current_dir(root)
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-                .unwrap_or_default()
-        };
         let header = format!(
-            "- date: {}\n- command: `cargo run --release -p bench -- {args}`\n- commit: `{}`{}\n\
-             - machine: {} cores ({}), {}, {}\n- WireMock {WIREMOCK_VERSION} (npm `wiremock`) on {}\n\
+            "{}- WireMock {WIREMOCK_VERSION} (npm `wiremock`) on {}\n\
              - coze-mock flags: in-memory {}, --db {}\n",
-            chrono::Local::now().format("%Y-%m-%d %H:%M %Z"),
-            sh("git rev-parse --short HEAD"),
-            if sh("git status --porcelain -- mock-server").is_empty() {
-                ""
+            machine(root, args),
+            sh(root, "java -version 2>&1 | head -1"),
+            if flags.in_memory {
+                "`--in-memory`"
             } else {
-                " with uncommitted changes in mock-server/"
+                "default store"
             },
-            sh("nproc"),
-            sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
-            sh("uname -sr"),
-            sh("free -m | awk '/Mem:/ {print $2 \" MiB RAM\"}'"),
-            sh("java -version 2>&1 | head -1"),
-            if flags.in_memory { "`--in-memory`" } else { "default store" },
             flags.db,
         );
         Run {
@@ -277,13 +262,44 @@ impl Run {
     }
 }
 
-fn loadavg() -> String {
+/// The date, the bench's command (`args` after `--`), the commit and the machine, one line each.
+pub(crate) fn machine(root: &Path, args: &str) -> String {
+    format!(
+        "- date: {}\n- command: `cargo run --release -p bench -- {args}`\n- commit: `{}`{}\n\
+         - machine: {} cores ({}), {}, {}\n",
+        chrono::Local::now().format("%Y-%m-%d %H:%M %Z"),
+        sh(root, "git rev-parse --short HEAD"),
+        if sh(root, "git status --porcelain -- mock-server").is_empty() {
+            ""
+        } else {
+            " with uncommitted changes in mock-server/"
+        },
+        sh(root, "nproc"),
+        sh(root, "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
+        sh(root, "uname -sr"),
+        sh(root, "free -m | awk '/Mem:/ {print $2 \" MiB RAM\"}'"),
+    )
+}
+
+/// `cmd`'s output in `root`, trimmed; empty when it fails.
+fn sh(root: &Path, cmd: &str) -> String {
+    Command::new("sh")
+        .args(["-c", cmd])
+        .current_dir(root)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The load average, 1, 5 and 15 minutes.
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
         .unwrap_or_default()
 }
 
-fn mib(bytes: u64) -> f64 {
+/// Bytes in MiB.
+pub(crate) fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 

@@ -97,23 +97,31 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `target` on a free port and waits until it answers.
     pub(crate) fn start(target: Target, paths: &Paths) -> anyhow::Result<Server> {
-        let port = free_port()?;
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let child = command(target, paths, addr)?
+        let addr = free_addr()?;
+        Server::spawn(command(target, paths, addr)?, target.name(), addr)
+    }
+
+    /// Runs `command`, which serves on `addr`, and waits until it answers.
+    pub(crate) fn spawn(
+        mut command: Command,
+        name: &str,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Server> {
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| format!("starting {}", target.name()))?;
+            .with_context(|| format!("starting {name}"))?;
         let mut server = Server { child, addr };
         server.drain_stdout();
         let deadline = Instant::now() + Duration::from_secs(60);
         while !answers(addr) {
             if Instant::now() > deadline {
-                bail!("{} did not answer on {addr} within 60 s", target.name());
+                bail!("{name} did not answer on {addr} within 60 s");
             }
             if let Some(status) = server.child.try_wait()? {
-                bail!("{} exited with {status}", target.name());
+                bail!("{name} exited with {status}");
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -199,11 +207,9 @@ fn clock_ticks_per_sec() -> f64 {
 fn command(target: Target, paths: &Paths, addr: SocketAddr) -> anyhow::Result<Command> {
     Ok(match target {
         Target::Fake | Target::FakeDb => {
-            let config = paths.scratch.join("bench.toml");
-            std::fs::write(&config, BENCH_CONFIG)?;
             let mut cmd = Command::new(&paths.coze_mock);
             cmd.args(["serve", "--addr", &addr.to_string(), "--config"])
-                .arg(&config);
+                .arg(bench_config(paths)?);
             if target == Target::FakeDb {
                 let db = paths.scratch.join(format!("bench-{}.db", addr.port()));
                 cmd.arg("--db").arg(db);
@@ -271,6 +277,18 @@ fn wiremock_jar(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(jar)
 }
 
+/// Writes the bench's account to the scratch directory; its path.
+pub(crate) fn bench_config(paths: &Paths) -> anyhow::Result<PathBuf> {
+    let config = paths.scratch.join("bench.toml");
+    std::fs::write(&config, BENCH_CONFIG)?;
+    Ok(config)
+}
+
+/// A free loopback address.
+pub(crate) fn free_addr() -> anyhow::Result<SocketAddr> {
+    Ok(([127, 0, 0, 1], free_port()?).into())
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -298,7 +316,7 @@ pub(crate) fn startup_times(
 ) -> anyhow::Result<Vec<f64>> {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+        let addr = free_addr()?;
         let started = Instant::now();
         let mut child = command(target, paths, addr)?
             .stdin(Stdio::null())
