@@ -49,6 +49,11 @@ impl BodyNotes {
         }
     }
 
+    /// Whether the body is kept as JSON (a JSON content type, or none).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Bytes taken so far.
     pub fn len(&self) -> u64 {
         self.len

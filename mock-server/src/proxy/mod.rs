@@ -324,6 +324,11 @@ impl Proxy {
             .oneshot(head.request(body))
             .await
             .unwrap_or_else(|e| match e {});
+        self.not_forwarded(head, answer, why)
+    }
+
+    /// `answer`, the shadow's, streamed to the client with the not-forwarded header; logged once whole.
+    fn not_forwarded(self: Arc<Self>, head: Head, answer: Response, why: String) -> Response {
         let (mut parts, body) = answer.into_parts();
         let notes = BodyNotes::new(content_type(&parts.headers));
         let length = content_length(&parts.headers);
@@ -350,7 +355,9 @@ impl Proxy {
         Response::from_parts(parts, body)
     }
 
-    /// `--spend refusals`: the shadow judges the held body first; a refusal goes to the upstream too.
+    /// `--spend refusals`: the shadow answers the held body first, once. Its acceptance is the client's
+    /// answer (nothing reaches the upstream); its refusal goes to the verdict, the request to the
+    /// upstream too.
     async fn shadow_first(self: Arc<Self>, head: Head, body: Body) -> Result<Response, Dropped> {
         let (held, rest) = peek(body, HOLD_MAX_BYTES + 1).await;
         if held.len() > HOLD_MAX_BYTES {
@@ -358,21 +365,39 @@ impl Proxy {
                 "not forwarded: too large to hold while the fake judges it (--spend refusals)";
             return Ok(self.shadow_alone(head, rest, why.to_owned()).await);
         }
-        let held = Bytes::from(held);
-        let fake = shadow_answer(
-            self.shadow_router.clone(),
-            head.request(Body::from(held.clone())),
-        )
-        .await;
-        if !fake.answer.refuses() {
-            let why = "not forwarded: the fake accepts it (--spend refusals)".to_owned();
-            return Ok(self.shadow_alone(head, Body::from(held), why).await);
+        drop(rest);
+        let accepts = || "not forwarded: the fake accepts it (--spend refusals)".to_owned();
+        let answer = self
+            .shadow_router
+            .clone()
+            .oneshot(head.request(Body::from(held.clone())))
+            .await
+            .unwrap_or_else(|e| match e {});
+        let (parts, body) = answer.into_parts();
+        let status = parts.status.as_u16();
+        let mut notes = BodyNotes::new(content_type(&parts.headers));
+        if status < 400 && !notes.is_json() {
+            // Audio: an acceptance, streamed as it is made.
+            let answer = Response::from_parts(parts, body);
+            return Ok(self.not_forwarded(head, answer, accepts()));
+        }
+        // An envelope: small, read whole to tell a refusal.
+        let envelope = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        notes.feed(&envelope);
+        let fake = Answer::new(status, &parts.headers, notes.finish());
+        if !fake.refuses() {
+            let answer = Response::from_parts(parts, Body::from(envelope));
+            return Ok(self.not_forwarded(head, answer, accepts()));
         }
         let request_notes = self
             .recorder
             .as_ref()
             .map(|r| r.observe(&head.headers, Body::from(held.clone()), head.seq));
-        let fake = tokio::spawn(async move { fake.answer });
+        let fake = tokio::spawn(async move { fake });
         self.relay(head, Body::from(held), fake, request_notes, true)
             .await
     }
@@ -574,10 +599,12 @@ async fn shadow_answer(router: Router, request: Request<Body>) -> ShadowAnswer {
 }
 
 /// Reads up to `max` bytes of `body`; returns them and the whole body again (those bytes, then the rest).
-async fn peek(body: Body, max: usize) -> (Vec<u8>, Body) {
+async fn peek(body: Body, max: usize) -> (Bytes, Body) {
+    // Sized once from the Content-Length (at most `max`), so a large body is not copied as it grows.
+    let expected = hyper::body::Body::size_hint(&body).exact().unwrap_or(0);
+    let mut held = Vec::with_capacity(usize::try_from(expected).unwrap_or(max).min(max));
     // Fused: the rest is chained after the held bytes even when the body already ended.
     let mut stream = StreamExt::fuse(body.into_data_stream());
-    let mut held = Vec::new();
     let mut failed = None;
     while held.len() < max {
         match stream.next().await {
@@ -589,8 +616,9 @@ async fn peek(body: Body, max: usize) -> (Vec<u8>, Body) {
             None => break,
         }
     }
-    let first = Bytes::from(held.clone());
-    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(first)]);
+    // Held once: the rest starts with the same bytes, shared.
+    let held = Bytes::from(held);
+    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(held.clone())]);
     let tail = futures_util::stream::iter(failed.map(|e| Err(std::io::Error::other(e))));
     let rest = stream.map(|r| r.map_err(|e| std::io::Error::other(e.to_string())));
     (held, Body::from_stream(head.chain(tail).chain(rest)))

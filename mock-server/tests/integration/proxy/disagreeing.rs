@@ -8,6 +8,7 @@ use coze_mock::__internals::proxy::spend::Spend;
 use coze_mock::__internals::proxy::{ProxyServer, ProxySettings, SEVERE};
 use coze_mock::config::Config;
 use coze_mock::MockServer;
+use serde_json::Value;
 
 use super::{exchange, report_after, rows};
 use crate::support::api::Api;
@@ -230,6 +231,25 @@ async fn refusals_forward_what_the_fake_refuses_and_keep_what_it_accepts() {
     assert_eq!(rows(exchange(&report, 1)), ["errors.status"]);
     assert_eq!(exchange(&report, 2).outcome, Outcome::NotForwarded);
     assert_eq!(report.totals.severe, 0);
+    // The shadow answered each request once: the accepted clone created one voice, the client's.
+    let journal = api.admin_get("/journal").await.data()["records"].clone();
+    let logids: Vec<&str> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["logid"].as_str().unwrap())
+        .collect();
+    assert_eq!(logids.len(), 2, "{journal}");
+    assert!(logids.contains(&&*accepted.header("x-tt-logid")));
+    let voices = api.admin_get("/voices").await.data();
+    let cloned: Vec<&Value> = voices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["is_system_voice"] == false)
+        .collect();
+    assert_eq!(cloned.len(), 1, "{voices}");
+    assert_eq!(cloned[0]["voice_id"], accepted.voice_id().as_str());
 }
 
 #[tokio::test]
