@@ -33,7 +33,6 @@ use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Request};
@@ -63,7 +62,7 @@ use drift::{DriftExchange, DriftLog, DriftReport, Outcome};
 use follow::Learner;
 use record::{Recorder, RequestNotes};
 use spend::{Route, Spend, NOT_FORWARDED_HEADER};
-use tee::{tee, watch, Ending};
+use tee::{peek, replay, tee, watch, Ending};
 use upstream::{strip_hop_by_hop, Failure, Upstream};
 use ws_upstream::WsUpstream;
 
@@ -370,7 +369,7 @@ impl Proxy {
         let answer = self
             .shadow_router
             .clone()
-            .oneshot(head.request(Body::from(held.clone())))
+            .oneshot(head.request(replay(&held)))
             .await
             .unwrap_or_else(|e| match e {});
         let (parts, body) = answer.into_parts();
@@ -396,9 +395,9 @@ impl Proxy {
         let request_notes = self
             .recorder
             .as_ref()
-            .map(|r| r.observe(&head.headers, Body::from(held.clone()), head.seq));
+            .map(|r| r.observe(&head.headers, replay(&held), head.seq));
         let fake = tokio::spawn(async move { fake });
-        self.relay(head, Body::from(held), fake, request_notes, true)
+        self.relay(head, replay(&held), fake, request_notes, true)
             .await
     }
 
@@ -596,32 +595,6 @@ async fn shadow_answer(router: Router, request: Request<Body>) -> ShadowAnswer {
     ShadowAnswer {
         answer: Answer::new(parts.status.as_u16(), &parts.headers, notes.finish()),
     }
-}
-
-/// Reads up to `max` bytes of `body`; returns them and the whole body again (those bytes, then the rest).
-async fn peek(body: Body, max: usize) -> (Bytes, Body) {
-    // Sized once from the Content-Length (at most `max`), so a large body is not copied as it grows.
-    let expected = hyper::body::Body::size_hint(&body).exact().unwrap_or(0);
-    let mut held = Vec::with_capacity(usize::try_from(expected).unwrap_or(max).min(max));
-    // Fused: the rest is chained after the held bytes even when the body already ended.
-    let mut stream = StreamExt::fuse(body.into_data_stream());
-    let mut failed = None;
-    while held.len() < max {
-        match stream.next().await {
-            Some(Ok(chunk)) => held.extend_from_slice(&chunk),
-            Some(Err(e)) => {
-                failed = Some(e.to_string());
-                break;
-            }
-            None => break,
-        }
-    }
-    // Held once: the rest starts with the same bytes, shared.
-    let held = Bytes::from(held);
-    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(held.clone())]);
-    let tail = futures_util::stream::iter(failed.map(|e| Err(std::io::Error::other(e))));
-    let rest = stream.map(|r| r.map_err(|e| std::io::Error::other(e.to_string())));
-    (held, Body::from_stream(head.chain(tail).chain(rest)))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

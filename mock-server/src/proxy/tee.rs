@@ -1,5 +1,6 @@
 //! Bodies split and watched without being held: a request body streamed to the upstream and the shadow
-//! at once ([`tee`]), an answer streamed to the client while what it held is noted ([`watch`]).
+//! at once ([`tee`]), an answer streamed to the client while what it held is noted ([`watch`]); and a
+//! body held once ([`peek`]) and replayed a chunk at a time ([`replay`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -158,6 +159,48 @@ where
     (Body::from_stream(watched), ended)
 }
 
+/// Reads up to `max` bytes of `body`; returns them and the whole body again (those bytes, then the rest).
+pub(crate) async fn peek(body: Body, max: usize) -> (Bytes, Body) {
+    // Sized once from the Content-Length (at most `max`), so a large body is not copied as it grows.
+    let expected = hyper::body::Body::size_hint(&body).exact().unwrap_or(0);
+    let mut held = Vec::with_capacity(usize::try_from(expected).unwrap_or(max).min(max));
+    // Fused: the rest is chained after the held bytes even when the body already ended.
+    let mut stream = StreamExt::fuse(body.into_data_stream());
+    let mut failed = None;
+    while held.len() < max {
+        match stream.next().await {
+            Some(Ok(chunk)) => held.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e.to_string());
+                break;
+            }
+            None => break,
+        }
+    }
+    // Held once: the rest starts with the same bytes, shared.
+    let held = Bytes::from(held);
+    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(held.clone())]);
+    let tail = futures_util::stream::iter(failed.map(|e| Err(std::io::Error::other(e))));
+    let rest = stream.map(|r| r.map_err(|e| std::io::Error::other(e.to_string())));
+    (held, Body::from_stream(head.chain(tail).chain(rest)))
+}
+
+/// Bytes of a held body per chunk when it is replayed.
+const REPLAY_CHUNK_BYTES: usize = 64 * 1024;
+
+/// A held body again, one chunk at a time, the chunks sharing its bytes. A multipart reader copies into
+/// its own buffer whatever chunks are ready at once, so the whole body ready at once would be held twice.
+pub(crate) fn replay(held: &Bytes) -> Body {
+    let held = held.clone();
+    let chunks = (0..held.len())
+        .step_by(REPLAY_CHUNK_BYTES)
+        .map(move |at| held.slice(at..held.len().min(at + REPLAY_CHUNK_BYTES)));
+    Body::from_stream(futures_util::stream::iter(chunks).then(|chunk| async move {
+        tokio::task::yield_now().await;
+        Ok::<_, std::io::Error>(chunk)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +221,41 @@ mod tests {
             assert_eq!(bytes.len(), 20_000);
             assert_eq!(bytes[19_999], 19);
         }
+    }
+
+    #[tokio::test]
+    async fn a_held_body_is_replayed_whole_one_chunk_at_a_time() {
+        let chunks: Vec<Result<Bytes, std::io::Error>> = (0..300)
+            .map(|i| Ok(Bytes::from(vec![i as u8; 1000])))
+            .collect();
+        let (held, rest) = peek(
+            Body::from_stream(futures_util::stream::iter(chunks)),
+            1 << 20,
+        )
+        .await;
+        assert_eq!(held.len(), 300_000);
+        assert_eq!(rest.collect().await.unwrap().to_bytes(), held);
+        let mut replayed = replay(&held).into_data_stream();
+        let mut sizes = Vec::new();
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            match replayed.poll_next_unpin(&mut cx) {
+                // Never two chunks in one go: a reader that takes all that is ready takes one.
+                Poll::Ready(Some(chunk)) => {
+                    sizes.push(chunk.unwrap().len());
+                    match replayed.poll_next_unpin(&mut cx) {
+                        Poll::Pending => {}
+                        Poll::Ready(None) => break,
+                        Poll::Ready(Some(_)) => panic!("two chunks ready at once"),
+                    }
+                }
+                Poll::Ready(None) => break,
+                Poll::Pending => {}
+            }
+        }
+        assert_eq!(sizes.iter().sum::<usize>(), 300_000);
+        assert!(sizes.iter().all(|&s| s <= REPLAY_CHUNK_BYTES), "{sizes:?}");
     }
 
     #[tokio::test]
