@@ -240,7 +240,7 @@ async fn refusals_forward_what_the_fake_refuses_and_keep_what_it_accepts() {
         .map(|r| r["logid"].as_str().unwrap())
         .collect();
     assert_eq!(logids.len(), 2, "{journal}");
-    assert!(logids.contains(&&*accepted.header("x-tt-logid")));
+    assert!(logids.contains(&accepted.header("x-tt-logid")));
     let voices = api.admin_get("/voices").await.data();
     let cloned: Vec<&Value> = voices
         .as_array()

@@ -84,7 +84,7 @@ async fn at_1280_px_the_drift_section_shows_totals_divergences_with_their_rows_a
         status
             .iter()
             .any(|r| r.contains("#1 POST /v1/audio/voices/clone")
-                && r.contains(&refused.header("x-tt-logid"))
+                && r.contains(refused.header("x-tt-logid"))
                 && r.ends_with("status 200 400 errors.status")),
         "{status:?}"
     );
@@ -102,7 +102,7 @@ async fn at_1280_px_the_drift_section_shows_totals_divergences_with_their_rows_a
         .text_of("#drift-table tr[data-seq='2'][data-outcome='agreed']")
         .await;
     assert!(
-        agreed.contains(&list_logid)
+        agreed.contains(list_logid)
             && agreed.contains("agreed; confirms")
             && agreed.contains("logid.format"),
         "{agreed}"
@@ -114,7 +114,7 @@ async fn at_1280_px_the_drift_section_shows_totals_divergences_with_their_rows_a
         .await;
     assert!(
         kept.contains("#3 POST /v1/audio/speech")
-            && kept.contains(&speech.header("x-tt-logid"))
+            && kept.contains(speech.header("x-tt-logid"))
             && kept.ends_with("not forwarded: the fake accepts it (--spend refusals)"),
         "{kept}"
     );
@@ -124,7 +124,7 @@ async fn at_1280_px_the_drift_section_shows_totals_divergences_with_their_rows_a
         .text_of("#drift-confirmed li[data-ledger='logid.format']")
         .await;
     assert!(
-        confirmed.contains(&list_logid) && confirmed.contains(&refused.header("x-tt-logid")),
+        confirmed.contains(list_logid) && confirmed.contains(refused.header("x-tt-logid")),
         "{confirmed}"
     );
     let confirmed_rows = browser
