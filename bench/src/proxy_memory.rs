@@ -302,22 +302,25 @@ fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_befor
             percentile_ms(&cell.latencies_us, 0.9),
         );
     }
+    // The goal is for one clone: the cells of one connection.
     let worst = cells
         .iter()
-        .filter(|c| c.route == Route::Proxy("all"))
+        .filter(|c| c.route == Route::Proxy("all") && c.concurrency == 1)
         .filter_map(|c| c.rises().last().copied())
-        .max()
-        .unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "\nGoal: a forwarded 10 MiB clone costs the proxy (`--spend all`) no more than a few MiB \
-         (≤ {BUDGET_MIB} MiB over idle): {:.1} MiB at worst, {}.",
-        mib(worst),
-        if mib(worst) <= BUDGET_MIB {
-            "met"
-        } else {
-            "**missed**"
-        }
-    );
+        .max();
+    let _ = match worst {
+        Some(worst) => writeln!(
+            out,
+            "\nGoal: a forwarded 10 MiB clone costs the proxy (`--spend all`, one connection) no more \
+             than a few MiB (≤ {BUDGET_MIB} MiB over idle): {:.1} MiB at worst, {}.",
+            mib(worst),
+            if mib(worst) <= BUDGET_MIB {
+                "met"
+            } else {
+                "**missed**"
+            }
+        ),
+        None => writeln!(out, "\nGoal not measured: no cell of `--spend all` on one connection."),
+    };
     out
 }
