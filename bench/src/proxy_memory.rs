@@ -55,7 +55,9 @@ struct Cell {
     concurrency: usize,
     /// The measured process's (the proxy's, or the fake's when direct) `VmHWM` after start-up, per round.
     idle: Vec<u64>,
-    /// Its `VmHWM` after the clones, per round.
+    /// Its `VmHWM` after the round's first clone, alone, per round.
+    first: Vec<u64>,
+    /// Its `VmHWM` after every clone, per round.
     peak: Vec<u64>,
     /// The upstream fake's rise behind the proxy, per round.
     upstream_rise: Vec<u64>,
@@ -67,20 +69,29 @@ struct Cell {
 }
 
 impl Cell {
+    /// Peak RSS over idle after every clone of a round, per round, sorted.
     fn rises(&self) -> Vec<u64> {
-        let mut rises: Vec<u64> = self
-            .idle
-            .iter()
-            .zip(&self.peak)
-            .map(|(i, p)| p.saturating_sub(*i))
-            .collect();
-        rises.sort_unstable();
-        rises
+        rises_over(&self.idle, &self.peak)
+    }
+
+    /// Peak RSS over idle after a round's first clone, per round, sorted.
+    fn first_rises(&self) -> Vec<u64> {
+        rises_over(&self.idle, &self.first)
     }
 
     fn p50_ms(&self) -> f64 {
         percentile_ms(&self.latencies_us, 0.5)
     }
+}
+
+fn rises_over(idle: &[u64], peak: &[u64]) -> Vec<u64> {
+    let mut rises: Vec<u64> = idle
+        .iter()
+        .zip(peak)
+        .map(|(i, p)| p.saturating_sub(*i))
+        .collect();
+    rises.sort_unstable();
+    rises
 }
 
 fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
@@ -102,7 +113,8 @@ fn start_proxy(paths: &Paths, upstream: SocketAddr, spend: &str) -> anyhow::Resu
     Server::spawn(command, &format!("coze-mock proxy --spend {spend}"), addr)
 }
 
-/// One round of a cell on fresh processes: `concurrency` connections each sending `clones` clones.
+/// One round of a cell on fresh processes: one clone alone, then `concurrency` connections each
+/// sending `clones` clones.
 fn round(
     cell: &mut Cell,
     paths: &Paths,
@@ -119,6 +131,8 @@ fn round(
     let idle = measured.peak_rss()?;
     let fake_idle = fake.peak_rss()?;
     let addr = measured.addr;
+    let first = runtime.block_on(connection(addr, body.clone(), 1))?;
+    cell.first.push(measured.peak_rss()?);
     let answers = runtime.block_on(async {
         let connections: Vec<_> = (0..cell.concurrency)
             .map(|_| tokio::spawn(connection(addr, body.clone(), clones)))
@@ -135,7 +149,7 @@ fn round(
         cell.upstream_rise
             .push(fake.peak_rss()?.saturating_sub(fake_idle));
     }
-    for (us, forwarded) in answers {
+    for (us, forwarded) in first.into_iter().chain(answers) {
         cell.latencies_us.push(us);
         cell.forwarded += usize::from(forwarded);
         cell.clones += 1;
@@ -200,6 +214,7 @@ pub(crate) fn run(
                 route,
                 concurrency,
                 idle: Vec::new(),
+                first: Vec::new(),
                 peak: Vec::new(),
                 upstream_rise: Vec::new(),
                 latencies_us: Vec::new(),
@@ -228,7 +243,7 @@ pub(crate) fn run(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let text = markdown(root, &args, &cells, body.len(), &load_before);
+    let text = markdown(root, &args, &cells, (body.len(), clones), &load_before);
     let out = root.join("bench/results").join(format!(
         "{}.md",
         chrono::Local::now().format("%Y-%m-%d-%H%M")
@@ -239,7 +254,14 @@ pub(crate) fn run(
     Ok(())
 }
 
-fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_before: &str) -> String {
+/// The results file: the machine, what was sent, a row per cell, and the goal.
+fn markdown(
+    root: &Path,
+    args: &str,
+    cells: &[Cell],
+    (body_len, clones): (usize, usize),
+    load_before: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -255,18 +277,19 @@ fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_befor
         out,
         "Each clone: {body_len} bytes of multipart, a {FILE_BYTES}-byte WAV of real speech \
          (`fixtures/audio/speech-24k.pcm` repeated). Every round starts a fresh upstream fake \
-         (`serve --in-memory`) and, for the proxy, a fresh `coze-mock proxy` in front of it; \
-         \"over idle\" is the measured process's VmHWM after the clones minus its VmHWM after \
-         start-up (min–max over rounds). Latency: from sending a clone to its answer's end, every \
-         clone of every round.\n"
+         (`serve --in-memory`) and, for the proxy, a fresh `coze-mock proxy` in front of it, and \
+         sends one clone alone, then the cell's: c connections of {clones} clones each. \"Over \
+         idle\" is the measured process's VmHWM after the first clone, and after every clone, \
+         minus its VmHWM after start-up (min–max over rounds). Latency: from sending a clone to its \
+         answer's end, every clone of every round.\n"
     );
     let _ = writeln!(
         out,
-        "| route | c | peak RSS over idle | idle | upstream fake's rise | clones (forwarded) | p50 ms | p90 ms | added p50 |"
+        "| route | c | over idle, first clone | over idle, every clone | idle | upstream fake's rise | clones (forwarded) | p50 ms | p90 ms | added p50 |"
     );
     let _ = writeln!(
         out,
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for cell in cells {
         let rises = cell.rises();
@@ -290,9 +313,10 @@ fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_befor
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} ({}) | {:.2} | {:.2} | {added} |",
+            "| {} | {} | {} | {} | {} | {} | {} ({}) | {:.2} | {:.2} | {added} |",
             cell.route.name(),
             cell.concurrency,
+            range(&cell.first_rises()),
             range(&rises),
             range(&idle),
             range(&upstream),
@@ -302,17 +326,17 @@ fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_befor
             percentile_ms(&cell.latencies_us, 0.9),
         );
     }
-    // The goal is for one clone: the cells of one connection.
+    // The goal is for one clone: each round's first.
     let worst = cells
         .iter()
-        .filter(|c| c.route == Route::Proxy("all") && c.concurrency == 1)
-        .filter_map(|c| c.rises().last().copied())
+        .filter(|c| c.route == Route::Proxy("all"))
+        .filter_map(|c| c.first_rises().last().copied())
         .max();
     let _ = match worst {
         Some(worst) => writeln!(
             out,
-            "\nGoal: a forwarded 10 MiB clone costs the proxy (`--spend all`, one connection) no more \
-             than a few MiB (≤ {BUDGET_MIB} MiB over idle): {:.1} MiB at worst, {}.",
+            "\nGoal: a forwarded 10 MiB clone costs the proxy (`--spend all`, a round's first clone) \
+             no more than a few MiB (≤ {BUDGET_MIB} MiB over idle): {:.1} MiB at worst, {}.",
             mib(worst),
             if mib(worst) <= BUDGET_MIB {
                 "met"
@@ -320,7 +344,7 @@ fn markdown(root: &Path, args: &str, cells: &[Cell], body_len: usize, load_befor
                 "**missed**"
             }
         ),
-        None => writeln!(out, "\nGoal not measured: no cell of `--spend all` on one connection."),
+        None => writeln!(out, "\nGoal not measured: no cell of `--spend all`."),
     };
     out
 }
