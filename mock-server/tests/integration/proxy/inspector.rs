@@ -17,7 +17,7 @@ use crate::support::defaults::SYSTEM_VOICE;
 const CLIPPED_DRIFT_CELLS: &str = r##"
 const section = document.getElementById("drift-section").getBoundingClientRect();
 const clipped = [];
-const cells = document.querySelectorAll("#drift-table th, #drift-table td, #drift-confirmed li");
+const cells = document.querySelectorAll("#drift-table th, #drift-table td, #drift-section li");
 for (const c of cells) {
   const r = c.getBoundingClientRect();
   if (r.right > section.right + 0.5 || r.left < section.left - 0.5 || c.scrollWidth > c.clientWidth + 1) {
@@ -119,7 +119,17 @@ async fn at_1280_px_the_drift_section_shows_totals_divergences_with_their_rows_a
         "{kept}"
     );
 
-    // The ledger rows the upstream confirmed, each with the exchanges' logids.
+    // The ledger rows the upstream contradicted and those it confirmed, each with the exchanges' logids.
+    let contradicted = browser
+        .wait_for_texts("#drift-contradicted li", |c| !c.is_empty())
+        .await;
+    assert_eq!(
+        contradicted,
+        [format!(
+            "errors.status contradicted by 1 exchange(s): {}",
+            refused.header("x-tt-logid")
+        )]
+    );
     let confirmed = browser
         .text_of("#drift-confirmed li[data-ledger='logid.format']")
         .await;
