@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The official SDKs through `coze-mock proxy`, in front of an upstream fake that plays the real API.
 
-Usage: compat/.venv/bin/python compat/proxy_check.py --coze-mock PATH --drift PATH [--keep DIR] [--no-stream]
+Usage: compat/.venv/bin/python compat/proxy_check.py --coze-mock PATH --drift PATH [--keep DIR]
 
 --coze-mock is the built `coze-mock` binary, --drift contract-tests' `drift` binary; `.ci/proxy` builds
 both and installs the SDKs first (compat/run.sh --install-only). Every server binds 127.0.0.1 port 0; each
@@ -33,7 +33,7 @@ tap and its journal, never from what the proxy says about itself.
               connection closes without an answer, the report counts two upstream failures (timeout,
               dropped) and no divergence, and `coze-mock drift --fail-on diverged` exits 0.
 
---no-stream skips the SDKs' streaming speech (WebSocket) checks. Prints `ok`/`FAIL` per assertion and ends with `proxy check: N passed, N failed` (exit 1 on a failure).
+Prints `ok`/`FAIL` per assertion and ends with `proxy check: N passed, N failed` (exit 1 on a failure).
 """
 
 import argparse
@@ -270,7 +270,7 @@ def spend_all(args, tmp):
             args.coze_mock, upstream_tap.url, "--spend", "all", "--record", str(record),
             "--config", str(SHADOW_CONFIG)), tmp)
         client_tap = start_tap(stack, proxy.url)
-        rc, out = sdk_checks(client_tap.url, "--clone-answer", "voice", *args.stream)
+        rc, out = sdk_checks(client_tap.url, "--clone-answer", "voice")
         check(rc == 0, "spend all: both SDKs' checks pass through the proxy", "compat/run.sh exit %d" % rc)
         check("warning: --spend all" in proxy.output(), "spend all: the proxy warns what it costs at start-up")
 
@@ -310,16 +310,13 @@ def spend_all(args, tmp):
                 why = same_session((q, a), upstream_sessions[logid])
                 if why:
                     differing.append("session logid %s: %s" % (logid, why))
-        if args.stream:
-            print("     (streaming speech skipped: --no-stream)", flush=True)
-        else:
-            streamed = set(re.findall(r"\(logid ([0-9a-f]{53})\)", out))
-            differing += ["the SDK's session logid %s is not the relayed one" % x
-                          for x in streamed - {a.header("x-tt-logid") for _, a in sessions}]
-            check(len(sessions) == len(streamed) == len(upstream_sessions) == 1 and not differing,
-                  "spend all: the streaming speech session was relayed: each data frame, each way, the other "
-                  "side's byte for byte (%d from the upstream), its logid the upstream's"
-                  % sum(len(a.frames) for _, a in sessions), "; ".join(differing) or "%d sessions" % len(sessions))
+        streamed = set(re.findall(r"\(logid ([0-9a-f]{53})\)", out))
+        differing += ["the SDK's session logid %s is not the relayed one" % x
+                      for x in streamed - {a.header("x-tt-logid") for _, a in sessions}]
+        check(len(sessions) == len(streamed) == len(upstream_sessions) == 1 and not differing,
+              "spend all: the streaming speech session was relayed: each data frame, each way, the other "
+              "side's byte for byte (%d from the upstream), its logid the upstream's"
+              % sum(len(a.frames) for _, a in sessions), "; ".join(differing) or "%d sessions" % len(sessions))
         client_logids = {a.header("x-tt-logid") for _, a in client}
         printed = set(re.findall(r"logid=([0-9A-F]{34})", out))
         check(printed and printed <= client_logids,
@@ -385,7 +382,7 @@ def spend_all_tls(args, tmp):
             args.coze_mock, upstream_tap.url, "--spend", "all", "--config", str(SHADOW_CONFIG),
             "--tls", "--tls-ca-out", str(ca)), tmp)
         check(proxy.url.startswith("https://"), "https: the proxy listens on %s" % proxy.url)
-        rc, out = sdk_checks(proxy.url, "--only", "py", "--ca", str(ca), "--clone-answer", "voice", *args.stream)
+        rc, out = sdk_checks(proxy.url, "--only", "py", "--ca", str(ca), "--clone-answer", "voice")
         check(rc == 0, "https: cozepy's checks pass through the proxy over HTTPS", "compat/run.sh exit %d" % rc)
         sent = {a.header("x-tt-logid") for _, a in upstream_tap.exchanges() if a is not None}
         upstream_journal = {r["logid"] for r in journal(upstream.url)}
@@ -393,12 +390,11 @@ def spend_all_tls(args, tmp):
         check(len(printed) == 6 and printed <= sent & upstream_journal,
               "https: each of the %d logids cozepy printed was sent by the upstream and is in its journal"
               % len(printed), "not the upstream's: %s" % sorted(printed - (sent & upstream_journal)))
-        if not args.stream:
-            relayed = [a.header("x-tt-logid") for _, a in websocket_sessions(upstream_tap)]
-            streamed = re.findall(r"\(logid ([0-9a-f]{53})\)", out)
-            check(len(relayed) == 1 and streamed == relayed and relayed[0] in upstream_journal,
-                  "https: cozepy's streaming session (wss) reached the upstream, its logid the upstream's",
-                  "relayed %s, cozepy saw %s" % (relayed, streamed))
+        relayed = [a.header("x-tt-logid") for _, a in websocket_sessions(upstream_tap)]
+        streamed = re.findall(r"\(logid ([0-9a-f]{53})\)", out)
+        check(len(relayed) == 1 and streamed == relayed and relayed[0] in upstream_journal,
+              "https: cozepy's streaming session (wss) reached the upstream, its logid the upstream's",
+              "relayed %s, cozepy saw %s" % (relayed, streamed))
         report = drift_report(proxy, ca)
         rows = sorted(e["row"] for e in report["contradicted"])
         totals = report["totals"]
@@ -416,7 +412,7 @@ def spend_none(args, tmp):
         proxy = start(stack, "proxy-none", proxy_argv(
             args.coze_mock, upstream_tap.url, "--config", str(UPSTREAM_CONFIG)), tmp)
         client_tap = start_tap(stack, proxy.url)
-        rc, _ = sdk_checks(client_tap.url, "--clone-answer", "voice", "--clones-unlisted", *args.stream)
+        rc, _ = sdk_checks(client_tap.url, "--clone-answer", "voice", "--clones-unlisted")
         check(rc == 0, "spend none: both SDKs' checks pass through the proxy", "compat/run.sh exit %d" % rc)
 
         client = forwarded_pairs(client_tap) + websocket_sessions(client_tap)
@@ -490,8 +486,6 @@ def main():
     ap.add_argument("--coze-mock", required=True, help="the coze-mock binary")
     ap.add_argument("--drift", required=True, help="contract-tests' drift binary")
     ap.add_argument("--keep", help="keep the logs and the recording in this folder")
-    ap.add_argument("--no-stream", dest="stream", action="store_const", const=["--no-stream"], default=[],
-                    help="skip the SDKs' streaming speech (WebSocket) checks")
     args = ap.parse_args()
     args.coze_mock = str(Path(args.coze_mock).resolve())
     args.drift = str(Path(args.drift).resolve())

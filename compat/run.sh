@@ -14,7 +14,6 @@
 #                                          cozepy's clone() raises on the documented answer, parses "voice"
 #            --clones-unlisted  the list never shows the clones (coze-mock proxy --spend none: the shadow
 #                           answers clones, the upstream the list): the list checks expect the clone absent
-#            --no-stream    skip the streaming speech checks (a server without the WebSocket)
 #
 # Installs, quietly and idempotently (a stamp file per lock file skips the work next time):
 #   compat/.venv        python3 -m venv + pip install -r compat/requirements.txt (cozepy 0.20.0 pinned)
@@ -38,7 +37,6 @@ TOKEN="${COZE_MOCK_TOKEN:-pat_mock}"
 CLONE_ANSWER="documented"
 CA_FILE=""
 CLONES_UNLISTED=0
-STREAM=1
 SPAWN_TIMEOUT="${SPAWN_TIMEOUT:-300}"
 
 die() { echo "compat/run.sh: $*" >&2; exit 2; }
@@ -51,9 +49,8 @@ while [ $# -gt 0 ]; do
     --clone-answer) [ $# -ge 2 ] || die "--clone-answer needs documented or voice"; CLONE_ANSWER="$2"; shift 2 ;;
     --ca) [ $# -ge 2 ] || die "--ca needs a file"; CA_FILE="$2"; shift 2 ;;
     --clones-unlisted) CLONES_UNLISTED=1; shift ;;
-    --no-stream) STREAM=0; shift ;;
     --install-only) INSTALL_ONLY=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$BASE_URL" ] || die "more than one BASE_URL"; BASE_URL="$1"; shift ;;
   esac
@@ -150,15 +147,9 @@ fi
 if [ "$ONLY" != py ]; then
   (cd "$NODE_DIR" && node coze_js_check.mjs "$BASE_URL" --token "$TOKEN" "${UNLISTED[@]}") || RC=1
   # Streaming speech over the WebSocket (ws:// or wss://), the audio written to compat/out/*.wav.
-  if [ "$STREAM" = 1 ]; then
-    (cd "$NODE_DIR" && node coze_js_speech_stream.mjs "$BASE_URL" --token "$TOKEN") || RC=1
-  else
-    echo "compat: @coze/api speech stream: not run (--no-stream)"
-  fi
+  (cd "$NODE_DIR" && node coze_js_speech_stream.mjs "$BASE_URL" --token "$TOKEN") || RC=1
 fi
-if [ "$ONLY" != js ] && [ "$STREAM" = 0 ]; then
-  echo "compat: cozepy speech stream: not run (--no-stream)"
-elif [ "$ONLY" != js ]; then
+if [ "$ONLY" != js ]; then
   case "$BASE_URL" in
     # Bounded: cozepy's wait() has no timeout of its own, so a session that never completes fails here.
     https://*) timeout 120 "$VENV/bin/python" -W ignore "$HERE/cozepy_speech_stream.py" "$BASE_URL" --token "$TOKEN" || RC=1 ;;
