@@ -184,8 +184,15 @@ def proxy_argv(coze_mock, upstream, *flags):
     return [coze_mock, "proxy", "--upstream", upstream, "--addr", "127.0.0.1:0", *flags]
 
 
-def drift_report(proxy, ca=None):
-    return admin(proxy.url, "/__admin/drift", ca=ca)
+def drift_report(proxy, exchanges, ca=None):
+    """The proxy's drift report once it holds `exchanges` exchanges (each is added when its answer has
+    ended, just after the client saw that end), or as it stands after 10 s."""
+    deadline = time.time() + 10
+    while True:
+        report = admin(proxy.url, "/__admin/drift", ca=ca)
+        if report["totals"]["exchanges"] >= exchanges or time.time() > deadline:
+            return report
+        time.sleep(0.05)
 
 
 def sdk_checks(base_url, *flags):
@@ -323,7 +330,7 @@ def spend_all(args, tmp):
               "spend all: every logid the SDKs printed (%d) is one the client tap saw from the upstream" % len(printed),
               "not seen: %s" % sorted(printed - client_logids))
 
-        report = drift_report(proxy)
+        report = drift_report(proxy, len(client) + len(sessions))
         clones_ok = {a.header("x-tt-logid") for q, a in client
                      if q.target.startswith("POST /v1/audio/voices/clone") and json.loads(a.body).get("code") == 0}
         rows = {e["row"]: e for e in report["contradicted"]}
@@ -395,7 +402,8 @@ def spend_all_tls(args, tmp):
         check(len(relayed) == 1 and streamed == relayed and relayed[0] in upstream_journal,
               "https: cozepy's streaming session (wss) reached the upstream, its logid the upstream's",
               "relayed %s, cozepy saw %s" % (relayed, streamed))
-        report = drift_report(proxy, ca)
+        # Each forwarded: one exchange per answer the upstream gave (a session's 101 included).
+        report = drift_report(proxy, sum(1 for _, a in upstream_tap.exchanges() if a is not None), ca)
         rows = sorted(e["row"] for e in report["contradicted"])
         totals = report["totals"]
         check(rows == ["clone.answer"] and totals["forwarded"] == totals["exchanges"] >= 6
@@ -428,7 +436,7 @@ def spend_none(args, tmp):
         reached = sorted({q.target.split("?")[0] for q, _ in upstream_tap.exchanges()})
         check(reached == ["GET /v1/audio/voices"], "spend none: only GET /v1/audio/voices crossed the "
               "upstream tap", "%s" % reached)
-        report = drift_report(proxy)
+        report = drift_report(proxy, len(client))
         exchanges = report["exchanges"]
         guarded = [e for e in exchanges if e["endpoint"] != "list"]
         check(len(guarded) == len(billed) and all(not e["forwarded"] and e["outcome"] == "not_forwarded"
@@ -447,11 +455,11 @@ def failures(args, tmp):
     with contextlib.ExitStack() as stack:
         upstream = start(stack, "upstream-faults", upstream_argv(args.coze_mock), tmp)
         proxy = start(stack, "proxy-faults", proxy_argv(
-            args.coze_mock, upstream.url, "--upstream-timeout", "1s", "--config", str(SHADOW_CONFIG)), tmp)
+            args.coze_mock, upstream.url, "--upstream-timeout", "2s", "--config", str(SHADOW_CONFIG)), tmp)
         list_url = proxy.url + "/v1/audio/voices?filter_system_voice=true"
         auth = {"authorization": "Bearer pat_mock"}
         seen = {}
-        for name, action in (("slow", {"kind": "latency", "ms": 3000}), ("drop", {"kind": "drop"})):
+        for name, action in (("slow", {"kind": "latency", "ms": 5000}), ("drop", {"kind": "drop"})):
             admin(upstream.url, "/__admin/faults", "POST",
                   {"path": "/v1/audio/voices", "times": 1, "action": action})
             try:
@@ -468,7 +476,7 @@ def failures(args, tmp):
         check(faults == ["drop", "latency", "none"],
               "failures: the upstream's journal holds the three requests, the slow and the dropped one with "
               "their faults", json.dumps(faults))
-        report = drift_report(proxy)
+        report = drift_report(proxy, 3)
         outcomes = [(e["outcome"], e["failure"]) for e in report["exchanges"]]
         check(outcomes == [("upstream_failed", "timeout"), ("upstream_failed", "dropped"), ("agreed", None)],
               "failures: the report counts a timeout and a drop as upstream failures, the list as agreed",
