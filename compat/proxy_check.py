@@ -17,9 +17,9 @@ tap and its journal, never from what the proxy says about itself.
               upstream's byte for byte (status, headers but hop-by-hop ones, body; the request arrived
               unchanged but Host), its x-tt-logid one the upstream's journal logged for that path, and
               every logid the SDKs printed is one of them; @coze/api's streaming speech session (ws://)
-              carried every data frame, each way, byte for byte, its logid the upstream's; the drift report (GET /__admin/drift, its
-              JUnit form, `coze-mock drift`) names the disagreement by its ledger row, clone.answer, for
-              exactly the successful clones, with totals; no file of DIR holds a token; `drift replay DIR`
+              carried every data frame, each way, byte for byte, its logid the upstream's; the drift
+              report (GET /__admin/drift, its JUnit form, `coze-mock drift`) names the disagreement by
+              its ledger row, clone.answer, for exactly the successful clones, with totals; no file of DIR holds a token; `drift replay DIR`
               agrees with a fresh fake of the upstream's settings and differs from a documented one.
   https       `--spend all --tls`: cozepy's checks (its WebSocket client needs https) pass through the
               proxy over HTTPS, each logid cozepy printed one the upstream sent and journaled, its
