@@ -11,20 +11,21 @@ Two byte taps (TCP relays that keep what passes) surround the proxy: client -> t
 upstream. What the SDKs received is judged from the client tap, what the upstream sent from the upstream
 tap and its journal, never from what the proxy says about itself.
 
-  spend-all   the upstream answers a clone with the whole voice (compat/clone-answer-voice.toml), the
-              shadow as documented (compat/proxy-shadow.toml); `--spend all --record DIR`. Both SDKs'
+  spend-all   the upstream (compat/proxy-upstream.toml) answers a clone with the whole voice and every
+              error with HTTP 200, the shadow as documented (compat/proxy-shadow.toml); `--spend all --record DIR`. Both SDKs'
               checks pass (compat/run.sh --clone-answer voice); every answer the client received is the
               upstream's byte for byte (status, headers but hop-by-hop ones, body; the request arrived
               unchanged but Host), its x-tt-logid one the upstream's journal logged for that path, and
               every logid the SDKs printed is one of them; @coze/api's streaming speech session (ws://)
               carried every data frame, each way, byte for byte, its logid the upstream's; the drift
-              report (GET /__admin/drift, its JUnit form, `coze-mock drift`) names the disagreement by
-              its ledger row, clone.answer, for exactly the successful clones, with totals; no file of DIR holds a token; `drift replay DIR`
+              report (GET /__admin/drift, its JUnit form, `coze-mock drift`) names each disagreement by
+              its ledger row, clone.answer for exactly the accepted clones and errors.status for exactly
+              the refusals, with totals; no file of DIR holds a token; `drift replay DIR`
               agrees with a fresh fake of the upstream's settings and differs from a documented one.
   https       `--spend all --tls`: cozepy's checks (its WebSocket client needs https) pass through the
               proxy over HTTPS, each logid cozepy printed one the upstream sent and journaled, its
-              streaming session (wss://) the one the upstream served, and the report contradicts
-              clone.answer alone.
+              streaming session (wss://) the one the upstream served, and the report contradicts the same
+              two rows.
   spend-none  the default guard: the checks pass (the shadow answers clones and speech, the upstream
               only the list: compat/run.sh --clones-unlisted), the clone and speech answers carry the
               not-forwarded header, the upstream's journal and tap show only the list, and the report
@@ -58,7 +59,8 @@ from byte_tap import Tap
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-UPSTREAM_CONFIG = HERE / "clone-answer-voice.toml"
+UPSTREAM_CONFIG = HERE / "proxy-upstream.toml"
+CLONE_ANSWER_VOICE = HERE / "clone-answer-voice.toml"
 SHADOW_CONFIG = HERE / "proxy-shadow.toml"
 CONTRACT_CONFIG = ROOT / "contract-tests" / "fixtures" / "contract.toml"
 # The tokens the SDK checks send (compat/run.sh's default and their bad one): never in a recording.
@@ -254,6 +256,14 @@ def same_answer(client_side, upstream_side):
     return None
 
 
+def code(answer):
+    """The envelope's `code` of an answer, None when it is no JSON envelope (audio)."""
+    try:
+        return json.loads(answer.body).get("code")
+    except (ValueError, AttributeError):
+        return None
+
+
 def replay_config(tmp):
     """contract.toml (the tokens `drift replay` sends) with the upstream's [fidelity] and [rules]."""
     upstream = tomllib.loads(UPSTREAM_CONFIG.read_text())
@@ -331,32 +341,40 @@ def spend_all(args, tmp):
               "not seen: %s" % sorted(printed - client_logids))
 
         report = drift_report(proxy, len(client) + len(sessions))
-        clones_ok = {a.header("x-tt-logid") for q, a in client
-                     if q.target.startswith("POST /v1/audio/voices/clone") and json.loads(a.body).get("code") == 0}
+        # The two deliberate disagreements, each by the exchanges that show it (read from the client tap).
+        expected = {
+            "clone.answer": {a.header("x-tt-logid") for q, a in client
+                             if q.target.startswith("POST /v1/audio/voices/clone") and code(a) == 0},
+            "errors.status": {a.header("x-tt-logid") for q, a in client if code(a) not in (0, None)},
+        }
+        diverged = set().union(*expected.values())
         rows = {e["row"]: e for e in report["contradicted"]}
-        answer_row = rows.get("clone.answer", {"logids": [], "exchanges": 0})
-        check(set(rows) == {"clone.answer"},
-              "spend all: the report's only contradicted ledger row is clone.answer", "rows %s" % sorted(rows))
-        check(set(answer_row["logids"]) == clones_ok and answer_row["exchanges"] == len(clones_ok) >= 4,
-              "spend all: clone.answer is contradicted by exactly the %d accepted clones' logids" % len(clones_ok),
-              "%s vs %s" % (sorted(answer_row["logids"]), sorted(clones_ok)))
+        check(set(rows) == set(expected),
+              "spend all: the report contradicts exactly the ledger rows of the two deliberate disagreements, "
+              "clone.answer and errors.status", "rows %s" % sorted(rows))
+        for row, logids in expected.items():
+            seen = rows.get(row, {"logids": [], "exchanges": 0})
+            check(set(seen["logids"]) == logids and seen["exchanges"] == len(logids) >= 4,
+                  "spend all: %s is contradicted by exactly the %d exchanges that show it, by logid"
+                  % (row, len(logids)), "%s vs %s" % (sorted(seen["logids"]), sorted(logids)))
         totals = report["totals"]
         exchanges = len(client) + len(sessions)
-        want = {"exchanges": exchanges, "forwarded": exchanges, "diverged": len(clones_ok),
-                "agreed": exchanges - len(clones_ok), "not_forwarded": 0, "not_judged": 0,
+        want = {"exchanges": exchanges, "forwarded": exchanges, "diverged": len(diverged),
+                "agreed": exchanges - len(diverged), "not_forwarded": 0, "not_judged": 0,
                 "upstream_failures": 0, "severe": 0}
         check(totals == want, "spend all: totals %s" % json.dumps(want), "got %s" % json.dumps(totals))
         junit = ET.fromstring(fetch(proxy.url + "/__admin/drift?format=junit"))
         failures = [case for case in junit.iter("testcase") if case.find("failure") is not None]
-        check(len(failures) == len(clones_ok) and all("clone.answer" in ET.tostring(f, encoding="unicode")
-                                                      for f in failures),
-              "spend all: the JUnit report fails exactly the %d diverged exchanges, naming clone.answer"
-              % len(clones_ok), "%d failures" % len(failures))
+        named = [any(row in ET.tostring(f, encoding="unicode") for row in expected) for f in failures]
+        check(len(failures) == len(diverged) and all(named),
+              "spend all: the JUnit report fails exactly the %d diverged exchanges, each naming its row"
+              % len(diverged), "%d failures" % len(failures))
         rc, text = run([args.coze_mock, "drift", "--url", proxy.url, "--fail-on", "diverged"])
         totals_line = "%d exchange(s): %d forwarded, %d agreed, %d diverged" % (
             want["exchanges"], want["forwarded"], want["agreed"], want["diverged"])
-        check(rc == 1 and "[clone.answer]" in text and totals_line in text,
-              "spend all: `coze-mock drift --fail-on diverged` names [clone.answer], prints the totals, exits 1",
+        check(rc == 1 and "[clone.answer]" in text and "[errors.status]" in text and totals_line in text,
+              "spend all: `coze-mock drift --fail-on diverged` names [clone.answer] and [errors.status], "
+              "prints the totals, exits 1",
               "exit %d" % rc)
 
     files = sorted(p for p in record.rglob("*") if p.is_file())
@@ -406,9 +424,9 @@ def spend_all_tls(args, tmp):
         report = drift_report(proxy, sum(1 for _, a in upstream_tap.exchanges() if a is not None), ca)
         rows = sorted(e["row"] for e in report["contradicted"])
         totals = report["totals"]
-        check(rows == ["clone.answer"] and totals["forwarded"] == totals["exchanges"] >= 6
+        check(rows == ["clone.answer", "errors.status"] and totals["forwarded"] == totals["exchanges"] >= 6
               and totals["upstream_failures"] == 0,
-              "https: every exchange forwarded, clone.answer the only contradicted row",
+              "https: every exchange forwarded, clone.answer and errors.status the contradicted rows",
               "rows %s, totals %s" % (rows, json.dumps(totals)))
 
 
@@ -418,7 +436,7 @@ def spend_none(args, tmp):
         upstream = start(stack, "upstream-none", upstream_argv(args.coze_mock), tmp)
         upstream_tap = start_tap(stack, upstream.url)
         proxy = start(stack, "proxy-none", proxy_argv(
-            args.coze_mock, upstream_tap.url, "--config", str(UPSTREAM_CONFIG)), tmp)
+            args.coze_mock, upstream_tap.url, "--config", str(CLONE_ANSWER_VOICE)), tmp)
         client_tap = start_tap(stack, proxy.url)
         rc, _ = sdk_checks(client_tap.url, "--clone-answer", "voice", "--clones-unlisted")
         check(rc == 0, "spend none: both SDKs' checks pass through the proxy", "compat/run.sh exit %d" % rc)
