@@ -84,6 +84,29 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
+/// What the API answers a request it refuses with `error`, through the layers its routes answer through
+/// (the envelope with its logid, the status `[fidelity] error_status` gives it): the proxy's fake answer
+/// for a refusal the shadow's own router never reached (a token the upstream refused).
+pub(crate) async fn answer_error<F>(state: &AppState, error: F) -> axum::response::Response
+where
+    F: Fn() -> ApiError + Clone + Send + Sync + 'static,
+{
+    let router: Router = Router::new()
+        .fallback(move || {
+            let error = error.clone();
+            async move { error() }
+        })
+        .layer(from_fn_with_state(
+            state.settings.fidelity.error_status,
+            error_status::error_status_layer,
+        ))
+        .layer(from_fn(logid_layer));
+    let request = Request::new(axum::body::Body::empty());
+    tower::ServiceExt::oneshot(router, request)
+        .await
+        .unwrap_or_else(|e| match e {})
+}
+
 /// `GET /__mock/openapi.json`: the description of this API ([`crate::openapi`]).
 async fn openapi_json() -> axum::Json<serde_json::Value> {
     axum::Json(crate::openapi::document())

@@ -2,13 +2,24 @@
 //! clone (without `--config`), a workspace a clone names becomes the token's, a voice the upstream
 //! created takes its real id in the shadow, and the voices the real list shows, with their remaining
 //! trainings, become the shadow's, so a later list, speech or retrain is judged against the same state.
+//!
+//! The upstream decides authentication: a token it has not accepted yet is learned only once it does
+//! ([`Learner::accepted`]), and one it refuses for the token or its account ([`TokenRefusal`]) is
+//! forgotten ([`Learner::refused`]). A request nobody forwards (`--spend none`, or the shadow's own
+//! judgement first under `refusals`) cannot wait for that answer: its token is taken on sight
+//! ([`Learner::on_sight`]) unless the upstream refused it before.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
 
 use super::answer::Answer;
+use crate::catalogue::Endpoint;
 use crate::config::{all_permissions, AccountConfig, Config, TokenConfig, WorkspaceConfig};
+use crate::error::{
+    ApiError, CODE_ACCOUNT_IN_ARREARS, CODE_AUTHENTICATION_INVALID, CODE_PERMISSION_DENIED,
+};
 use crate::rules::{AudioFormat, Language, Plan, CLONES_PER_VOICE_ID, DEFAULT_PREVIEW_TEXT};
 use crate::startup::effective_config;
 use crate::state::{now, AppState};
@@ -21,6 +32,57 @@ const LEARNED_VOICE_SLOTS: u32 = 10_000;
 #[derive(Debug, Default)]
 pub(crate) struct Learner {
     learned: Mutex<Config>,
+    /// What the upstream answered each token it has answered for.
+    standing: Mutex<HashMap<String, Standing>>,
+}
+
+/// What the upstream said of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// It got past the token (an acceptance, or a refusal of something else).
+    Accepted,
+    /// It refused the token or its account.
+    Refused,
+}
+
+/// A refusal the upstream gave a token it had not accepted before, about the token or its account (the
+/// checks every endpoint makes before it reads its input), as the fake's failure for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenRefusal {
+    /// 4100: authentication.
+    Unknown,
+    /// 4101: the token lacks the endpoint's permission (the plan refusal answers the same code, status
+    /// and message).
+    Permission(&'static str),
+    /// 4019: the account is in arrears.
+    Arrears,
+}
+
+impl TokenRefusal {
+    /// The refusal in `real`, if it is one; any other answer means the upstream got past the token.
+    pub(crate) fn of(endpoint: Endpoint, real: &Answer) -> Option<TokenRefusal> {
+        if !real.refuses() {
+            return None;
+        }
+        match real.code()? {
+            CODE_AUTHENTICATION_INVALID => Some(TokenRefusal::Unknown),
+            CODE_PERMISSION_DENIED => endpoint
+                .def()
+                .and_then(|d| d.permission())
+                .map(TokenRefusal::Permission),
+            CODE_ACCOUNT_IN_ARREARS => Some(TokenRefusal::Arrears),
+            _ => None,
+        }
+    }
+
+    /// The fake's failure for it.
+    pub(crate) fn error(self) -> ApiError {
+        match self {
+            TokenRefusal::Unknown => ApiError::UnknownToken,
+            TokenRefusal::Permission(permission) => ApiError::MissingPermission { permission },
+            TokenRefusal::Arrears => ApiError::AccountInArrears,
+        }
+    }
 }
 
 /// A stable 18-digit number for a token, so its account and workspace keep their names.
@@ -42,12 +104,61 @@ impl Learner {
                 voices: Vec::new(),
                 ..Config::default()
             }),
+            standing: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Makes `token` an account that may clone, if the shadow does not know it: the upstream decides
-    /// authentication.
-    pub(crate) fn token(&self, shadow: &AppState, token: &str) {
+    /// Whether the shadow must wait for the upstream's answer before it judges a request with `token`:
+    /// the upstream has not accepted it yet, and the shadow's configuration does not hold it.
+    pub(crate) fn awaits_upstream(&self, shadow: &AppState, token: &str) -> bool {
+        if self.standing_of(token) == Some(Standing::Accepted) {
+            return false;
+        }
+        let learned = self.lock().tokens.iter().any(|t| t.value == token);
+        learned || shadow.directory.principal(token).is_none()
+    }
+
+    /// A request the upstream will not answer first: `token` becomes an account that may clone (the
+    /// shadow cannot know better), unless the upstream has refused it.
+    pub(crate) fn on_sight(&self, shadow: &AppState, token: &str) {
+        if self.standing_of(token) != Some(Standing::Refused) {
+            self.learn(shadow, token);
+        }
+    }
+
+    /// The upstream got past `token`: it becomes an account that may clone.
+    pub(crate) fn accepted(&self, shadow: &AppState, token: &str) {
+        self.set_standing(token, Standing::Accepted);
+        self.learn(shadow, token);
+    }
+
+    /// The upstream refused `token` or its account: the shadow forgets it, and refuses it from now on.
+    pub(crate) fn refused(&self, shadow: &AppState, token: &str) {
+        self.set_standing(token, Standing::Refused);
+        let mut learned = self.lock();
+        let Some(at) = learned.tokens.iter().position(|t| t.value == token) else {
+            return;
+        };
+        let forgotten = learned.tokens.remove(at);
+        learned.accounts.retain(|a| a.id != forgotten.account);
+        learned
+            .workspaces
+            .retain(|w| w.account != forgotten.account);
+        apply(shadow, &learned);
+    }
+
+    fn standing_of(&self, token: &str) -> Option<Standing> {
+        let standing = self.standing.lock().unwrap_or_else(|p| p.into_inner());
+        standing.get(token).copied()
+    }
+
+    fn set_standing(&self, token: &str, to: Standing) {
+        let mut standing = self.standing.lock().unwrap_or_else(|p| p.into_inner());
+        standing.insert(token.to_owned(), to);
+    }
+
+    /// Makes `token` an account that may clone, if the shadow does not know it.
+    fn learn(&self, shadow: &AppState, token: &str) {
         if token.is_empty() || shadow.directory.principal(token).is_some() {
             return;
         }
@@ -228,7 +339,13 @@ mod tests {
     fn a_token_the_shadow_does_not_know_becomes_an_account_that_may_clone_and_learns_workspaces() {
         let shadow = build_state(&Config::default(), &Options::default(), true).unwrap();
         let learner = Learner::new();
-        learner.token(&shadow, "pat_real_token");
+        assert!(learner.awaits_upstream(&shadow, "pat_real_token"));
+        assert!(
+            !learner.awaits_upstream(&shadow, "pat_mock"),
+            "the configuration's own token"
+        );
+        learner.accepted(&shadow, "pat_real_token");
+        assert!(!learner.awaits_upstream(&shadow, "pat_real_token"));
         let p = shadow.directory.principal("pat_real_token").unwrap();
         assert_eq!(p.account.plan, Plan::Enterprise);
         assert!(
@@ -238,6 +355,69 @@ mod tests {
         learner.space(&shadow, "pat_real_token", "7300000000000000001");
         let p = shadow.directory.principal("pat_real_token").unwrap();
         assert!(p.may_use_space("7300000000000000001"));
+    }
+
+    #[test]
+    fn a_token_taken_on_sight_is_forgotten_once_refused_and_not_taken_on_sight_again() {
+        let shadow = build_state(&Config::default(), &Options::default(), true).unwrap();
+        let learner = Learner::new();
+        learner.on_sight(&shadow, "pat_bad");
+        learner.space(&shadow, "pat_bad", "7300000000000000009");
+        assert!(shadow.directory.principal("pat_bad").is_some());
+        assert!(
+            learner.awaits_upstream(&shadow, "pat_bad"),
+            "taken on sight, not yet accepted"
+        );
+        learner.refused(&shadow, "pat_bad");
+        assert!(shadow.directory.principal("pat_bad").is_none());
+        assert!(learner.lock().workspaces.is_empty(), "its workspaces too");
+        learner.on_sight(&shadow, "pat_bad");
+        assert!(shadow.directory.principal("pat_bad").is_none());
+        assert!(shadow.directory.principal("pat_mock").is_some());
+        learner.accepted(&shadow, "pat_bad");
+        assert!(shadow.directory.principal("pat_bad").is_some());
+    }
+
+    fn refusal(status: u16, code: i64) -> Answer {
+        Answer {
+            status,
+            content_type: None,
+            logid: None,
+            rule: None,
+            body: json!({"code": code, "msg": "m"}),
+        }
+    }
+
+    #[test]
+    fn only_refusals_of_the_token_or_its_account_are_token_refusals() {
+        use crate::rules::{CREATE_VOICE_PERMISSION, LIST_VOICE_PERMISSION};
+        let of = |endpoint, status, code| TokenRefusal::of(endpoint, &refusal(status, code));
+        assert_eq!(of(Endpoint::List, 401, 4100), Some(TokenRefusal::Unknown));
+        assert_eq!(
+            of(Endpoint::Clone, 200, 4100),
+            Some(TokenRefusal::Unknown),
+            "by code, whatever the status"
+        );
+        assert_eq!(
+            of(Endpoint::Clone, 403, 4101),
+            Some(TokenRefusal::Permission(CREATE_VOICE_PERMISSION))
+        );
+        assert_eq!(
+            of(Endpoint::List, 403, 4101),
+            Some(TokenRefusal::Permission(LIST_VOICE_PERMISSION))
+        );
+        assert_eq!(of(Endpoint::Clone, 403, 4019), Some(TokenRefusal::Arrears));
+        for code in [0, 4000, 4200, 4303, 5000] {
+            assert_eq!(of(Endpoint::Clone, 400, code), None, "{code}");
+        }
+        assert_eq!(TokenRefusal::Unknown.error().rule(), "auth.token_unknown");
+        assert_eq!(
+            TokenRefusal::Permission(CREATE_VOICE_PERMISSION)
+                .error()
+                .rule(),
+            "auth.permission_missing"
+        );
+        assert_eq!(TokenRefusal::Arrears.error().rule(), "account.in_arrears");
     }
 
     #[test]

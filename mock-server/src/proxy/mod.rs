@@ -154,6 +154,8 @@ struct Head {
     token: Option<String>,
     headers: HeaderMap,
     version: http::Version,
+    /// The upstream decides the token first: it has not accepted it yet (without `--config`).
+    awaits_upstream: bool,
 }
 
 impl Head {
@@ -183,6 +185,7 @@ impl Head {
             token,
             headers: request.headers().clone(),
             version: request.version(),
+            awaits_upstream: false,
         }
     }
 
@@ -291,21 +294,33 @@ impl Proxy {
 
     async fn exchange(self: Arc<Self>, mut request: Request<Body>) -> Result<Response, Dropped> {
         let mut head = Head::of(self.drift.next_seq(), &request);
+        let stream = head.endpoint == Endpoint::SpeechStream && session::is_handshake(&request);
+        let route = self.spend.route(head.endpoint);
+        let upstream_first = if stream {
+            self.spend == Spend::All
+        } else {
+            route == Route::Forward
+        };
         if let (Some(learner), Some(token)) = (&self.learner, &head.token) {
-            learner.token(&self.shadow, token);
-            if head.endpoint == Endpoint::Clone {
-                let (held, body) = peek(request.into_body(), SPACE_PEEK_BYTES).await;
-                if let Some(space) = follow::space_id_in(&held) {
-                    learner.space(&self.shadow, token, &space);
+            head.awaits_upstream = learner.awaits_upstream(&self.shadow, token);
+            // A token the upstream has not accepted waits for its answer where the upstream answers
+            // first; elsewhere the shadow judges first and takes it on sight.
+            if !(head.awaits_upstream && upstream_first) {
+                learner.on_sight(&self.shadow, token);
+                if head.endpoint == Endpoint::Clone {
+                    let (held, body) = peek(request.into_body(), SPACE_PEEK_BYTES).await;
+                    if let Some(space) = follow::space_id_in(&held) {
+                        learner.space(&self.shadow, token, &space);
+                    }
+                    request = head.request(body);
                 }
-                request = head.request(body);
             }
         }
         head.headers = request.headers().clone();
-        if head.endpoint == Endpoint::SpeechStream && session::is_handshake(&request) {
+        if stream {
             return self.stream(head, request).await;
         }
-        match self.spend.route(head.endpoint) {
+        match route {
             Route::ShadowOnly => {
                 let why = format!("not forwarded (--spend {})", self.spend.name());
                 Ok(self.shadow_alone(head, request.into_body(), why).await)
@@ -396,7 +411,7 @@ impl Proxy {
             .recorder
             .as_ref()
             .map(|r| r.observe(&head.headers, replay(&held), head.seq));
-        let fake = tokio::spawn(async move { fake });
+        let fake = Judging::Now(tokio::spawn(async move { fake }));
         self.relay(head, replay(&held), fake, request_notes, true)
             .await
     }
@@ -410,9 +425,19 @@ impl Proxy {
             (Some(r), Some(branch)) => Some(r.observe(&head.headers, branch, head.seq)),
             _ => None,
         };
-        let router = self.shadow_router.clone();
-        let shadow_request = head.request(to_shadow);
-        let fake = tokio::spawn(async move { shadow_answer(router, shadow_request).await.answer });
+        let fake = if head.awaits_upstream {
+            // Held until the upstream has answered for the token (dropped past the hold's limit).
+            Judging::AfterUpstream(tokio::spawn(async move {
+                let (held, _) = peek(to_shadow, HOLD_MAX_BYTES + 1).await;
+                (held.len() <= HOLD_MAX_BYTES).then_some(held)
+            }))
+        } else {
+            let router = self.shadow_router.clone();
+            let shadow_request = head.request(to_shadow);
+            Judging::Now(tokio::spawn(async move {
+                shadow_answer(router, shadow_request).await.answer
+            }))
+        };
         self.relay(head, to_upstream, fake, request_notes, false)
             .await
     }
@@ -423,7 +448,7 @@ impl Proxy {
         self: Arc<Self>,
         head: Head,
         body: Body,
-        fake: JoinHandle<Answer>,
+        fake: Judging,
         request_notes: Option<JoinHandle<RequestNotes>>,
         guarded_refusal: bool,
     ) -> Result<Response, Dropped> {
@@ -470,7 +495,7 @@ impl Proxy {
         status: u16,
         headers: HeaderMap,
         ended: oneshot::Receiver<(BodyNotes, Ending)>,
-        fake: JoinHandle<Answer>,
+        fake: Judging,
         request_notes: Option<JoinHandle<RequestNotes>>,
         guarded_refusal: bool,
     ) {
@@ -501,13 +526,10 @@ impl Proxy {
             }
             Ending::Complete => {}
         }
-        let fake = match tokio::time::timeout(SHADOW_TIMEOUT, fake).await {
-            Ok(Ok(fake)) => fake,
-            _ => {
-                exchange.note = Some("the shadow gave no verdict".to_owned());
-                self.drift.add(exchange);
-                return;
-            }
+        let Some(fake) = self.shadow_side(&head, &real, fake).await else {
+            exchange.note = Some("the shadow gave no verdict".to_owned());
+            self.drift.add(exchange);
+            return;
         };
         if head.judged() {
             let verdict = verdict::judge(head.endpoint, &real, &fake);
@@ -559,6 +581,76 @@ impl Proxy {
         self.drift.add(exchange);
     }
 
+    /// The fake's answer to compare with `real`. For a token the upstream had not accepted: its refusal
+    /// for the token or its account is met by the fake's answer for that failure, and the token is
+    /// forgotten (the shadow never judged the request, or refused it: its state is untouched); any other
+    /// answer makes the token the shadow's before a held request is judged.
+    async fn shadow_side(&self, head: &Head, real: &Answer, judging: Judging) -> Option<Answer> {
+        if let Some(refused) = self.token_refused(head, real).await {
+            judging.abort();
+            return Some(refused);
+        }
+        self.upstream_accepted(head);
+        let learner = self.learner.as_ref().filter(|_| head.awaits_upstream);
+        let answer = async {
+            match judging {
+                Judging::Now(task) => task.await.ok(),
+                Judging::AfterUpstream(held) => {
+                    let held = held.await.ok()??;
+                    if let (Some(learner), Some(token), Endpoint::Clone) =
+                        (learner, &head.token, head.endpoint)
+                    {
+                        if let Some(space) = follow::space_id_in(&held) {
+                            learner.space(&self.shadow, token, &space);
+                        }
+                    }
+                    let request = head.request(replay(&held));
+                    Some(
+                        shadow_answer(self.shadow_router.clone(), request)
+                            .await
+                            .answer,
+                    )
+                }
+            }
+        };
+        tokio::time::timeout(SHADOW_TIMEOUT, answer)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The upstream got past the request's token: a token it had not accepted becomes the shadow's.
+    fn upstream_accepted(&self, head: &Head) {
+        let learner = self.learner.as_ref().filter(|_| head.awaits_upstream);
+        if let (Some(learner), Some(token)) = (learner, &head.token) {
+            learner.accepted(&self.shadow, token);
+        }
+    }
+
+    /// When the upstream refused, for the token or its account, a token it had not accepted: the token
+    /// is forgotten, and the fake's answer for that failure returned.
+    async fn token_refused(&self, head: &Head, real: &Answer) -> Option<Answer> {
+        let learner = self.learner.as_ref().filter(|_| head.awaits_upstream)?;
+        let token = head.token.as_deref()?;
+        let refusal = follow::TokenRefusal::of(head.endpoint, real)?;
+        learner.refused(&self.shadow, token);
+        let response = crate::api::answer_error(&self.shadow, move || refusal.error()).await;
+        let (parts, body) = response.into_parts();
+        let mut notes = BodyNotes::new(content_type(&parts.headers));
+        notes.feed(
+            &body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default(),
+        );
+        Some(Answer::new(
+            parts.status.as_u16(),
+            &parts.headers,
+            notes.finish(),
+        ))
+    }
+
     /// The shadow's state follows what the upstream answered.
     fn follow(&self, head: &Head, real: &Answer, fake: &Answer) {
         match head.endpoint {
@@ -575,6 +667,24 @@ impl Proxy {
             | Endpoint::AsyncApi
             | Endpoint::Admin(_)
             | Endpoint::Other => {}
+        }
+    }
+}
+
+/// The shadow's side of a forwarded exchange.
+enum Judging {
+    /// Its answer, made while the upstream answers.
+    Now(JoinHandle<Answer>),
+    /// The request's body, held until the upstream has answered for the token (`None` past
+    /// [`HOLD_MAX_BYTES`]).
+    AfterUpstream(JoinHandle<Option<bytes::Bytes>>),
+}
+
+impl Judging {
+    fn abort(&self) {
+        match self {
+            Judging::Now(task) => task.abort(),
+            Judging::AfterUpstream(task) => task.abort(),
         }
     }
 }

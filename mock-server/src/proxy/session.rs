@@ -109,6 +109,7 @@ impl Proxy {
             Ok(Handshake::Refused(answer)) => return Ok(self.refused(head, answer).await),
             Ok(Handshake::Accepted(socket, answer)) => (socket, answer),
         };
+        self.upstream_accepted(&head);
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         let mut headers = answer.headers().clone();
@@ -164,7 +165,13 @@ impl Proxy {
         let mut notes = BodyNotes::new(content_type(&parts.headers));
         notes.feed(&body);
         let real = Answer::new(parts.status.as_u16(), &parts.headers, notes.finish());
-        let fake = self.shadow_handshake(&head).await;
+        let fake = match self.token_refused(&head, &real).await {
+            Some(refused) => refused,
+            None => {
+                self.upstream_accepted(&head);
+                self.shadow_handshake(&head).await
+            }
+        };
         let mut verdict = judge(Endpoint::SpeechStream, &real, &fake);
         for d in &mut verdict.divergences {
             d.ledger
