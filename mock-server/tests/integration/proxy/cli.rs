@@ -10,7 +10,7 @@ use coze_mock::__internals::proxy::spend::Spend;
 use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
 use coze_mock::config::Config;
 
-use super::disagreeing::{proxy, upstream, ENTERPRISE, TEAM};
+use super::disagreeing::{proxy, proxy_knowing_plans, upstream, ENTERPRISE, TEAM};
 use super::report_after;
 use crate::support::api::Api;
 use crate::support::binary::Reaped;
@@ -119,7 +119,7 @@ async fn drift_exits_1_on_a_divergence_0_without_and_2_when_unreadable() {
         String::from_utf8_lossy(&clean.stderr)
     );
 
-    let (proxy, api) = proxy(&upstream, Spend::All).await;
+    let (proxy, api) = proxy_knowing_plans(&upstream, Spend::All).await;
     api.clone_voice(TEAM, "refused upstream", None, None).await;
     report_after(&proxy, 1).await;
     let url = proxy.uri();

@@ -19,6 +19,7 @@ pub(crate) const TEAM: &str = "pat_upstream_team_7f3a";
 /// The enterprise's token: the upstream lets it clone.
 pub(crate) const ENTERPRISE: &str = "pat_upstream_enterprise_91c2";
 
+/// The settings the upstream disagrees on.
 const DISAGREEING: &str = r#"
 [fidelity]
 error_status = "always_200"
@@ -26,7 +27,10 @@ clone_answer = "voice"
 
 [rules]
 clone_plans = ["enterprise"]
+"#;
 
+/// The upstream's accounts and tokens: a shadow given them (`--config`) knows the team's plan.
+pub(crate) const DIRECTORY: &str = r#"
 [[accounts]]
 id = "team"
 plan = "team"
@@ -58,8 +62,19 @@ personal_workspace = "7300000000000000002"
 
 /// The upstream fake with the disagreeing settings.
 pub(crate) async fn upstream() -> MockServer {
-    MockServer::start_with(Config::from_toml(DISAGREEING).expect("valid upstream configuration"))
-        .await
+    let config = Config::from_toml(&format!("{DISAGREEING}{DIRECTORY}"));
+    MockServer::start_with(config.expect("valid upstream configuration")).await
+}
+
+/// A proxy to `upstream` under `spend` whose shadow is given the upstream's accounts (`--config`), so it
+/// knows the team's plan: the only way a plan the upstream refuses can be told apart from a refused token.
+pub(crate) async fn proxy_knowing_plans(upstream: &MockServer, spend: Spend) -> (ProxyServer, Api) {
+    let mut settings = ProxySettings::new(&upstream.uri(), spend);
+    settings.learn_tokens = false;
+    let shadow = Config::from_toml(DIRECTORY).expect("valid shadow configuration");
+    let proxy = ProxyServer::start(&shadow, settings).await.expect("proxy");
+    let api = Api::new(proxy.uri());
+    (proxy, api)
 }
 
 /// A proxy to `upstream` under `spend`, its shadow learning tokens (no `--config`).
@@ -122,7 +137,7 @@ async fn the_default_guard_forwards_only_the_list_and_marks_the_rest_not_forward
 async fn each_deliberate_disagreement_is_named_by_its_ledger_row_and_the_shadow_follows_the_upstream(
 ) {
     let upstream = upstream().await;
-    let (proxy, api) = proxy(&upstream, Spend::All).await;
+    let (proxy, api) = proxy_knowing_plans(&upstream, Spend::All).await;
 
     // 1: the team may not clone upstream (enterprise only); the shadow's default lets it.
     let refused = api.clone_voice(TEAM, "team voice", None, None).await;

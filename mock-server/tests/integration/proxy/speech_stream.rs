@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::handshake::client::Request as Handshake;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use super::disagreeing::ENTERPRISE;
+use super::learner::BAD;
 use super::{exchange, report_after, rows};
 use crate::speech_stream::{audio, types, ws_url, Ended, Ws};
 use crate::support::api::Api;
@@ -289,11 +290,38 @@ async fn a_handshake_the_upstream_refuses_reaches_the_client_as_its_http_answer(
         through_body["detail"]["logid"].as_str().unwrap(),
         "the upstream's own answer"
     );
-    // The shadow takes any token (no --config): it would have opened the session.
+    // The upstream decides the token (no --config): the fake's 4100 agrees but for the status this
+    // upstream gives its errors on purpose.
     let report = report_after(&proxy, 1).await;
     let e = exchange(&report, 1);
     assert_eq!(e.outcome, Outcome::Diverged, "{e:#?}");
-    assert_eq!(rows(e), ["stream.handshake"], "{e:#?}");
+    assert_eq!(rows(e), ["errors.status"], "{e:#?}");
+}
+
+#[tokio::test]
+async fn without_config_a_handshake_refused_for_its_token_agrees_and_a_good_token_still_streams() {
+    let upstream = super::learner::agreeing_upstream().await;
+    let proxy = proxy(&upstream, Spend::All).await;
+    let refused = tokio_tungstenite::connect_async(handshake(&proxy.uri(), BAD)).await;
+    let Err(Error::Http(refused)) = refused else {
+        panic!("refused with an HTTP answer: {refused:?}");
+    };
+    assert_eq!(refused.status(), 401);
+    let (mut ws, _) = open(handshake(&proxy.uri(), ENTERPRISE)).await;
+    let events = one_round(&mut ws).await;
+    assert!(!audio(&events).is_empty(), "{:?}", types(&events));
+    ws.close().await;
+
+    let report = report_after(&proxy, 2).await;
+    let e = exchange(&report, 1);
+    assert_eq!(e.outcome, Outcome::Agreed, "{e:#?}");
+    assert!(
+        e.confirmed.contains(&"stream.handshake".to_owned()),
+        "{e:#?}"
+    );
+    let session = exchange(&report, 2);
+    assert_eq!(session.outcome, Outcome::Agreed, "{session:#?}");
+    assert!(session.forwarded);
 }
 
 #[tokio::test]
