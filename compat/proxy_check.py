@@ -12,8 +12,9 @@ upstream. What the SDKs received is judged from the client tap, what the upstrea
 tap and its journal, never from what the proxy says about itself.
 
   spend-all   the upstream (compat/proxy-upstream.toml) answers a clone with the whole voice and every
-              error with HTTP 200, the shadow as documented (compat/proxy-shadow.toml); `--spend all --record DIR`. Both SDKs'
-              checks pass (compat/run.sh --clone-answer voice); every answer the client received is the
+              error with HTTP 200, the shadow as documented and without --config (the default: the upstream
+              decides authentication, so the SDKs' bad token is a refusal both agree on but for the status);
+              `--spend all --record DIR`. Both SDKs' checks pass (compat/run.sh --clone-answer voice); every answer the client received is the
               upstream's byte for byte (status, headers but hop-by-hop ones, body; the request arrived
               unchanged but Host), its x-tt-logid one the upstream's journal logged for that path, and
               every logid the SDKs printed is one of them; @coze/api's streaming speech session (ws://)
@@ -22,7 +23,7 @@ tap and its journal, never from what the proxy says about itself.
               its ledger row, clone.answer for exactly the accepted clones and errors.status for exactly
               the refusals, with totals; no file of DIR holds a token; `drift replay DIR`
               agrees with a fresh fake of the upstream's settings and differs from a documented one.
-  https       `--spend all --tls`: cozepy's checks (its WebSocket client needs https) pass through the
+  https       `--spend all --tls --config compat/proxy-shadow.toml` (a tokens file of one's own): cozepy's checks (its WebSocket client needs https) pass through the
               proxy over HTTPS, each logid cozepy printed one the upstream sent and journaled, its
               streaming session (wss://) the one the upstream served, and the report contradicts the same
               two rows.
@@ -283,9 +284,10 @@ def spend_all(args, tmp):
     with contextlib.ExitStack() as stack:
         upstream = start(stack, "upstream-all", upstream_argv(args.coze_mock, UPSTREAM_CONFIG), tmp)
         upstream_tap = start_tap(stack, upstream.url)
+        # No --config: the shadow's own default holds pat_mock (the upstream's token too); the SDKs' bad
+        # token is the upstream's to refuse.
         proxy = start(stack, "proxy-all", proxy_argv(
-            args.coze_mock, upstream_tap.url, "--spend", "all", "--record", str(record),
-            "--config", str(SHADOW_CONFIG)), tmp)
+            args.coze_mock, upstream_tap.url, "--spend", "all", "--record", str(record)), tmp)
         client_tap = start_tap(stack, proxy.url)
         rc, out = sdk_checks(client_tap.url, "--clone-answer", "voice")
         check(rc == 0, "spend all: both SDKs' checks pass through the proxy", "compat/run.sh exit %d" % rc)

@@ -81,7 +81,7 @@ async fn a_token_the_upstream_refuses_is_judged_agreed_and_a_good_one_still_work
     cloned.assert_ok();
     let id = cloned.voice_id();
     let listed = api.cloned_voice_ids(ENTERPRISE).await;
-    assert_eq!(listed, [id.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&id));
     let spoken = api.speak_wav(ENTERPRISE, &id, "你好").await;
     assert_eq!(spoken.status, 200);
     let report = report_after(&proxy, 6).await;
