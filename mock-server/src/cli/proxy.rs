@@ -37,8 +37,10 @@ pub(crate) struct ProxyArgs {
     /// Address to listen on: IP:PORT or HOST:PORT; port 0 picks a free port.
     #[arg(long, env = "COZE_MOCK_ADDR", default_value = "127.0.0.1:8080")]
     addr: String,
-    /// The shadow fake's configuration. Without it, the shadow takes any bearer token as an account that
-    /// may clone (the upstream decides authentication).
+    /// The shadow fake's configuration: your own tokens file (accounts, plans, workspaces, tokens).
+    /// Without it the upstream decides authentication: a token becomes an account that may clone once the
+    /// upstream accepts it, and its refusal of a token is judged against the fake's own answer.
+    /// A request not forwarded (--spend none, refusals) takes any token the upstream has not refused.
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
     /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token). A
@@ -145,7 +147,9 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<()> {
     }
     match &args.config {
         Some(path) => println!("shadow configuration: {}", path.display()),
-        None => println!("shadow: any bearer token is an account that may clone (no --config)"),
+        None => println!(
+            "shadow: the upstream decides authentication (no --config); a request not forwarded takes any token it has not refused"
+        ),
     }
     println!("drift report: {base}{DRIFT_PATH} (coze-mock drift --url {base})");
     println!(

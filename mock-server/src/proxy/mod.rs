@@ -95,7 +95,7 @@ pub struct ProxySettings {
     pub spend: Spend,
     /// How long the upstream may take to answer, or to send the next part of an answer.
     pub upstream_timeout: Duration,
-    /// Whether the shadow takes any bearer token as an account that may clone (without `--config`).
+    /// Whether the shadow learns tokens from the upstream's answers (without `--config`).
     pub learn_tokens: bool,
     /// Where and how to record the exchanges.
     pub record: Option<record::RecordSettings>,
