@@ -247,4 +247,29 @@ mod tests {
         );
         assert!(state.journal.records(0, usize::MAX).is_empty());
     }
+
+    #[tokio::test]
+    async fn an_error_answered_alone_is_the_routes_envelope_with_its_logid_and_status_setting() {
+        use http_body_util::BodyExt;
+        let answer = answer_error(&state(), || ApiError::UnknownToken).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            answer.headers()[crate::envelope::RULE_HEADER],
+            "auth.token_unknown"
+        );
+        let logid = answer.headers()[LOGID_HEADER].to_str().unwrap().to_owned();
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], 4100);
+        assert_eq!(body["msg"], "authentication is invalid");
+        assert_eq!(body["detail"]["logid"], logid.as_str());
+
+        let config = Config::from_toml("[fidelity]\nerror_status = \"always_200\"\n").unwrap();
+        let always_200 = AppState {
+            settings: Arc::new(Settings::of(&config)),
+            ..state()
+        };
+        let answer = answer_error(&always_200, || ApiError::AccountInArrears).await;
+        assert_eq!(answer.status(), StatusCode::OK, "as the routes answer it");
+    }
 }
