@@ -14,6 +14,7 @@ pub(crate) mod answer;
 pub(crate) mod drift;
 pub(crate) mod follow;
 pub(crate) mod judging;
+pub(crate) mod pings;
 pub(crate) mod record;
 pub(crate) mod session;
 pub(crate) mod session_verdict;

@@ -12,8 +12,9 @@
 //!   upstream that drops the session mid-way is an upstream failure: the client's socket is dropped the
 //!   same way, without a close frame.
 //!
-//! tungstenite answers a ping at once, so a ping's sender may get its pong twice (the proxy's, then the
-//! relayed one): a pong nobody asked for is allowed (RFC 6455, 5.5.3).
+//! Pings are relayed too, but tungstenite answers every ping it reads at once (it cannot be told not to),
+//! so the other side's pong to a relayed ping is not relayed again ([`super::pings`]): each ping's sender
+//! gets exactly one pong, as without the proxy. A pong nobody asked for (a heartbeat) is relayed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,7 @@ use tower::ServiceExt;
 
 use super::answer::{Answer, BodyNotes};
 use super::drift::Outcome;
+use super::pings::PendingPings;
 use super::session_verdict::{judge_session, SessionSide};
 use super::spend::{Spend, NOT_FORWARDED_HEADER};
 use super::upstream::{strip_hop_by_hop, Failure};
@@ -403,6 +405,7 @@ where
     let mut relayed = Relayed::default();
     let (mut client_closed, mut upstream_closed) = (false, false);
     let (mut client_done, mut upstream_done) = (false, false);
+    let (mut client_pings, mut upstream_pings) = (PendingPings::default(), PendingPings::default());
     while !(client_done && upstream_done) {
         let grace = async {
             if client_done || upstream_done {
@@ -420,6 +423,8 @@ where
                     match &message {
                         Message::Text(text) => relayed.client.push(super::session_verdict::compact(text)),
                         Message::Close(_) => client_closed = true,
+                        Message::Ping(payload) => client_pings.relayed(payload),
+                        Message::Pong(payload) if upstream_pings.answered_by(payload) => continue,
                         _ => {}
                     }
                     let _ = to_upstream.send(message).await;
@@ -443,6 +448,8 @@ where
                             }
                             upstream_closed = true;
                         }
+                        Message::Ping(payload) => upstream_pings.relayed(payload),
+                        Message::Pong(payload) if client_pings.answered_by(payload) => continue,
                         _ => {}
                     }
                     let _ = to_client.send(message).await;
