@@ -28,6 +28,11 @@ use crate::target::{check_url_tokens, Settings, SpendBudget, Target};
 
 /// The path of the endpoint under test.
 pub const CLONE_PATH: &str = "/v1/audio/voices/clone";
+
+/// The `Sec-WebSocket-Key` a replayed handshake sends: RFC 6455's sample nonce (a server checks a key's
+/// form, 16 bytes in base64, not its randomness).
+const HANDSHAKE_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+
 /// The configuration of the in-process fake: one account per documented situation.
 pub const CONTRACT_TOML: &str = include_str!("../fixtures/contract.toml");
 
@@ -363,6 +368,13 @@ impl Api {
         }
         if let Some(json) = &req.json {
             b = b.json(json);
+        }
+        if let Some(protocol) = &req.upgrade {
+            b = b
+                .header(reqwest::header::UPGRADE, protocol)
+                .header(reqwest::header::CONNECTION, "Upgrade")
+                .header(reqwest::header::SEC_WEBSOCKET_VERSION, "13")
+                .header(reqwest::header::SEC_WEBSOCKET_KEY, HANDSHAKE_KEY);
         }
         let resp = b
             .send()

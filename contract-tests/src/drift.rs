@@ -59,8 +59,13 @@ pub async fn replay(dir: &Path, api: &Api) -> anyhow::Result<Vec<ExchangeReport>
                     .as_deref()
                     .map(|q| format!("?{q}"))
                     .unwrap_or_default();
+                let upgrade = request
+                    .upgrade
+                    .as_deref()
+                    .map(|u| format!(", upgrade: {u}"))
+                    .unwrap_or_default();
                 let shown = format!(
-                    "{} {}{query} ({})",
+                    "{} {}{query} ({}{upgrade})",
                     request.method,
                     request.path,
                     describe_token(&request.token)

@@ -305,6 +305,10 @@ pub struct OtherRequest {
     /// The JSON body, if it had one.
     #[serde(default)]
     pub json: Option<Value>,
+    /// `websocket` for a WebSocket handshake (a refused streaming-speech one): sent with `Upgrade`,
+    /// `Connection: Upgrade`, `Sec-WebSocket-Version: 13` and a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<String>,
 }
 
 /// A recorded request: a clone as the suite describes it, or a request to another endpoint.

@@ -138,3 +138,83 @@ async fn a_set_recorded_by_the_proxy_replays_against_the_fake() {
     assert_eq!(reports.len(), 3, "{text}");
     assert!(text.contains("3 exchange(s) replayed, 3 agree"), "{text}");
 }
+
+/// A streaming-speech handshake the upstream refused, recorded by `coze-mock proxy --record` (its token in
+/// the header, then in the query), replays as a handshake: the fake refuses it the same way. The replay
+/// sends the upgrade headers: a fake that admits the token answers the replayed handshake `101`.
+#[tokio::test]
+async fn a_refused_handshake_recorded_by_the_proxy_replays_as_a_handshake() {
+    use contract_tests::request::OtherRequest;
+    use coze_mock::__internals::proxy::record::RecordSettings;
+    use coze_mock::__internals::proxy::spend::Spend;
+    use coze_mock::__internals::proxy::{ProxyServer, ProxySettings};
+    use coze_mock::config::Config;
+
+    let upstream = coze_mock::MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = ProxySettings::new(&upstream.uri(), Spend::All);
+    settings.record = Some(RecordSettings {
+        dir: dir.path().to_owned(),
+        audio: false,
+        redact_ids: false,
+    });
+    let proxy = ProxyServer::start(&Config::default(), settings)
+        .await
+        .unwrap();
+    let bad = "pat_nobody_knows_this_one_41";
+    let http = reqwest::Client::new();
+    let speech = format!("{}/v1/audio/speech", proxy.uri());
+    for request in [
+        http.get(&speech).bearer_auth(bad),
+        http.get(format!("{speech}?authorization=Bearer%20{bad}")),
+    ] {
+        let refused = request
+            .header("upgrade", "websocket")
+            .header("connection", "Upgrade")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+    }
+    for _ in 0..3000 {
+        if proxy.drift_report().totals.exchanges >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let main_may_speak = contract_tests::client::CONTRACT_TOML.replacen(
+        "value = \"pat_contract_main\"\naccount = \"team\"\npersonal_workspace = \"7000000000000000001\"\npermissions = [\"createVoice\"]",
+        "value = \"pat_contract_main\"\naccount = \"team\"\npersonal_workspace = \"7000000000000000001\"",
+        1,
+    );
+    let fake = coze_mock::MockServer::start_with(Config::from_toml(&main_may_speak).unwrap()).await;
+    let mut target = contract_tests::target::Settings::from_lookup(|_| None).unwrap();
+    target.target = contract_tests::target::Target::Url(fake.uri());
+    let api = Api::with_settings(target).await;
+    let reports = drift::replay(dir.path(), &api).await.unwrap();
+    let text = drift::render(&reports);
+    assert_eq!(reports.len(), 2, "{text}");
+    assert!(text.contains("2 exchange(s) replayed, 2 agree"), "{text}");
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.request.contains("upgrade: websocket")),
+        "{reports:?}"
+    );
+
+    let handshake = |upgrade: Option<&str>| OtherRequest {
+        method: "GET".into(),
+        path: "/v1/audio/speech".into(),
+        query: None,
+        token: TokenChoice::Main,
+        json: None,
+        upgrade: upgrade.map(str::to_owned),
+    };
+    assert_eq!(
+        api.send_other(&handshake(Some("websocket"))).await.status,
+        101
+    );
+    assert_ne!(api.send_other(&handshake(None)).await.status, 101);
+}

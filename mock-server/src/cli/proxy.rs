@@ -43,8 +43,9 @@ pub(crate) struct ProxyArgs {
     /// A request not forwarded (--spend none, refusals) takes any token the upstream has not refused.
     #[arg(long, env = "COZE_MOCK_CONFIG")]
     config: Option<PathBuf>,
-    /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token). A
-    /// streaming-speech session, which that format cannot hold, is written beside them as
+    /// Write each forwarded exchange to DIR, in the format `drift replay` reads (never a token); a
+    /// streaming-speech handshake the upstream refused too (replayed with its upgrade headers). An
+    /// accepted streaming-speech session, which that format cannot hold, is written beside them as
     /// NNNNNN-speech_stream.session: its events' types and shapes and error codes (no audio, no token),
     /// which the replay does not read.
     #[arg(long, value_name = "DIR")]

@@ -17,19 +17,21 @@ use std::sync::Mutex;
 use anyhow::Context;
 use axum::body::Body;
 use futures_util::StreamExt;
-use http::header::CONTENT_TYPE;
-use http::HeaderMap;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderMap, Uri};
 use serde_json::{json, Map, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
 
 use super::answer::Answer;
 use super::session_verdict::SessionSide;
+use crate::api::speech_ws::credentials;
 use crate::audio::AudioSniffer;
 use crate::capture::fingerprint::AudioHasher;
 use crate::catalogue::Endpoint;
 use crate::envelope::LOGID_HEADER;
 use crate::error::CODE_AUTHENTICATION_INVALID;
+use crate::rules::SPEECH_STREAM_TOKEN_QUERY;
 
 /// The largest text field or JSON body kept in a record.
 pub(crate) const KEPT_MAX_BYTES: usize = 1024 * 1024;
@@ -121,15 +123,7 @@ impl Recorder {
         notes: RequestNotes,
         real: &Answer,
     ) {
-        let bearer = authorization.and_then(crate::auth::bearer_token);
-        let token = match (authorization, bearer) {
-            (None, _) => json!("missing"),
-            (Some(_), None) => json!({"raw_authorization": TOKEN_PLACEHOLDER}),
-            (Some(_), Some(_)) if real.code() == Some(CODE_AUTHENTICATION_INVALID) => {
-                json!({"literal": TOKEN_PLACEHOLDER})
-            }
-            (Some(_), Some(_)) => json!("main"),
-        };
+        let token = token_choice(authorization, real);
         let request = if *endpoint == Endpoint::Clone {
             json!({
                 "token": token,
@@ -145,6 +139,60 @@ impl Recorder {
                 "json": notes.json.map(scrub_token_keys),
             })
         };
+        self.write(endpoint, seq, request, authorization, real);
+    }
+
+    /// Writes a streaming-speech handshake the upstream refused, in the replay's format: a `GET` of its
+    /// path marked `"upgrade": "websocket"` (the replay sends it with the upgrade headers and a key of its
+    /// own), answered by the refusal. A token the handshake carried in its `authorization` query
+    /// parameter is recorded as the request's token, like a header's, that parameter left out.
+    pub(crate) fn save_refused_handshake(
+        &self,
+        seq: u64,
+        path: &str,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        real: &Answer,
+    ) {
+        let uri: Uri = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        }
+        .parse()
+        .unwrap_or_default();
+        let (credentials, in_query) = credentials(headers, &uri);
+        let authorization = credentials.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let query = query
+            .map(|q| {
+                if in_query {
+                    without_token_parameter(q)
+                } else {
+                    q.to_owned()
+                }
+            })
+            .filter(|q| !q.is_empty());
+        let request = json!({
+            "method": "GET",
+            "path": path,
+            "query": query,
+            "upgrade": "websocket",
+            "token": token_choice(authorization, real),
+            "json": null,
+        });
+        self.write(&Endpoint::SpeechStream, seq, request, authorization, real);
+    }
+
+    /// Writes `request` answered by `real` as `NNNNNN-<endpoint>.json`, the token (from `authorization`)
+    /// replaced wherever it appears.
+    fn write(
+        &self,
+        endpoint: &Endpoint,
+        seq: u64,
+        request: Value,
+        authorization: Option<&str>,
+        real: &Answer,
+    ) {
+        let bearer = authorization.and_then(crate::auth::bearer_token);
         let mut headers = Map::new();
         if let Some(t) = &real.content_type {
             headers.insert("content-type".into(), json!(t));
@@ -261,6 +309,34 @@ impl Recorder {
         }
         out
     }
+}
+
+/// Which `Authorization` the replay sends for a request that carried `authorization`: the main token,
+/// a made-up `[token]` where the real API refused the token as invalid, the raw header, or none.
+fn token_choice(authorization: Option<&str>, real: &Answer) -> Value {
+    match (
+        authorization,
+        authorization.and_then(crate::auth::bearer_token),
+    ) {
+        (None, _) => json!("missing"),
+        (Some(_), None) => json!({"raw_authorization": TOKEN_PLACEHOLDER}),
+        (Some(_), Some(_)) if real.code() == Some(CODE_AUTHENTICATION_INVALID) => {
+            json!({"literal": TOKEN_PLACEHOLDER})
+        }
+        (Some(_), Some(_)) => json!("main"),
+    }
+}
+
+/// `query` without its `authorization` parameter (a handshake's token).
+fn without_token_parameter(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+            !name.eq_ignore_ascii_case(SPEECH_STREAM_TOKEN_QUERY)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// An event's shape: `event_type` and an `error` event's `data.code` as they are, every other value
@@ -408,6 +484,18 @@ mod tests {
             out,
             r#"{"voice_id":"${ID_1}","space":"${ID_1}","logid":"20241210152726B2C5B5A8E3E8BD01F5F0","n":12}"#
         );
+    }
+
+    #[test]
+    fn only_the_token_parameter_leaves_a_handshakes_query() {
+        for (query, kept) in [
+            ("authorization=Bearer%20pat_x", ""),
+            ("a=1&Authorization=Bearer%20pat_x&b=2", "a=1&b=2"),
+            ("authorization_hint=1&authorization", "authorization_hint=1"),
+            ("a=1", "a=1"),
+        ] {
+            assert_eq!(without_token_parameter(query), kept, "{query}");
+        }
     }
 
     #[test]

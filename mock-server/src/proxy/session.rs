@@ -5,7 +5,8 @@
 //!   `serve` runs), its `101` marked not forwarded; one "not forwarded" exchange per session.
 //! - `--spend all`: the handshake goes to the WebSocket upstream first ([`super::ws_upstream`]), with the
 //!   client's headers and query (its token in either). A refusal reaches the client as the upstream's HTTP
-//!   answer, unchanged, and is judged like an HTTP exchange; an accepted handshake gives the client its
+//!   answer, unchanged, and is judged and recorded (`--record`, in the drift replay's format) like an HTTP
+//!   exchange; an accepted handshake gives the client its
 //!   `101`, then every frame is relayed unchanged both ways (text, binary, ping and pong, close code and
 //!   reason), never retried. The same client frames feed a shadow session over a channel
 //!   ([`ShadowChannel`]); once both have ended, [`super::session_verdict`] compares the events. An
@@ -188,6 +189,15 @@ impl Proxy {
         exchange.divergences = verdict.divergences;
         exchange.confirmed = verdict.confirmed;
         self.drift.add(exchange);
+        if let Some(recorder) = &self.recorder {
+            recorder.save_refused_handshake(
+                head.seq,
+                &head.path,
+                head.query.as_deref(),
+                &head.headers,
+                &real,
+            );
+        }
         Response::from_parts(parts, Body::from(body))
     }
 

@@ -44,7 +44,7 @@ use crate::state::{now, AppState};
 
 /// The headers to authenticate: the request's, or, without an `Authorization` header, one made from the
 /// `authorization` query parameter. Whether the token came from the query.
-fn credentials(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, bool) {
+pub(crate) fn credentials(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, bool) {
     if headers.contains_key(AUTHORIZATION) {
         return (headers.clone(), false);
     }

@@ -514,3 +514,70 @@ async fn proxy_tls_carries_a_wss_session() {
     assert_eq!(exchange(&report, 1).outcome, Outcome::Agreed, "{report:#?}");
     assert_eq!(upstream_sessions(&upstream, 1).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_refused_handshake_is_recorded_in_the_replay_format_without_its_token() {
+    let upstream = super::learner::agreeing_upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = ProxySettings::new(&upstream.uri(), Spend::All);
+    settings.record = Some(RecordSettings {
+        dir: dir.path().to_owned(),
+        audio: false,
+        redact_ids: false,
+    });
+    let proxy = ProxyServer::start(&Config::default(), settings)
+        .await
+        .unwrap();
+    // The token in the header, then in the query beside another parameter.
+    let in_header = tokio_tungstenite::connect_async(handshake(&proxy.uri(), BAD)).await;
+    let query = format!("?authorization=Bearer%20{BAD}&trace=1");
+    let in_query = ws_url(&proxy.uri(), &query).into_client_request().unwrap();
+    let in_query = tokio_tungstenite::connect_async(in_query).await;
+    for refused in [in_header, in_query] {
+        let Err(Error::Http(refused)) = refused else {
+            panic!("refused with an HTTP answer: {refused:?}");
+        };
+        assert_eq!(refused.status(), 401);
+    }
+    report_after(&proxy, 2).await;
+
+    let mut recorded = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect::<Vec<_>>();
+    recorded.sort();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let mut queries = Vec::new();
+    for file in &recorded {
+        assert!(
+            file.to_string_lossy().ends_with("-speech_stream.json"),
+            "a .json the replay reads: {file:?}"
+        );
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(!text.contains(BAD), "no token: {text}");
+        let record: Value = serde_json::from_str(&text).unwrap();
+        let request = &record["request"];
+        assert_eq!(
+            (&request["method"], &request["path"], &request["upgrade"]),
+            (
+                &json!("GET"),
+                &json!("/v1/audio/speech"),
+                &json!("websocket")
+            ),
+            "{text}"
+        );
+        assert_eq!(request["token"], json!({"literal": "[token]"}), "{text}");
+        assert_eq!(record["response"]["status"], 401, "{text}");
+        assert!(record["response"]["body"]["code"].is_i64(), "{text}");
+        assert!(
+            record["response"]["headers"]["x-tt-logid"].is_string(),
+            "{text}"
+        );
+        queries.push(request["query"].clone());
+    }
+    assert_eq!(
+        queries,
+        [Value::Null, json!("trace=1")],
+        "a query token is the request's token"
+    );
+}
