@@ -91,6 +91,7 @@ fn help_documents_every_flag() {
         "--ws-upstream",
         "COZE_MOCK_WS_UPSTREAM",
         "speech_stream.session",
+        "handshake the upstream refused",
         "--tls",
         "--tls-ca-out",
         "--tls-cert",
