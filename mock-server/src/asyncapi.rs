@@ -3,20 +3,21 @@
 //!
 //! It describes the fake as the application: the channel `/v1/audio/speech` (a WebSocket on the API's
 //! port), its handshake, the events the fake receives and those it sends. Built in code like the OpenAPI
-//! description ([`crate::openapi`]): the event types, limits, codecs, sample rates and ranges are the
-//! constants of [`crate::rules`] the session reads, and the handshake's refusals, its token query
-//! parameter and the `error` event's codes come from the catalogue ([`crate::catalogue`]) and its rows
-//! of the error table.
+//! description ([`crate::openapi`]): the event types, limits, close codes, codecs, sample rates and
+//! ranges are the constants of [`crate::rules`] the session reads, and the handshake's refusals, its token
+//! query parameter and the `error` event's codes come from the catalogue ([`crate::catalogue`]) and its
+//! rows of the error table.
 
 use serde_json::{json, Map, Value};
 
 use crate::catalogue::{stream_event_failures, Endpoint, Inputs};
 use crate::error::{ApiError, Row};
 use crate::rules::{
-    SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_SAMPLE_RATES, SPEECH_STREAM_CLIENT_EVENTS,
-    SPEECH_STREAM_CODECS, SPEECH_STREAM_DEFAULT_FRAME_MS, SPEECH_STREAM_DEFAULT_RATE,
-    SPEECH_STREAM_FRAME_MS_RANGE, SPEECH_STREAM_G711_SAMPLE_RATE, SPEECH_STREAM_IDLE_TIMEOUT,
-    SPEECH_STREAM_MAX_MESSAGE_BYTES, SPEECH_STREAM_MAX_REFUSALS,
+    StreamClose, SPEECH_DEFAULT_SAMPLE_RATE, SPEECH_SAMPLE_RATES, SPEECH_STREAM_CLIENT_EVENTS,
+    SPEECH_STREAM_CLOSES, SPEECH_STREAM_CLOSE_IDLE, SPEECH_STREAM_CLOSE_REFUSALS,
+    SPEECH_STREAM_CLOSE_TOO_LARGE, SPEECH_STREAM_CODECS, SPEECH_STREAM_DEFAULT_FRAME_MS,
+    SPEECH_STREAM_DEFAULT_RATE, SPEECH_STREAM_FRAME_MS_RANGE, SPEECH_STREAM_G711_SAMPLE_RATE,
+    SPEECH_STREAM_IDLE_TIMEOUT, SPEECH_STREAM_MAX_MESSAGE_BYTES, SPEECH_STREAM_MAX_REFUSALS,
     SPEECH_STREAM_ORIGIN_MESSAGE_MAX_BYTES, SPEECH_STREAM_RATE_RANGE, SPEECH_STREAM_SERVER_EVENTS,
     SPEECH_STREAM_TEXT_MAX_BYTES,
 };
@@ -349,13 +350,30 @@ fn channel_description(permission: &str, refusals: &[Row]) -> String {
          An accepted one answers 101 with the session's logid in `x-tt-logid`, and the fake sends `{}`. \
          Then the client sends `{update}`, `{append}` and `{complete}` as JSON text frames, in any \
          order and as often as it likes; the fake answers each before reading the next. A binary frame, a \
-         frame that is no JSON object or an unknown `event_type` is answered with `error`. A frame over \
-         {SPEECH_STREAM_MAX_MESSAGE_BYTES} bytes closes the connection, as do {} s without a frame and \
-         {SPEECH_STREAM_MAX_REFUSALS} refused events in a row.",
+         frame that is no JSON object or an unknown `event_type` is answered with `error`. The fake closes \
+         the connection (close code and reason; all in `x-close-codes`) for a frame over \
+         {SPEECH_STREAM_MAX_MESSAGE_BYTES} bytes, before it is read ({}), {} s without a frame ({}) and \
+         {SPEECH_STREAM_MAX_REFUSALS} refused events in a row ({}).",
         row_lines(refusals, true),
         SPEECH_STREAM_SERVER_EVENTS[0],
+        close_words(SPEECH_STREAM_CLOSE_TOO_LARGE),
         SPEECH_STREAM_IDLE_TIMEOUT.as_secs(),
+        close_words(SPEECH_STREAM_CLOSE_IDLE),
+        close_words(SPEECH_STREAM_CLOSE_REFUSALS),
     )
+}
+
+/// A close as the channel's description names it: `1009 "message too large"`.
+fn close_words(close: StreamClose) -> String {
+    format!("{} \"{}\"", close.code, close.reason)
+}
+
+/// The channel's `x-close-codes`: every close the fake sends of its own accord.
+fn close_codes() -> Value {
+    SPEECH_STREAM_CLOSES
+        .iter()
+        .map(|c| json!({"code": c.code, "reason": c.reason}))
+        .collect()
 }
 
 /// The whole document.
@@ -437,6 +455,7 @@ pub fn document() -> Value {
                 "title": def.summary,
                 "description": channel_description(permission, &rows(&(def.failures)())),
                 "messages": channel_messages,
+                "x-close-codes": close_codes(),
                 "bindings": {"ws": {
                     "method": def.method.as_str(),
                     "query": {"type": "object", "properties": query_properties},
@@ -747,6 +766,30 @@ mod tests {
         let channel = at(&doc, "/channels/speech/description").as_str().unwrap();
         for e in (Endpoint::SpeechStream.def().unwrap().failures)() {
             assert!(channel.contains(e.row().rule), "{}", e.row().rule);
+        }
+    }
+
+    #[test]
+    fn the_close_codes_are_the_sessions_and_the_description_names_each() {
+        let doc = document();
+        let listed: Vec<(u64, &str)> = at(&doc, "/channels/speech/x-close-codes")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["code"].as_u64().unwrap(), c["reason"].as_str().unwrap()))
+            .collect();
+        let expected: Vec<(u64, &str)> = [
+            SPEECH_STREAM_CLOSE_IDLE,
+            SPEECH_STREAM_CLOSE_REFUSALS,
+            SPEECH_STREAM_CLOSE_TOO_LARGE,
+        ]
+        .iter()
+        .map(|c| (u64::from(c.code), c.reason))
+        .collect();
+        assert_eq!(listed, expected);
+        let channel = at(&doc, "/channels/speech/description").as_str().unwrap();
+        for close in SPEECH_STREAM_CLOSES {
+            assert!(channel.contains(&close_words(close)), "{close:?}");
         }
     }
 

@@ -436,22 +436,65 @@ pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 
 /// The largest WebSocket message a speech session takes: an append of the largest text the page allows,
 /// escaped as JSON (`\\uXXXX`, six bytes a byte), with room to spare. A larger frame closes the connection
-/// (1009) before it is read into memory.
+/// ([`SPEECH_STREAM_CLOSE_TOO_LARGE`]) before it is read into memory.
 pub const SPEECH_STREAM_MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// The most of a refused frame a speech session's `error` event quotes in `detail.origin_message`.
 pub const SPEECH_STREAM_ORIGIN_MESSAGE_MAX_BYTES: usize = 1024;
 
-/// How long a speech session waits for the client's next event before it closes the connection (1000).
+/// How long a speech session waits for the client's next event before it closes the connection
+/// ([`SPEECH_STREAM_CLOSE_IDLE`]).
 pub const SPEECH_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long one event to the client may take to send: a client that stops reading (a half-open socket) is
 /// closed after this.
 pub const SPEECH_STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Refusals in a row after which a speech session closes the connection (1008): a client flooding the
-/// fake with events it refuses gets this many `error` events, then no more.
+/// Refusals in a row after which a speech session closes the connection
+/// ([`SPEECH_STREAM_CLOSE_REFUSALS`]): a client flooding the fake with events it refuses gets this many
+/// `error` events, then no more.
 pub const SPEECH_STREAM_MAX_REFUSALS: u32 = 256;
+
+// The close codes a speech session sends of its own accord. Source: RFC 6455 §7.4.1 for each code's
+// meaning; neither Coze's page nor the recorded session (which ends without a close frame) shows one, so
+// which bound gets which code is the fake's choice (the fidelity ledger's `stream.bounds`).
+
+/// A close frame a speech session sends: its code and its reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamClose {
+    /// The close code (RFC 6455 §7.4).
+    pub code: u16,
+    /// The reason the frame carries.
+    pub reason: &'static str,
+}
+
+/// Sent to a client silent for [`SPEECH_STREAM_IDLE_TIMEOUT`]: 1000, RFC 6455's normal closure (the
+/// session is over, nothing went wrong). The fake's choice.
+pub const SPEECH_STREAM_CLOSE_IDLE: StreamClose = StreamClose {
+    code: 1000,
+    reason: "idle timeout",
+};
+
+/// Sent after [`SPEECH_STREAM_MAX_REFUSALS`] refused events in a row: 1008, RFC 6455's policy
+/// violation. The fake's choice.
+pub const SPEECH_STREAM_CLOSE_REFUSALS: StreamClose = StreamClose {
+    code: 1008,
+    reason: "too many refused events",
+};
+
+/// Sent for a frame over [`SPEECH_STREAM_MAX_MESSAGE_BYTES`], before it is read: 1009, RFC 6455's
+/// message too big. The fake's choice.
+pub const SPEECH_STREAM_CLOSE_TOO_LARGE: StreamClose = StreamClose {
+    code: 1009,
+    reason: "message too large",
+};
+
+/// Every close a speech session sends of its own accord, by code.
+pub const SPEECH_STREAM_CLOSES: [StreamClose; 3] = [
+    SPEECH_STREAM_CLOSE_IDLE,
+    SPEECH_STREAM_CLOSE_REFUSALS,
+    SPEECH_STREAM_CLOSE_TOO_LARGE,
+];
 
 /// Whether a UTF-8 string fits a byte limit of the page (limits are in 字节, bytes).
 pub fn fits_bytes(value: &str, max_bytes: usize) -> bool {

@@ -18,7 +18,9 @@ use super::session::{Reply, Session};
 use crate::capture::session::{SessionEnd, SessionSummary};
 use crate::faults::FaultAction;
 use crate::rules::{
-    SPEECH_STREAM_IDLE_TIMEOUT, SPEECH_STREAM_MAX_REFUSALS, SPEECH_STREAM_SEND_TIMEOUT,
+    StreamClose, SPEECH_STREAM_CLOSE_IDLE, SPEECH_STREAM_CLOSE_REFUSALS,
+    SPEECH_STREAM_CLOSE_TOO_LARGE, SPEECH_STREAM_IDLE_TIMEOUT, SPEECH_STREAM_MAX_REFUSALS,
+    SPEECH_STREAM_SEND_TIMEOUT,
 };
 
 /// What the loop reads from its socket.
@@ -129,14 +131,14 @@ impl<C: Channel> Conversation<C> {
         let mut refusals = 0;
         loop {
             let Ok(incoming) = timeout(self.limits.idle, self.channel.recv()).await else {
-                self.close(1000, "idle timeout").await;
+                self.close(SPEECH_STREAM_CLOSE_IDLE).await;
                 return Ok(SessionEnd::IdleTimeout);
             };
             let reply = match incoming {
                 Incoming::Text(text) => self.session.handle(&text),
                 Incoming::Binary(bytes) => self.session.binary(bytes),
                 Incoming::TooLarge => {
-                    self.close(1009, "message too large").await;
+                    self.close(SPEECH_STREAM_CLOSE_TOO_LARGE).await;
                     return Ok(SessionEnd::FrameTooLarge);
                 }
                 Incoming::Closed => return Ok(SessionEnd::ClientClosed),
@@ -159,7 +161,7 @@ impl<C: Channel> Conversation<C> {
                     .await?;
                     refusals += 1;
                     if refusals >= SPEECH_STREAM_MAX_REFUSALS {
-                        self.close(1008, "too many refused events").await;
+                        self.close(SPEECH_STREAM_CLOSE_REFUSALS).await;
                         return Ok(SessionEnd::TooManyRefusals);
                     }
                 }
@@ -229,9 +231,13 @@ impl<C: Channel> Conversation<C> {
         }
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) {
+    async fn close(&mut self, close: StreamClose) {
         // A client that does not read cannot hold the close either.
-        let _ = timeout(self.limits.send, self.channel.close(code, reason)).await;
+        let _ = timeout(
+            self.limits.send,
+            self.channel.close(close.code, close.reason),
+        )
+        .await;
     }
 }
 
