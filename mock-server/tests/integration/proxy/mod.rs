@@ -1,7 +1,7 @@
 //! `coze-mock proxy`: the upstream is always local (CI never reaches the real API): a second fake started
 //! with settings that disagree with the shadow's on purpose ([`disagreeing`]), or a scripted upstream
 //! answering the captured real requests of `fixtures/requests/` ([`scripted`]), slowly, or not at all
-//! ([`faults`]). Without `--config` the upstream decides authentication ([`learner`]). [`cli`] covers the flags and `coze-mock drift`; [`inspector`] the page's drift section
+//! ([`faults`]). Without `--config` the upstream decides authentication ([`learner`]). [`cli`] covers the flags and `coze-mock drift`; [`inspector`] the page's drift section, its divergences and upstream failures,
 //! in a headless Chromium.
 
 mod cli;
