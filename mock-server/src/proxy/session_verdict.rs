@@ -178,19 +178,7 @@ pub(crate) fn judge_session(real: &SessionSide, fake: &SessionSide) -> Verdict {
     if real.closed_with.is_some() || fake.closed_with.is_some() {
         touched.push("stream.bounds");
     }
-    let confirmed = touched
-        .into_iter()
-        .filter(|row| {
-            !divergences
-                .iter()
-                .any(|d| d.ledger.as_deref() == Some(*row))
-        })
-        .map(str::to_owned)
-        .collect();
-    Verdict {
-        divergences,
-        confirmed,
-    }
+    Verdict::of(divergences, touched)
 }
 
 #[cfg(test)]

@@ -56,6 +56,25 @@ pub(crate) struct Verdict {
     pub confirmed: Vec<String>,
 }
 
+impl Verdict {
+    /// The verdict of `divergences`, confirming each `touched` ledger row no divergence names.
+    pub(crate) fn of(divergences: Vec<Divergence>, touched: Vec<&str>) -> Verdict {
+        let confirmed = touched
+            .into_iter()
+            .filter(|row| {
+                !divergences
+                    .iter()
+                    .any(|d| d.ledger.as_deref() == Some(*row))
+            })
+            .map(str::to_owned)
+            .collect();
+        Verdict {
+            divergences,
+            confirmed,
+        }
+    }
+}
+
 /// Compares the real answer to a request with the shadow fake's.
 pub(crate) fn judge(endpoint: Endpoint, real: &Answer, fake: &Answer) -> Verdict {
     let real_text = fake
@@ -93,20 +112,7 @@ pub(crate) fn judge(endpoint: Endpoint, real: &Answer, fake: &Answer) -> Verdict
             });
         }
     }
-    let confirmed = context
-        .governing(real_text)
-        .into_iter()
-        .filter(|row| {
-            !divergences
-                .iter()
-                .any(|d| d.ledger.as_deref() == Some(*row))
-        })
-        .map(str::to_owned)
-        .collect();
-    Verdict {
-        divergences,
-        confirmed,
-    }
+    Verdict::of(divergences, context.governing(real_text))
 }
 
 struct Context<'a> {
