@@ -192,6 +192,6 @@ pub mod __internals {
     }
     /// HTTPS.
     pub mod tls {
-        pub use crate::tls::{Tls, GENERATED_NAMES};
+        pub use crate::tls::{base_url, Tls, GENERATED_NAMES};
     }
 }

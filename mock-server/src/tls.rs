@@ -26,6 +26,14 @@ pub const GENERATED_NAMES: &str = "127.0.0.1, ::1 and localhost";
 /// How long the generated certificates are valid, from a day before start-up (clocks drift).
 const VALID_DAYS: u64 = 365;
 
+/// The base URL of a server on `addr`: `https://` with TLS.
+pub fn base_url(tls: Option<&Tls>, addr: std::net::SocketAddr) -> String {
+    match tls {
+        Some(_) => format!("https://{addr}"),
+        None => format!("http://{addr}"),
+    }
+}
+
 /// What HTTPS serves: the server's certificate chain and key, and the PEM a client trusts.
 #[derive(Clone)]
 pub struct Tls {

@@ -10,11 +10,12 @@ use coze_mock::__internals::proxy::spend::Spend;
 use coze_mock::__internals::proxy::ws_upstream::WsUpstream;
 use coze_mock::__internals::proxy::{ProxySettings, DRIFT_PATH};
 use coze_mock::__internals::server::{Options, Storage};
+use coze_mock::__internals::tls::base_url;
 use coze_mock::config::Config;
 
 use super::addr;
 use super::serve::shutdown_signal;
-use super::tls::{base_url, temporary_ca, TlsArgs};
+use super::tls::{temporary_ca, TlsArgs};
 
 /// The flags of `proxy`.
 #[derive(clap::Args)]

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use coze_mock::__internals::server::{Options, Storage, DEFAULT_DB_PATH};
+use coze_mock::__internals::tls::base_url;
 use coze_mock::config::{Config, DEFAULT_TOKEN};
 use coze_mock::rules::Plan;
 
-use super::tls::{base_url, temporary_ca, TlsArgs, CA_FILE_NAME};
+use super::tls::{temporary_ca, TlsArgs, CA_FILE_NAME};
 use super::{addr, switch};
 
 /// The flags of `serve`.

@@ -1,7 +1,6 @@
 //! The TLS flags `serve` and `proxy` share (`--tls`, `--tls-ca-out`, `--tls-cert`, `--tls-key`): one
 //! flattened set, what it serves, and the start-up lines that say how a client trusts it.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -107,12 +106,4 @@ impl TlsArgs {
 /// directory, named for the port so that two servers do not overwrite each other's.
 pub(crate) fn temporary_ca(port: u16) -> PathBuf {
     std::env::temp_dir().join(format!("coze-mock-ca-{port}.pem"))
-}
-
-/// The base URL of a server on `addr`: `https://` with TLS.
-pub(crate) fn base_url(tls: Option<&Tls>, addr: SocketAddr) -> String {
-    match tls {
-        Some(_) => format!("https://{addr}"),
-        None => format!("http://{addr}"),
-    }
 }

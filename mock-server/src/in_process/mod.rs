@@ -101,10 +101,7 @@ impl MockServer {
     /// The base URL, e.g. `http://127.0.0.1:41234` (`https://…` with [`MockServerBuilder::tls`]): what
     /// an SDK takes as its base URL.
     pub fn uri(&self) -> String {
-        match self.tls {
-            Some(_) => format!("https://{}", self.addr),
-            None => format!("http://{}", self.addr),
-        }
+        crate::tls::base_url(self.tls.as_ref(), self.addr)
     }
 
     /// With [`MockServerBuilder::tls`], the PEM of the certificate authority a client trusts to reach

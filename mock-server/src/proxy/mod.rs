@@ -746,10 +746,7 @@ impl ProxyServer {
 
     /// The base URL a client points at: `https://` over TLS.
     pub fn uri(&self) -> String {
-        match self.tls {
-            Some(_) => format!("https://{}", self.addr),
-            None => format!("http://{}", self.addr),
-        }
+        crate::tls::base_url(self.tls.as_ref(), self.addr)
     }
 
     /// The PEM of the certificate authority a client trusts, when the proxy serves HTTPS.
